@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QByteArray>
+#include <QDeadlineTimer>
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace QtPyVenv::Internal {
+
+/*
+ * A child process in a process group of its own, with stdin on /dev/null and stdout/stderr on
+ * non-blocking pipes. It is killed with SIGKILL when the thread that started it exits
+ * (PR_SET_PDEATHSIG), so start it from a thread that lives as long as the child should.
+ * Not thread-safe: one owner drives it.
+ */
+class ChildProcess
+{
+public:
+    struct Options {
+        QString program; // a path
+        QStringList arguments;
+        QStringList environment;  // the whole environment, "NAME=value"
+        bool mergeOutput = false; // stderr goes into the stdout pipe
+        std::vector<int> keepFds; // descriptors the child inherits under their own numbers
+    };
+
+    ChildProcess() = default;
+    ChildProcess(const ChildProcess &) = delete;
+    ChildProcess &operator=(const ChildProcess &) = delete;
+    ~ChildProcess(); // kills and reaps a child still running
+
+    bool start(const Options &options, QString *error);
+    pid_t pid() const { return m_pid; }
+    int stdoutFd() const { return m_out; }
+    int stderrFd() const { return m_err; } // -1 with mergeOutput
+    int exitFd() const { return m_pidFd; } // readable once the child exited; -1 if unsupported
+
+    //! SIGKILL to the whole process group. Safe until reaped.
+    void killGroup();
+    //! Kills what is left of the group and reaps the child; true when it was reaped.
+    bool reap(bool block);
+    bool reaped() const { return m_reaped; }
+    int waitStatus() const { return m_status; }
+    void closeOutput();
+
+private:
+    pid_t m_pid = -1;
+    int m_out = -1;
+    int m_err = -1;
+    int m_pidFd = -1;
+    int m_status = 0;
+    bool m_reaped = false;
+};
+
+//! "exited with code 1", "was killed by signal 9 (Killed)"
+QString describeWaitStatus(int status);
+//! Sets O_NONBLOCK and FD_CLOEXEC; returns fd.
+int makeNonBlocking(int fd);
+//! pipe2() with both ends O_CLOEXEC and numbered >= 3, so they never collide with stdio.
+bool makePipe(int fds[2]);
+void closeFd(int &fd);
+
+//! Runs a tool to completion, streaming its merged output.
+struct ToolRun {
+    enum Outcome { Finished, TimedOut, Aborted, FailedToStart } outcome = FailedToStart;
+    int waitStatus = 0;
+    QString error;   // for FailedToStart
+    QByteArray tail; // the last few KiB of output
+    bool succeeded() const;
+};
+ToolRun runTool(const ChildProcess::Options &options, QDeadlineTimer deadline, int abortFd,
+                const std::function<void(const QByteArray &)> &onOutput);
+
+} // namespace QtPyVenv::Internal

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QtPyVenv/qtpyvenv_export.h>
+
+#include <QDeadlineTimer>
+#include <QException>
+#include <QFuture>
+#include <QJsonValue>
+#include <QList>
+#include <QMetaType>
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+#include <chrono>
+#include <memory>
+
+/*!
+ * \namespace QtPyVenv
+ * Run a Python virtual environment as a long-lived compute worker of a Qt program.
+ */
+namespace QtPyVenv {
+Q_NAMESPACE_EXPORT(QTPYVENV_EXPORT)
+
+/*! Lifecycle of a Venv. */
+enum class State {
+    Idle,     //!< Constructed, or a start failed: no worker process. start() may be called.
+    Starting, //!< start() is creating the venv, installing or launching the worker.
+    Ready,    //!< The worker runs and has loaded the sources: call() works.
+    Died,     //!< The worker exited unexpectedly. start() launches a fresh one.
+    Closed,   //!< close() was called. Final.
+};
+Q_ENUM_NS(State)
+
+/*! What went wrong. Every value but NoError comes with a readable Error::message. */
+enum class ErrorCode {
+    NoError,       //!< Success.
+    InvalidConfig, //!< The Config is unusable (e.g. an option-like requirement); nothing touched disk.
+    NotReady,      //!< No worker is running: start() has not succeeded yet.
+    Closed,        //!< The Venv was closed.
+    Unknown,       //!< No such call id, or its result was already delivered or evicted.
+    Timeout,       //!< The deadline passed first. For await() the call stays claimable.
+    Died,          //!< The worker exited while the call ran, or before it was made.
+    PythonError,   //!< Python raised: Error::type, message and traceback say what.
+    StartFailed,   //!< The interpreter or the worker could not be launched.
+    InstallFailed, //!< Creating the venv or pip install failed; message ends with pip's last lines.
+    ProtocolError, //!< The worker broke the wire protocol (garbage, oversized frame); it was killed.
+};
+Q_ENUM_NS(ErrorCode)
+
+/*! The outcome of an operation: a value type, cheap to copy. */
+struct QTPYVENV_EXPORT Error {
+    ErrorCode code = ErrorCode::NoError;
+    QString type;      //!< Python exception class name for PythonError (SyntaxError for bad sources).
+    QString message;   //!< One readable line; never empty when code != NoError.
+    QString traceback; //!< The Python traceback, when there is one.
+    bool ok() const { return code == ErrorCode::NoError; }
+    //! "PythonError: ValueError: bad input" style text for logs.
+    QString toString() const;
+};
+
+/*! A public callable defined by the sources, as Python describes it. */
+struct QTPYVENV_EXPORT FunctionInfo {
+    QString name;
+    QString signature; //!< e.g. "(args)" or "(n=3)"
+    QString doc;       //!< the cleaned docstring, empty when there is none
+};
+
+/*! How a Venv is built and run. Defaults are applied by Venv::config(). */
+struct QTPYVENV_EXPORT Config {
+    QString pythonInterpreter = QStringLiteral("python3"); //!< bootstrap interpreter: name on PATH or a path
+    QStringList sources;      //!< Python source texts, run in order in one namespace
+    QStringList requirements; //!< pip requirement specifiers; one starting with '-' is InvalidConfig
+    QStringList pipOptions;   //!< extra pip options, e.g. {"--no-index", "--find-links", dir}
+    int maxWorkers = 1;       //!< calls run at once in the worker; <= 0 means 1
+    QString baseDir;          //!< empty: a new temporary directory, made by the library
+    std::chrono::milliseconds resultCacheTtl = std::chrono::minutes(15); //!< 0: default; negative: never evict
+    int outputBufferKb = 256; //!< size of each half of the rolling output tails; <= 0 means 256
+    bool removeBaseDirOnClose = true; //!< close() removes what the library created under baseDir
+    //! Optional names for the sources (e.g. file paths), shown in tracebacks and SyntaxErrors;
+    //! a missing name is "<source N>".
+    QStringList sourceNames;
+};
+
+/*! The exception a callAsync() future carries when the call fails. */
+class QTPYVENV_EXPORT CallException : public QException
+{
+public:
+    explicit CallException(const Error &error);
+    Error error() const { return m_error; }
+    const char *what() const noexcept override { return m_what.constData(); }
+    void raise() const override { throw *this; }
+    CallException *clone() const override { return new CallException(*this); }
+
+private:
+    Error m_error;
+    QByteArray m_what;
+};
+
+class VenvPrivate;
+
+/*!
+ * \class QtPyVenv::Venv
+ * One Python virtual environment and its long-lived worker process.
+ *
+ * \code
+ * QtPyVenv::Config config;
+ * config.sources = {QStringLiteral("def embed(args):\n    return {'n': len(args['text'])}\n")};
+ * QtPyVenv::Venv venv(config);
+ * if (auto error = venv.start(); !error.ok())
+ *     qFatal("%s", qPrintable(error.message));
+ * QJsonValue out;
+ * venv.callAndAwait(QStringLiteral("embed"), QJsonObject{{"text", "hello"}}, &out);
+ * \endcode
+ *
+ * \section Threading
+ * Every public method is thread-safe and may be called from any thread, including threads
+ * without an event loop. The worker's pipes are served by an internal I/O thread, so the
+ * blocking methods (start(), await(), callAndAwait()) wait on a condition variable and never
+ * need the caller's event loop: they neither spin nor nest one. On a GUI thread prefer
+ * startAsync(), callAsync() and the signals.
+ *
+ * Signals are queued to the thread the Venv lives in and are delivered by that thread's event
+ * loop, in the order things happened. callStarted() and callFinished() are only queued while
+ * something is connected to them.
+ *
+ * \section Results
+ * call() returns an id at once. Its result is delivered exactly once, to the first await() or
+ * result() that finds it done; later ones get ErrorCode::Unknown. An await() whose deadline
+ * passes returns ErrorCode::Timeout and leaves the result claimable. Results nobody claims
+ * are dropped after Config::resultCacheTtl.
+ */
+class QTPYVENV_EXPORT Venv : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(QtPyVenv::State state READ state NOTIFY stateChanged)
+
+public:
+    //! Validates \a config; starts nothing and touches no disk until start().
+    explicit Venv(const Config &config = {}, QObject *parent = nullptr);
+    //! Same as close().
+    ~Venv() override;
+
+    //! The effective config: defaults applied, baseDir resolved.
+    Config config() const;
+    State state() const;
+    //! The worker's pid, 0 when none runs.
+    qint64 processId() const;
+    //! The public callables the sources define, in definition order; empty unless Ready.
+    QList<FunctionInfo> functions() const;
+
+    /*!
+     * Creates the venv if absent, pip-installs when the requirements changed, launches the
+     * worker and loads the sources; blocks until Ready or \a deadline (then Timeout, with
+     * everything it spawned killed). Returns NoError at once when already Ready; waits for a
+     * start already running in another thread. A failed start leaves the Venv Idle.
+     */
+    Error start(QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
+    //! Starts in the background and returns at once; the outcome is ready() or startFailed().
+    void startAsync();
+
+    //! Sends a call and returns its id at once, or "" with \a error set.
+    QString call(const QString &function, const QJsonValue &args = {}, Error *error = nullptr);
+    //! Blocks until the call is done or \a deadline passes; a delivery consumes the result.
+    Error await(const QString &callId, QJsonValue *result = nullptr,
+                QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
+    //! Never blocks: \a done tells whether the call finished; if so, the result is consumed.
+    Error result(const QString &callId, bool *done, QJsonValue *result = nullptr);
+    //! call() then await().
+    Error callAndAwait(const QString &function, const QJsonValue &args = {}, QJsonValue *result = nullptr,
+                       QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
+    //! A call whose future finishes with the result, or with a CallException.
+    QFuture<QJsonValue> callAsync(const QString &function, const QJsonValue &args = {});
+
+    /*!
+     * Kills the worker, fails waiting and future calls with Closed and, when
+     * Config::removeBaseDirOnClose, removes what the library created under baseDir.
+     * Idempotent; emits no died().
+     */
+    void close();
+
+    //! Up to 2 x outputBufferKb of the worker's most recent stdout (fd 1).
+    QByteArray tailStdOut() const;
+    //! Up to 2 x outputBufferKb of the worker's most recent stderr (fd 2).
+    QByteArray tailStdErr() const;
+
+Q_SIGNALS:
+    void stateChanged(QtPyVenv::State state);
+    //! The worker is up and the sources are loaded.
+    void ready();
+    //! The worker exited unexpectedly (crash, kill, protocol error); never emitted for close().
+    void died(const QtPyVenv::Error &error);
+    //! A start() or startAsync() failed; the Venv is Idle again.
+    void startFailed(const QtPyVenv::Error &error);
+    void callStarted(const QString &callId, const QString &function);
+    void callFinished(const QString &callId, const QtPyVenv::Error &error);
+    //! Live output of the worker's fd 1 / fd 2, in chunks as they arrive.
+    void stdoutReceived(const QByteArray &data);
+    void stderrReceived(const QByteArray &data);
+    //! Live output of venv creation and pip.
+    void installOutput(const QByteArray &data);
+
+private:
+    Q_DECLARE_PRIVATE(Venv)
+    std::unique_ptr<VenvPrivate> const d_ptr;
+};
+
+} // namespace QtPyVenv
+
+Q_DECLARE_METATYPE(QtPyVenv::Error)
+Q_DECLARE_METATYPE(QtPyVenv::FunctionInfo)

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+#include "outputlog.h"
+
+#include "logging.h"
+
+#include <QFile>
+
+#include <cerrno>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace QtPyVenv::Internal {
+
+namespace {
+
+bool writeAll(int fd, const char *data, qint64 size)
+{
+    while (size > 0) {
+        const ssize_t n = ::write(fd, data, size_t(size));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return false;
+        }
+        data += n;
+        size -= n;
+    }
+    return true;
+}
+
+QByteArray readWhole(int fd)
+{
+    QByteArray out;
+    struct stat info;
+    if (::fstat(fd, &info) != 0 || info.st_size <= 0)
+        return out;
+    const off_t size = info.st_size;
+    out.resize(qsizetype(size));
+    const ssize_t n = ::pread(fd, out.data(), size_t(size), 0);
+    out.resize(n > 0 ? qsizetype(n) : 0);
+    return out;
+}
+
+} // namespace
+
+OutputLog::~OutputLog()
+{
+    close();
+}
+
+bool OutputLog::open(const QString &stem, qint64 halfBytes)
+{
+    std::lock_guard lock(m_mutex);
+    m_halfBytes = halfBytes;
+    m_current = 0;
+    m_currentSize = 0;
+    bool ok = true;
+    for (int i = 0; i < 2; ++i) {
+        if (m_fds[i] >= 0)
+            ::close(m_fds[i]);
+        m_paths[i] = stem + (i == 0 ? QStringLiteral("-a") : QStringLiteral("-b"));
+        m_fds[i] = ::open(QFile::encodeName(m_paths[i]).constData(), O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+        if (m_fds[i] < 0) {
+            qCWarning(lcWorker) << "cannot open output tail" << m_paths[i];
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+void OutputLog::close()
+{
+    std::lock_guard lock(m_mutex);
+    for (int &fd : m_fds) {
+        if (fd >= 0)
+            ::close(fd);
+        fd = -1;
+    }
+}
+
+void OutputLog::rotate()
+{
+    m_current = 1 - m_current;
+    m_currentSize = 0;
+    if (m_fds[m_current] >= 0)
+        ::ftruncate(m_fds[m_current], 0);
+}
+
+void OutputLog::append(const char *data, qint64 size)
+{
+    std::lock_guard lock(m_mutex);
+    if (m_fds[m_current] < 0)
+        return;
+    // A storm larger than the whole tail only keeps its end.
+    if (size > 2 * m_halfBytes) {
+        data += size - 2 * m_halfBytes;
+        size = 2 * m_halfBytes;
+    }
+    while (size > 0) {
+        if (m_currentSize >= m_halfBytes)
+            rotate();
+        const qint64 chunk = std::min(size, m_halfBytes - m_currentSize);
+        if (!writeAll(m_fds[m_current], data, chunk))
+            return;
+        m_currentSize += chunk;
+        data += chunk;
+        size -= chunk;
+    }
+}
+
+QByteArray OutputLog::tail() const
+{
+    std::lock_guard lock(m_mutex);
+    if (m_fds[0] < 0)
+        return {};
+    return readWhole(m_fds[1 - m_current]) + readWhole(m_fds[m_current]);
+}
+
+} // namespace QtPyVenv::Internal

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+#include <mutex>
+
+namespace QtPyVenv::Internal {
+
+/*
+ * A rolling on-disk tail of one output stream in two files, "<stem>-a" and "<stem>-b".
+ * Writes go to the current file until it holds halfBytes, then the other file is truncated
+ * and becomes current, so the pair always holds between halfBytes and 2 x halfBytes of the
+ * most recent output. Thread-safe.
+ */
+class OutputLog
+{
+public:
+    OutputLog() = default;
+    OutputLog(const OutputLog &) = delete;
+    OutputLog &operator=(const OutputLog &) = delete;
+    ~OutputLog();
+
+    //! Truncates both files and starts writing; a closed log drops appends.
+    bool open(const QString &stem, qint64 halfBytes);
+    void close();
+    void append(const char *data, qint64 size);
+    QByteArray tail() const;
+
+private:
+    void rotate();
+
+    mutable std::mutex m_mutex;
+    QString m_paths[2];
+    int m_fds[2] = {-1, -1};
+    int m_current = 0;
+    qint64 m_currentSize = 0;
+    qint64 m_halfBytes = 0;
+};
+
+} // namespace QtPyVenv::Internal

@@ -1,0 +1,803 @@
+// SPDX-License-Identifier: MIT
+#include "venv_p.h"
+
+#include "logging.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMetaMethod>
+#include <QProcessEnvironment>
+#include <QTemporaryDir>
+
+#include <algorithm>
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+namespace QtPyVenv {
+
+using Internal::makeError;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr int StderrLinesInDeathReport = 20;
+
+const QByteArray &workerScript()
+{
+    static const QByteArray script = [] {
+        QFile file(QStringLiteral(":/qtpyvenv/qtpyvenv_worker.py"));
+        file.open(QIODevice::ReadOnly);
+        return file.readAll();
+    }();
+    return script;
+}
+
+Config effectiveConfig(Config config)
+{
+    if (config.maxWorkers <= 0)
+        config.maxWorkers = 1;
+    if (config.outputBufferKb <= 0)
+        config.outputBufferKb = 256;
+    if (config.resultCacheTtl == std::chrono::milliseconds::zero())
+        config.resultCacheTtl = std::chrono::minutes(15);
+    if (config.pythonInterpreter.isEmpty())
+        config.pythonInterpreter = QStringLiteral("python3");
+    return config;
+}
+
+Error pythonError(const QJsonObject &frame)
+{
+    Error error;
+    error.code = ErrorCode::PythonError;
+    error.type = frame.value(QLatin1String("errorType")).toString();
+    error.message = frame.value(QLatin1String("errorMessage")).toString();
+    error.traceback = frame.value(QLatin1String("traceback")).toString();
+    if (error.message.isEmpty())
+        error.message = error.type.isEmpty() ? QStringLiteral("Python raised an exception") : error.type;
+    return error;
+}
+
+template<typename Predicate>
+bool waitUntil(std::condition_variable &cv, std::unique_lock<std::mutex> &lock, QDeadlineTimer deadline,
+               Predicate predicate)
+{
+    if (deadline.isForever()) {
+        cv.wait(lock, predicate);
+        return true;
+    }
+    return cv.wait_until(lock, deadline.deadline<Clock>(), predicate);
+}
+
+QString lastLines(const QByteArray &text, int count)
+{
+    QList<QByteArray> lines = text.split('\n');
+    while (!lines.isEmpty() && lines.last().trimmed().isEmpty())
+        lines.removeLast();
+    if (lines.size() > count)
+        lines = lines.mid(lines.size() - count);
+    return QString::fromUtf8(lines.join('\n'));
+}
+
+} // namespace
+
+QString Error::toString() const
+{
+    if (ok())
+        return QStringLiteral("NoError");
+    const QString codeName = QString::fromLatin1(QMetaEnum::fromType<ErrorCode>().valueToKey(int(code)));
+    return type.isEmpty() ? QStringLiteral("%1: %2").arg(codeName, message)
+                          : QStringLiteral("%1: %2: %3").arg(codeName, type, message);
+}
+
+CallException::CallException(const Error &error)
+    : m_error(error)
+    , m_what(error.toString().toUtf8())
+{
+}
+
+// ---------------------------------------------------------------------------------------------
+
+VenvPrivate::VenvPrivate(Venv *q, const Config &cfg)
+    : q_ptr(q)
+    , config(effectiveConfig(cfg))
+    , environment(config)
+{
+    resultTtl = config.resultCacheTtl;
+    abortFd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (const QString problem = Internal::checkRequirements(config.requirements); !problem.isEmpty()) {
+        configError = makeError(ErrorCode::InvalidConfig, problem);
+        return;
+    }
+    if (config.baseDir.isEmpty()) {
+        QTemporaryDir dir(QDir::tempPath() + QStringLiteral("/qtpyvenv-XXXXXX"));
+        if (dir.isValid()) {
+            dir.setAutoRemove(false);
+            config.baseDir = dir.path();
+            ownsBaseDir = true;
+        } else {
+            configError = makeError(ErrorCode::InvalidConfig, QStringLiteral("cannot create a temporary baseDir"));
+        }
+    } else {
+        config.baseDir = QDir(config.baseDir).absolutePath();
+    }
+    environment = Internal::Environment(config);
+}
+
+VenvPrivate::~VenvPrivate()
+{
+    if (abortFd >= 0)
+        ::close(abortFd);
+}
+
+bool VenvPrivate::isConnected(const QMetaMethod &signal) const
+{
+    return q_ptr->isSignalConnected(signal);
+}
+
+void VenvPrivate::post(PendingSignal &&signal)
+{
+    const bool output = signal.kind == PendingSignal::Stdout || signal.kind == PendingSignal::Stderr
+        || signal.kind == PendingSignal::Install;
+    bool first;
+    {
+        std::lock_guard lock(signalMutex);
+        first = pendingSignals.empty();
+        if (output) {
+            // A print storm must not queue without bound while the receiving thread lags:
+            // merge into the last chunk of the same stream and keep only the newest bytes.
+            const qsizetype cap = 4 * qsizetype(config.outputBufferKb) * 1024;
+            pendingOutputBytes += signal.data.size();
+            if (!first && pendingSignals.back().kind == signal.kind) {
+                QByteArray &data = pendingSignals.back().data;
+                data += signal.data;
+                if (data.size() > cap) {
+                    pendingOutputBytes -= data.size() - cap;
+                    data.remove(0, data.size() - cap);
+                }
+                return;
+            }
+            while (pendingOutputBytes > cap) {
+                auto it = std::find_if(pendingSignals.begin(), pendingSignals.end(), [](const PendingSignal &s) {
+                    return s.kind == PendingSignal::Stdout || s.kind == PendingSignal::Stderr
+                        || s.kind == PendingSignal::Install;
+                });
+                if (it == pendingSignals.end())
+                    break;
+                pendingOutputBytes -= it->data.size();
+                pendingSignals.erase(it);
+            }
+        }
+        pendingSignals.push_back(std::move(signal));
+    }
+    if (first)
+        QMetaObject::invokeMethod(q_ptr, [this] { emitPending(); }, Qt::QueuedConnection);
+}
+
+void VenvPrivate::emitPending()
+{
+    Q_Q(Venv);
+    std::vector<PendingSignal> batch;
+    {
+        std::lock_guard lock(signalMutex);
+        batch.swap(pendingSignals);
+        pendingOutputBytes = 0;
+    }
+    for (const PendingSignal &s : batch) {
+        switch (s.kind) {
+        case PendingSignal::StateChanged: Q_EMIT q->stateChanged(s.state); break;
+        case PendingSignal::Ready: Q_EMIT q->ready(); break;
+        case PendingSignal::Died: Q_EMIT q->died(s.error); break;
+        case PendingSignal::StartFailed: Q_EMIT q->startFailed(s.error); break;
+        case PendingSignal::CallStarted: Q_EMIT q->callStarted(s.callId, s.function); break;
+        case PendingSignal::CallFinished: Q_EMIT q->callFinished(s.callId, s.error); break;
+        case PendingSignal::Stdout: Q_EMIT q->stdoutReceived(s.data); break;
+        case PendingSignal::Stderr: Q_EMIT q->stderrReceived(s.data); break;
+        case PendingSignal::Install: Q_EMIT q->installOutput(s.data); break;
+        }
+    }
+}
+
+void VenvPrivate::setState(State newState)
+{
+    if (state == newState)
+        return;
+    state = newState;
+    post({.kind = PendingSignal::StateChanged, .state = newState});
+    stateCv.notify_all();
+}
+
+Error VenvPrivate::unavailableError() const
+{
+    switch (state) {
+    case State::Closed: return makeError(ErrorCode::Closed, QStringLiteral("the Venv is closed"));
+    case State::Died: return makeError(ErrorCode::Died, QStringLiteral("the worker died; start() launches a new one"));
+    default: return makeError(ErrorCode::NotReady, QStringLiteral("the Venv is not started"));
+    }
+}
+
+// --- start -----------------------------------------------------------------------------------
+
+Error VenvPrivate::start(QDeadlineTimer deadline)
+{
+    std::unique_lock lock(mutex);
+    if (state == State::Starting) {
+        if (!waitUntil(stateCv, lock, deadline, [this] { return state != State::Starting; }))
+            return makeError(ErrorCode::Timeout, QStringLiteral("another start() did not finish before the deadline"));
+        if (state == State::Idle)
+            return lastStartError;
+    }
+    if (state == State::Closed || state == State::Ready)
+        return state == State::Ready ? Error() : unavailableError();
+    if (!configError.ok()) {
+        post({.kind = PendingSignal::StartFailed, .error = configError});
+        return configError;
+    }
+
+    auto previous = std::move(connection); // a dead worker's connection: its thread has ended
+    setState(State::Starting);
+    ++startsRunning;
+    lock.unlock();
+    previous.reset();
+
+    Error error = launch(deadline);
+
+    lock.lock();
+    --startsRunning;
+    if (state == State::Closed) {
+        error = unavailableError();
+    } else if (!error.ok()) {
+        lastStartError = error;
+        setState(State::Idle);
+        post({.kind = PendingSignal::StartFailed, .error = error});
+    }
+    stateCv.notify_all();
+    return error;
+}
+
+Error VenvPrivate::launch(QDeadlineTimer deadline)
+{
+    Internal::Environment::Context context;
+    context.deadline = deadline;
+    context.abortFd = abortFd;
+    context.output = [this](const QByteArray &data) {
+        if (isConnected(QMetaMethod::fromSignal(&Venv::installOutput)))
+            post({.kind = PendingSignal::Install, .data = data});
+    };
+    if (!QFileInfo::exists(config.baseDir)) {
+        if (!QDir().mkpath(config.baseDir))
+            return makeError(ErrorCode::InstallFailed, QStringLiteral("cannot create %1").arg(config.baseDir));
+        createdBaseDir = true;
+    }
+    if (Error error = environment.prepare(context); !error.ok())
+        return error;
+    if (!useLock.isLocked())
+        useLock.lock(environment.useLockPath(), Internal::FileLock::Shared, deadline, abortFd);
+
+    const qint64 half = qint64(config.outputBufferKb) * 1024;
+    stdoutLog.open(environment.metaDir() + QStringLiteral("/stdout"), half);
+    stderrLog.open(environment.metaDir() + QStringLiteral("/stderr"), half);
+
+    Internal::ChildProcess::Options options;
+    options.program = environment.venvPython();
+    options.arguments = {QStringLiteral("-c"), QString::fromUtf8(workerScript())};
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    if (!env.contains(QStringLiteral("PYTHONUNBUFFERED")))
+        env.insert(QStringLiteral("PYTHONUNBUFFERED"), QStringLiteral("1"));
+    env.insert(QStringLiteral("VIRTUAL_ENV"), environment.venvDir());
+    env.insert(QStringLiteral("PATH"), environment.venvDir() + QStringLiteral("/bin:") + env.value(QStringLiteral("PATH")));
+    env.remove(QStringLiteral("PYTHONHOME"));
+    options.environment = env.toStringList();
+
+    auto worker = std::make_shared<Internal::WorkerConnection>(this);
+    {
+        std::lock_guard lock(mutex);
+        if (state == State::Closed)
+            return unavailableError();
+        connection = worker;
+        handshake = Handshake::WaitingReady;
+        handshakeError = {};
+    }
+    QString spawnError;
+    if (!worker->start(options, {QString::number(config.maxWorkers), QString::number(Internal::MaxFrameBytes)},
+                       &spawnError)) {
+        std::lock_guard lock(mutex);
+        connection.reset();
+        return makeError(ErrorCode::StartFailed, spawnError);
+    }
+
+    std::unique_lock lock(mutex);
+    const bool settled = waitUntil(stateCv, lock, deadline, [this] {
+        return handshake == Handshake::Done || handshake == Handshake::Failed || state == State::Closed;
+    });
+    if (handshake == Handshake::Done)
+        return {};
+    Error error = !settled ? makeError(ErrorCode::Timeout, QStringLiteral("the worker was not ready before the deadline"))
+                           : handshakeError;
+    lock.unlock();
+    worker->kill();
+    worker->join();
+    lock.lock();
+    if (connection == worker)
+        connection.reset();
+    return error;
+}
+
+void VenvPrivate::handshakeFailed(const Error &error)
+{
+    if (handshake == Handshake::Done || handshake == Handshake::Failed)
+        return;
+    handshake = Handshake::Failed;
+    handshakeError = error;
+    stateCv.notify_all();
+}
+
+// --- wire ------------------------------------------------------------------------------------
+
+QString VenvPrivate::onFrame(const QByteArray &body)
+{
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(body, &parseError);
+    if (!document.isObject())
+        return QStringLiteral("the worker sent a frame that is not a JSON object (%1)").arg(parseError.errorString());
+    const QJsonObject frame = document.object();
+    const QString type = frame.value(QLatin1String("type")).toString();
+
+    if (type == QLatin1String("call_done")) {
+        const QJsonValue idValue = frame.value(QLatin1String("callID"));
+        const auto id = quint64(idValue.toInteger(-1));
+        std::vector<std::shared_ptr<CallEntry>> settled;
+        {
+            std::lock_guard lock(mutex);
+            const auto it = calls.find(id);
+            if (it == calls.end() || it->second->done)
+                return QStringLiteral("the worker finished call %1, which is not running").arg(idValue.toInteger(-1));
+            if (frame.value(QLatin1String("ok")).toBool())
+                finishCall(id, it->second, frame.value(QLatin1String("result")), {}, &settled);
+            else
+                finishCall(id, it->second, {}, pythonError(frame), &settled);
+        }
+        settle(settled);
+        return {};
+    }
+
+    std::lock_guard lock(mutex);
+    if (type == QLatin1String("ready") && handshake == Handshake::WaitingReady) {
+        pid = frame.value(QLatin1String("pid")).toInteger();
+        QJsonArray sources;
+        for (qsizetype i = 0; i < config.sources.size(); ++i) {
+            const QString name = i < config.sourceNames.size() && !config.sourceNames[i].isEmpty()
+                ? config.sourceNames[i]
+                : QStringLiteral("<source %1>").arg(i + 1);
+            sources.append(QJsonObject{{QLatin1String("name"), name}, {QLatin1String("code"), config.sources[i]}});
+        }
+        handshake = Handshake::WaitingDefine;
+        connection->send(QJsonDocument(QJsonObject{{QLatin1String("type"), QLatin1String("define")},
+                                                   {QLatin1String("opID"), 1},
+                                                   {QLatin1String("sources"), sources}})
+                             .toJson(QJsonDocument::Compact));
+        return {};
+    }
+    if (type == QLatin1String("op_done") && handshake == Handshake::WaitingDefine) {
+        if (!frame.value(QLatin1String("ok")).toBool()) {
+            handshakeFailed(pythonError(frame));
+            return {};
+        }
+        functions.clear();
+        for (const QJsonValue &value : frame.value(QLatin1String("functions")).toArray()) {
+            const QJsonObject info = value.toObject();
+            functions.append({info.value(QLatin1String("name")).toString(),
+                              info.value(QLatin1String("signature")).toString(),
+                              info.value(QLatin1String("doc")).toString()});
+        }
+        handshake = Handshake::Done;
+        if (state == State::Starting) {
+            setState(State::Ready);
+            post({.kind = PendingSignal::Ready});
+        }
+        stateCv.notify_all();
+        return {};
+    }
+    if (type == QLatin1String("pong"))
+        return {};
+    return QStringLiteral("the worker sent an unexpected \"%1\" frame").arg(type);
+}
+
+void VenvPrivate::onOutput(int fd, const char *data, qsizetype size)
+{
+    (fd == 1 ? stdoutLog : stderrLog).append(data, size);
+    const auto signal = fd == 1 ? &Venv::stdoutReceived : &Venv::stderrReceived;
+    if (isConnected(QMetaMethod::fromSignal(signal)))
+        post({.kind = fd == 1 ? PendingSignal::Stdout : PendingSignal::Stderr, .data = QByteArray(data, size)});
+}
+
+void VenvPrivate::onExit(const Internal::WorkerConnection::Exit &exit)
+{
+    Error error;
+    if (!exit.protocolError.isEmpty()) {
+        error = makeError(ErrorCode::ProtocolError, exit.protocolError + QStringLiteral("; the worker was killed"));
+    } else {
+        error = makeError(ErrorCode::Died,
+                          QStringLiteral("the Python worker %1").arg(Internal::describeWaitStatus(exit.waitStatus)));
+    }
+    error.traceback = lastLines(stderrLog.tail(), StderrLinesInDeathReport);
+
+    std::vector<std::shared_ptr<CallEntry>> settled;
+    {
+        std::lock_guard lock(mutex);
+        pid = 0;
+        if (handshake != Handshake::Done) {
+            error.code = error.code == ErrorCode::Died ? ErrorCode::StartFailed : error.code;
+            error.message = QStringLiteral("the worker did not start: ") + error.message;
+            handshakeFailed(error);
+            return;
+        }
+        if (state == State::Closed || exit.requested)
+            return;
+        failRunningCalls(error, &settled);
+        setState(State::Died);
+        post({.kind = PendingSignal::Died, .error = error});
+    }
+    qCWarning(lcWorker) << error.message;
+    settle(settled);
+}
+
+// --- calls -----------------------------------------------------------------------------------
+
+void VenvPrivate::finishCall(quint64 id, std::shared_ptr<CallEntry> entry, QJsonValue result, Error error,
+                             std::vector<std::shared_ptr<CallEntry>> *settled)
+{
+    entry->done = true;
+    entry->result = std::move(result);
+    entry->error = std::move(error);
+    if (isConnected(QMetaMethod::fromSignal(&Venv::callFinished)))
+        post({.kind = PendingSignal::CallFinished, .error = entry->error, .callId = QString::number(id)});
+    if (entry->promise) {
+        calls.erase(id); // the future is the one delivery
+        entry->consumed = true;
+    } else {
+        entry->finishedAt = Clock::now();
+        entry->finishedPos = finished.insert(finished.end(), id);
+    }
+    settled->push_back(entry);
+}
+
+void VenvPrivate::settle(const std::vector<std::shared_ptr<CallEntry>> &settled)
+{
+    for (const auto &entry : settled) {
+        if (entry->promise) {
+            // Continuations run here, so no lock may be held.
+            if (entry->error.ok())
+                entry->promise->addResult(entry->result);
+            else
+                entry->promise->setException(CallException(entry->error));
+            entry->promise->finish();
+        } else {
+            entry->cv.notify_all();
+        }
+    }
+}
+
+void VenvPrivate::failRunningCalls(const Error &error, std::vector<std::shared_ptr<CallEntry>> *settled)
+{
+    std::vector<quint64> running;
+    for (const auto &[id, entry] : calls) {
+        if (!entry->done)
+            running.push_back(id);
+    }
+    std::sort(running.begin(), running.end());
+    for (quint64 id : running)
+        finishCall(id, calls.at(id), {}, error, settled);
+}
+
+std::shared_ptr<CallEntry> VenvPrivate::takeCall(quint64 id)
+{
+    auto it = calls.find(id);
+    auto entry = std::move(it->second);
+    calls.erase(it);
+    finished.erase(entry->finishedPos);
+    entry->consumed = true;
+    return entry;
+}
+
+void VenvPrivate::evictExpired()
+{
+    if (resultTtl < std::chrono::milliseconds::zero())
+        return;
+    const auto now = Clock::now();
+    while (!finished.empty()) {
+        const auto it = calls.find(finished.front());
+        if (now - it->second->finishedAt < resultTtl)
+            break;
+        it->second->consumed = true;
+        calls.erase(it);
+        finished.pop_front();
+    }
+}
+
+QString VenvPrivate::call(const QString &function, const QJsonValue &args, Error *error,
+                          std::unique_ptr<QPromise<QJsonValue>> promise)
+{
+    auto fail = [&](const Error &e) {
+        if (error)
+            *error = e;
+        if (promise) {
+            promise->start();
+            promise->setException(CallException(e));
+            promise->finish();
+        }
+        return QString();
+    };
+    if (function.isEmpty())
+        return fail(makeError(ErrorCode::PythonError, QStringLiteral("no function name given")));
+
+    auto entry = std::make_shared<CallEntry>();
+    entry->function = function;
+    if (promise) {
+        promise->start();
+        entry->promise = std::move(promise);
+    }
+    std::shared_ptr<Internal::WorkerConnection> worker;
+    quint64 id;
+    {
+        std::lock_guard lock(mutex);
+        if (state != State::Ready)
+            return fail(unavailableError());
+        evictExpired();
+        id = ++lastCallId;
+        calls.emplace(id, entry);
+        worker = connection;
+    }
+    const QByteArray frame = QJsonDocument(QJsonObject{{QLatin1String("type"), QLatin1String("call")},
+                                                       {QLatin1String("callID"), qint64(id)},
+                                                       {QLatin1String("func"), function},
+                                                       {QLatin1String("args"), args}})
+                                 .toJson(QJsonDocument::Compact);
+    const QString callId = QString::number(id);
+    if (isConnected(QMetaMethod::fromSignal(&Venv::callStarted)))
+        post({.kind = PendingSignal::CallStarted, .callId = callId, .function = function});
+    if (frame.size() > qsizetype(Internal::MaxFrameBytes)) {
+        std::vector<std::shared_ptr<CallEntry>> settled;
+        {
+            std::lock_guard lock(mutex);
+            if (calls.count(id) && !entry->done) {
+                finishCall(id, entry, {},
+                           makeError(ErrorCode::ProtocolError,
+                                     QStringLiteral("the arguments encode to %1 bytes, over the frame cap of %2")
+                                         .arg(frame.size()).arg(Internal::MaxFrameBytes)),
+                           &settled);
+            }
+        }
+        settle(settled);
+        return callId;
+    }
+    // If the worker just died, its exit report fails this call with Died.
+    worker->send(frame);
+    if (error)
+        *error = {};
+    return callId;
+}
+
+Error VenvPrivate::await(const QString &callId, QJsonValue *result, QDeadlineTimer deadline)
+{
+    bool valid = false;
+    const quint64 id = callId.toULongLong(&valid);
+    std::unique_lock lock(mutex);
+    if (state == State::Closed)
+        return unavailableError();
+    evictExpired();
+    const auto it = calls.find(id);
+    if (!valid || it == calls.end())
+        return makeError(ErrorCode::Unknown, QStringLiteral("no result for call \"%1\"").arg(callId));
+    const std::shared_ptr<CallEntry> entry = it->second;
+    if (!entry->done) {
+        ++entry->waiters;
+        const bool done = waitUntil(entry->cv, lock, deadline, [&] { return entry->done || state == State::Closed; });
+        --entry->waiters;
+        if (state == State::Closed)
+            return unavailableError();
+        if (!done)
+            return makeError(ErrorCode::Timeout, QStringLiteral("call %1 is still running").arg(callId));
+    }
+    if (entry->consumed)
+        return makeError(ErrorCode::Unknown, QStringLiteral("the result of call %1 was already delivered").arg(callId));
+    takeCall(id);
+    if (result)
+        *result = std::move(entry->result);
+    return entry->error;
+}
+
+Error VenvPrivate::result(const QString &callId, bool *done, QJsonValue *result)
+{
+    if (done)
+        *done = false;
+    bool valid = false;
+    const quint64 id = callId.toULongLong(&valid);
+    std::lock_guard lock(mutex);
+    if (state == State::Closed)
+        return unavailableError();
+    evictExpired();
+    const auto it = calls.find(id);
+    if (!valid || it == calls.end())
+        return makeError(ErrorCode::Unknown, QStringLiteral("no result for call \"%1\"").arg(callId));
+    if (!it->second->done)
+        return {};
+    const auto entry = takeCall(id);
+    if (done)
+        *done = true;
+    if (result)
+        *result = std::move(entry->result);
+    return entry->error;
+}
+
+// --- close -----------------------------------------------------------------------------------
+
+void VenvPrivate::close()
+{
+    std::shared_ptr<Internal::WorkerConnection> worker;
+    std::vector<std::shared_ptr<CallEntry>> settled;
+    {
+        std::unique_lock lock(mutex);
+        if (cleanedUp)
+            return;
+        cleanedUp = true;
+        setState(State::Closed);
+        ::eventfd_write(abortFd, 1);
+        worker = std::move(connection);
+        const Error closed = unavailableError();
+        for (auto &[id, entry] : calls) {
+            if (!entry->done && entry->promise)
+                finishCall(id, entry, {}, closed, &settled);
+            entry->cv.notify_all();
+        }
+        handshakeFailed(closed);
+    }
+    settle(settled);
+    if (worker) {
+        worker->kill();
+        worker->join();
+    }
+    {
+        std::unique_lock lock(mutex);
+        stateCv.wait(lock, [this] { return startsRunning == 0; });
+    }
+    if (asyncStart.joinable() && asyncStart.get_id() != std::this_thread::get_id())
+        asyncStart.join();
+
+    stdoutLog.close();
+    stderrLog.close();
+    useLock.unlock();
+    if (!config.removeBaseDirOnClose || !configError.ok())
+        return;
+    if (ownsBaseDir) {
+        QDir(config.baseDir).removeRecursively();
+    } else if (QFileInfo::exists(config.baseDir)) {
+        environment.removeCreated();
+        if (createdBaseDir)
+            QDir().rmdir(config.baseDir);
+    }
+}
+
+// --- Venv ------------------------------------------------------------------------------------
+
+Venv::Venv(const Config &config, QObject *parent)
+    : QObject(parent)
+    , d_ptr(std::make_unique<VenvPrivate>(this, config))
+{
+    qRegisterMetaType<QtPyVenv::Error>();
+    qRegisterMetaType<QtPyVenv::FunctionInfo>();
+    qRegisterMetaType<QtPyVenv::State>();
+}
+
+Venv::~Venv()
+{
+    close();
+    if (d_ptr->asyncStart.joinable())
+        d_ptr->asyncStart.detach(); // only when the destructor ran on that very thread
+}
+
+Config Venv::config() const
+{
+    Q_D(const Venv);
+    return d->config;
+}
+
+State Venv::state() const
+{
+    Q_D(const Venv);
+    std::lock_guard lock(d->mutex);
+    return d->state;
+}
+
+qint64 Venv::processId() const
+{
+    Q_D(const Venv);
+    std::lock_guard lock(d->mutex);
+    return d->pid;
+}
+
+QList<FunctionInfo> Venv::functions() const
+{
+    Q_D(const Venv);
+    std::lock_guard lock(d->mutex);
+    return d->state == State::Ready ? d->functions : QList<FunctionInfo>();
+}
+
+Error Venv::start(QDeadlineTimer deadline)
+{
+    Q_D(Venv);
+    return d->start(deadline);
+}
+
+void Venv::startAsync()
+{
+    Q_D(Venv);
+    std::lock_guard lock(d->mutex);
+    if (d->state == State::Closed || d->state == State::Starting || d->state == State::Ready)
+        return;
+    if (d->asyncStart.joinable())
+        d->asyncStart.join(); // the previous one has returned: its start() left the Starting state
+    d->asyncStart = std::thread([d] { d->start(QDeadlineTimer(QDeadlineTimer::Forever)); });
+}
+
+QString Venv::call(const QString &function, const QJsonValue &args, Error *error)
+{
+    Q_D(Venv);
+    return d->call(function, args, error, nullptr);
+}
+
+Error Venv::await(const QString &callId, QJsonValue *result, QDeadlineTimer deadline)
+{
+    Q_D(Venv);
+    return d->await(callId, result, deadline);
+}
+
+Error Venv::result(const QString &callId, bool *done, QJsonValue *result)
+{
+    Q_D(Venv);
+    return d->result(callId, done, result);
+}
+
+Error Venv::callAndAwait(const QString &function, const QJsonValue &args, QJsonValue *result,
+                         QDeadlineTimer deadline)
+{
+    Q_D(Venv);
+    Error error;
+    const QString id = d->call(function, args, &error, nullptr);
+    if (id.isEmpty())
+        return error;
+    return d->await(id, result, deadline);
+}
+
+QFuture<QJsonValue> Venv::callAsync(const QString &function, const QJsonValue &args)
+{
+    Q_D(Venv);
+    auto promise = std::make_unique<QPromise<QJsonValue>>();
+    QFuture<QJsonValue> future = promise->future();
+    d->call(function, args, nullptr, std::move(promise));
+    return future;
+}
+
+void Venv::close()
+{
+    Q_D(Venv);
+    d->close();
+}
+
+QByteArray Venv::tailStdOut() const
+{
+    Q_D(const Venv);
+    return d->stdoutLog.tail();
+}
+
+QByteArray Venv::tailStdErr() const
+{
+    Q_D(const Venv);
+    return d->stderrLog.tail();
+}
+
+} // namespace QtPyVenv

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QtPyVenv/venv.h>
+
+#include "environment.h"
+#include "outputlog.h"
+#include "workerconnection.h"
+
+#include <QPromise>
+
+#include <chrono>
+#include <condition_variable>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace QtPyVenv {
+
+//! One call, from call() until its result is delivered or evicted.
+struct CallEntry {
+    QString function;
+    bool done = false;
+    bool consumed = false;
+    QJsonValue result;
+    Error error;
+    std::condition_variable cv; // parked await()s of this call only: no thundering herd
+    int waiters = 0;
+    // callAsync(): delivered to the future instead. Held by pointer: moving a QPromise in
+    // Qt 6.4 copies its state and the moved-from destructor then cancels it.
+    std::unique_ptr<QPromise<QJsonValue>> promise;
+    std::list<quint64>::iterator finishedPos;    // in VenvPrivate::finished once done
+    std::chrono::steady_clock::time_point finishedAt;
+};
+
+//! A signal waiting to be emitted in the Venv's thread.
+struct PendingSignal {
+    enum Kind { StateChanged, Ready, Died, StartFailed, CallStarted, CallFinished, Stdout, Stderr, Install };
+    Kind kind;
+    State state = State::Idle;
+    Error error;
+    QString callId;
+    QString function;
+    QByteArray data;
+};
+
+class VenvPrivate : public Internal::WorkerConnection::Handler
+{
+    Q_DECLARE_PUBLIC(Venv)
+
+public:
+    VenvPrivate(Venv *q, const Config &config);
+    ~VenvPrivate() override;
+
+    Error start(QDeadlineTimer deadline);
+    Error launch(QDeadlineTimer deadline);
+    QString call(const QString &function, const QJsonValue &args, Error *error,
+                 std::unique_ptr<QPromise<QJsonValue>> promise);
+    Error await(const QString &callId, QJsonValue *result, QDeadlineTimer deadline);
+    Error result(const QString &callId, bool *done, QJsonValue *result);
+    void close();
+
+    // WorkerConnection::Handler, on the I/O thread
+    QString onFrame(const QByteArray &body) override;
+    void onOutput(int fd, const char *data, qsizetype size) override;
+    void onExit(const Internal::WorkerConnection::Exit &exit) override;
+
+    // with mutex held
+    Error unavailableError() const;
+    void setState(State state);
+    void finishCall(quint64 id, std::shared_ptr<CallEntry> entry, QJsonValue result, Error error,
+                    std::vector<std::shared_ptr<CallEntry>> *settled);
+    void failRunningCalls(const Error &error, std::vector<std::shared_ptr<CallEntry>> *settled);
+    std::shared_ptr<CallEntry> takeCall(quint64 id);
+    void evictExpired();
+    void handshakeFailed(const Error &error);
+
+    // without mutex held
+    static void settle(const std::vector<std::shared_ptr<CallEntry>> &settled);
+    void post(PendingSignal &&signal);
+    void emitPending();
+    bool isConnected(const QMetaMethod &signal) const;
+
+    Venv *const q_ptr;
+    Config config;
+    Error configError;
+    bool ownsBaseDir = false;     // a temporary directory made by the library
+    bool createdBaseDir = false;  // a configured baseDir that did not exist before
+    Internal::Environment environment;
+    int abortFd = -1;             // eventfd, written by close() to cancel installs and lock waits
+    std::chrono::milliseconds resultTtl;
+
+    mutable std::mutex mutex;
+    std::condition_variable stateCv;
+    State state = State::Idle;
+    int startsRunning = 0;
+    Error lastStartError;
+    std::shared_ptr<Internal::WorkerConnection> connection;
+    enum class Handshake { None, WaitingReady, WaitingDefine, Done, Failed } handshake = Handshake::None;
+    Error handshakeError;
+    QList<FunctionInfo> functions;
+    qint64 pid = 0;
+    quint64 lastCallId = 0;
+    std::unordered_map<quint64, std::shared_ptr<CallEntry>> calls;
+    std::list<quint64> finished; // done, unclaimed calls, oldest first (for the TTL)
+    std::thread asyncStart;
+    bool cleanedUp = false;
+
+    Internal::OutputLog stdoutLog;
+    Internal::OutputLog stderrLog;
+    Internal::FileLock useLock;
+
+    std::mutex signalMutex;
+    std::vector<PendingSignal> pendingSignals;
+    qsizetype pendingOutputBytes = 0;
+};
+
+} // namespace QtPyVenv

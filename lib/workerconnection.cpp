@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: MIT
+#include "workerconnection.h"
+
+#include "logging.h"
+
+#include <QtEndian>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+namespace QtPyVenv::Internal {
+
+namespace {
+
+constexpr int SocketBufferBytes = 1 << 20;
+constexpr qsizetype ReadChunk = 256 * 1024;
+constexpr int OutputChunk = 64 * 1024;
+// A worker that closed its end of the socket but still runs gets this long to exit.
+constexpr int ExitGraceMs = 2000;
+
+} // namespace
+
+WorkerConnection::WorkerConnection(Handler *handler)
+    : m_handler(handler)
+{
+}
+
+WorkerConnection::~WorkerConnection()
+{
+    kill();
+    join();
+    closeFd(m_socket);
+    closeFd(m_childEnd);
+    closeFd(m_wakeFd);
+}
+
+bool WorkerConnection::start(ChildProcess::Options options, const QStringList &trailingArguments, QString *error)
+{
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+        *error = QStringLiteral("cannot create the protocol socket: %1").arg(QString::fromLocal8Bit(::strerror(errno)));
+        return false;
+    }
+    m_socket = makeNonBlocking(pair[0]);
+    m_childEnd = pair[1] >= 3 ? pair[1] : ::fcntl(pair[1], F_DUPFD_CLOEXEC, 3);
+    if (m_childEnd != pair[1])
+        ::close(pair[1]);
+    for (int fd : {m_socket, m_childEnd}) {
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &SocketBufferBytes, sizeof SocketBufferBytes);
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &SocketBufferBytes, sizeof SocketBufferBytes);
+    }
+    m_wakeFd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+    const QString fd = QString::number(m_childEnd);
+    options.arguments << fd << fd << trailingArguments;
+    options.keepFds = {m_childEnd};
+
+    std::promise<QString> started;
+    auto outcome = started.get_future();
+    m_thread = std::thread(&WorkerConnection::run, this, std::move(options), &started);
+    *error = outcome.get();
+    if (!error->isEmpty()) {
+        join();
+        return false;
+    }
+    return true;
+}
+
+void WorkerConnection::run(ChildProcess::Options options, std::promise<QString> *started)
+{
+    ChildProcess child;
+    QString error;
+    const bool ok = child.start(options, &error);
+    closeFd(m_childEnd);
+    if (!ok) {
+        std::lock_guard lock(m_outMutex);
+        m_dead = true;
+    } else {
+        m_pid = child.pid();
+    }
+    started->set_value(error);
+    if (!ok)
+        return;
+
+    loop(child);
+
+    Exit exit;
+    exit.waitStatus = child.waitStatus();
+    {
+        std::lock_guard lock(m_outMutex);
+        m_dead = true;
+        m_out.clear();
+        exit.protocolError = m_protocolError;
+        exit.requested = m_killRequested && m_protocolError.isEmpty();
+    }
+    m_pid = 0;
+    m_handler->onExit(exit);
+}
+
+void WorkerConnection::loop(ChildProcess &child)
+{
+    int out = child.stdoutFd();
+    int err = child.stderrFd();
+    std::chrono::steady_clock::time_point inputClosedAt;
+    bool killed = false;
+
+    auto killFor = [&](const QString &reason) {
+        {
+            std::lock_guard lock(m_outMutex);
+            if (m_protocolError.isEmpty())
+                m_protocolError = reason;
+        }
+        child.killGroup();
+        killed = true;
+    };
+
+    while (!child.reaped()) {
+        bool wantWrite;
+        {
+            std::lock_guard lock(m_outMutex);
+            wantWrite = !m_out.empty();
+            if (m_killRequested && !killed) {
+                child.killGroup();
+                killed = true;
+            }
+        }
+        pollfd fds[5] = {
+            {m_wakeFd, POLLIN, 0},
+            {m_inputOpen ? m_socket : -1, short(POLLIN | (wantWrite ? POLLOUT : 0)), 0},
+            {out, POLLIN, 0},
+            {err, POLLIN, 0},
+            {child.exitFd(), POLLIN, 0},
+        };
+        int timeout = -1;
+        if (child.exitFd() < 0)
+            timeout = 20;
+        else if (!m_inputOpen && !killed)
+            timeout = ExitGraceMs;
+        const int ready = ::poll(fds, 5, timeout);
+        if (ready < 0 && errno != EINTR)
+            break;
+        if (fds[0].revents) {
+            eventfd_t value;
+            ::eventfd_read(m_wakeFd, &value);
+        }
+        if (fds[1].revents & POLLOUT) {
+            std::lock_guard lock(m_outMutex);
+            flushLocked();
+        }
+        if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+            const bool wasOpen = m_inputOpen;
+            const QString violation = readFrames() ? QString() : m_protocolError;
+            if (!violation.isEmpty() && !killed)
+                killFor(violation);
+            if (wasOpen && !m_inputOpen)
+                inputClosedAt = std::chrono::steady_clock::now();
+        }
+        if (fds[2].revents)
+            readOutput(out, 1);
+        if (fds[3].revents)
+            readOutput(err, 2);
+        if (fds[4].revents || child.exitFd() < 0)
+            child.reap(false);
+        if (ready == 0 && !m_inputOpen && !killed && child.exitFd() >= 0
+            && std::chrono::steady_clock::now() - inputClosedAt >= std::chrono::milliseconds(ExitGraceMs)) {
+            killFor(QStringLiteral("the worker closed its protocol channel but kept running"));
+        }
+    }
+    if (!child.reaped())
+        child.reap(true);
+    // What the worker wrote before it went: finished calls and its last words.
+    if (m_inputOpen && m_protocolError.isEmpty())
+        readFrames();
+    readOutput(out, 1);
+    readOutput(err, 2);
+    child.closeOutput();
+}
+
+bool WorkerConnection::readFrames()
+{
+    for (;;) {
+        const qsizetype used = m_in.size();
+        m_in.resize(used + ReadChunk);
+        const ssize_t n = ::recv(m_socket, m_in.data() + used, size_t(ReadChunk), MSG_DONTWAIT);
+        m_in.resize(used + std::max<ssize_t>(n, 0));
+        if (n == 0) {
+            m_inputOpen = false;
+            break;
+        }
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN)
+                m_inputOpen = false;
+            break;
+        }
+        while (m_in.size() - m_inStart >= 4) {
+            const quint32 size = qFromBigEndian<quint32>(m_in.constData() + m_inStart);
+            if (size > MaxFrameBytes) {
+                std::lock_guard lock(m_outMutex);
+                m_protocolError = QStringLiteral("the worker sent a frame of %1 bytes, over the cap of %2")
+                                      .arg(size).arg(MaxFrameBytes);
+                return false;
+            }
+            if (m_in.size() - m_inStart < 4 + qsizetype(size))
+                break;
+            const QString violation = m_handler->onFrame(m_in.sliced(m_inStart + 4, size));
+            m_inStart += 4 + size;
+            if (!violation.isEmpty()) {
+                std::lock_guard lock(m_outMutex);
+                m_protocolError = violation;
+                return false;
+            }
+        }
+        if (m_inStart == m_in.size()) {
+            m_in.resize(0);
+            m_inStart = 0;
+        } else if (m_inStart > 0) {
+            m_in.remove(0, m_inStart);
+            m_inStart = 0;
+        }
+        if (n < ReadChunk)
+            break;
+    }
+    return true;
+}
+
+void WorkerConnection::readOutput(int &fd, int stream)
+{
+    char buffer[OutputChunk];
+    while (fd >= 0) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n > 0) {
+            m_handler->onOutput(stream, buffer, n);
+            if (n < ssize_t(sizeof buffer))
+                return;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0 || errno != EAGAIN)
+            fd = -1; // EOF: stop polling it; ChildProcess closes it
+        return;
+    }
+}
+
+bool WorkerConnection::send(const QByteArray &body)
+{
+    char prefix[4];
+    qToBigEndian(quint32(body.size()), prefix);
+    const QByteArray header(prefix, 4);
+    std::lock_guard lock(m_outMutex);
+    if (m_dead || m_killRequested)
+        return false;
+    const bool idle = m_out.empty();
+    m_out.push_back(header);
+    m_out.push_back(body);
+    if (idle) {
+        flushLocked();
+        if (!m_out.empty())
+            wake(); // the rest waits for room; the I/O thread polls for it
+    }
+    return true;
+}
+
+bool WorkerConnection::flushLocked()
+{
+    while (!m_out.empty()) {
+        iovec iov[64];
+        int count = 0;
+        for (auto it = m_out.begin(); it != m_out.end() && count < 64; ++it, ++count) {
+            const qsizetype skip = count == 0 ? m_outOffset : 0;
+            iov[count] = {const_cast<char *>(it->constData()) + skip, size_t(it->size() - skip)};
+        }
+        msghdr message{};
+        message.msg_iov = iov;
+        message.msg_iovlen = size_t(count);
+        ssize_t n = ::sendmsg(m_socket, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN)
+                return false;
+            m_out.clear(); // the worker is gone; the I/O thread will see it exit
+            m_outOffset = 0;
+            return false;
+        }
+        while (n > 0) {
+            const qsizetype left = m_out.front().size() - m_outOffset;
+            if (n >= left) {
+                n -= left;
+                m_out.pop_front();
+                m_outOffset = 0;
+            } else {
+                m_outOffset += n;
+                n = 0;
+            }
+        }
+    }
+    return true;
+}
+
+void WorkerConnection::kill(const QString &protocolError)
+{
+    {
+        std::lock_guard lock(m_outMutex);
+        m_killRequested = true;
+        if (m_protocolError.isEmpty())
+            m_protocolError = protocolError;
+    }
+    wake();
+}
+
+void WorkerConnection::wake()
+{
+    if (m_wakeFd >= 0)
+        ::eventfd_write(m_wakeFd, 1);
+}
+
+void WorkerConnection::join()
+{
+    if (m_thread.joinable() && m_thread.get_id() != std::this_thread::get_id())
+        m_thread.join();
+}
+
+} // namespace QtPyVenv::Internal

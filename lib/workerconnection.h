@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "childprocess.h"
+
+#include <QByteArray>
+#include <QString>
+
+#include <atomic>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+
+namespace QtPyVenv::Internal {
+
+//! The largest frame either side accepts (256 MiB); a bigger length prefix is a protocol error.
+inline constexpr quint32 MaxFrameBytes = 256u * 1024 * 1024;
+
+/*
+ * The worker process and the I/O thread that serves it. The thread forks the worker (so
+ * PR_SET_PDEATHSIG ties the worker to it), then polls the protocol socket, the worker's
+ * stdout and stderr and its exit, and reports everything to a Handler, on that thread.
+ * Frames go out from the caller's thread straight into the socket when it has room; only the
+ * rest waits for the I/O thread, so a call costs no extra thread wake-up.
+ */
+class WorkerConnection
+{
+public:
+    struct Exit {
+        int waitStatus = 0;
+        QString protocolError; // why the host killed it, when it broke the protocol
+        bool requested = false; // kill() without a protocol error: close() or a failed start
+    };
+    class Handler
+    {
+    public:
+        virtual ~Handler() = default;
+        //! One frame's body; return a non-empty reason to kill the worker for a protocol error.
+        virtual QString onFrame(const QByteArray &body) = 0;
+        virtual void onOutput(int fd, const char *data, qsizetype size) = 0;
+        //! The last report: the worker was reaped and its pipes drained.
+        virtual void onExit(const Exit &exit) = 0;
+    };
+
+    explicit WorkerConnection(Handler *handler);
+    WorkerConnection(const WorkerConnection &) = delete;
+    WorkerConnection &operator=(const WorkerConnection &) = delete;
+    ~WorkerConnection(); // kill() and join()
+
+    /*!
+     * Launches the worker as "program arguments... FD FD trailingArguments...", FD being the
+     * worker's end of the protocol socket. Returns once it was forked, or false with \a error.
+     */
+    bool start(ChildProcess::Options options, const QStringList &trailingArguments, QString *error);
+    pid_t pid() const { return m_pid; }
+    //! Queues one frame (the length prefix is added here). False once the worker is gone.
+    bool send(const QByteArray &body);
+    //! Kills the worker; onExit() follows on the I/O thread.
+    void kill(const QString &protocolError = {});
+    void join();
+
+private:
+    void run(ChildProcess::Options options, std::promise<QString> *started);
+    void loop(ChildProcess &child);
+    bool readFrames();
+    void readOutput(int &fd, int stream);
+    bool flushLocked();
+    void wake();
+
+    Handler *const m_handler;
+    std::thread m_thread;
+    std::atomic<pid_t> m_pid = 0;
+    int m_socket = -1;   // host end, non-blocking
+    int m_childEnd = -1; // worker end, closed once forked
+    int m_wakeFd = -1;   // eventfd
+
+    QByteArray m_in;
+    qsizetype m_inStart = 0;
+    bool m_inputOpen = true;
+
+    std::mutex m_outMutex;
+    std::deque<QByteArray> m_out; // frames (and a leftover) the socket had no room for
+    qsizetype m_outOffset = 0;
+    bool m_dead = false;
+    bool m_killRequested = false;
+    QString m_protocolError;
+};
+
+} // namespace QtPyVenv::Internal

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+// Helpers shared by the QtPyVenv tests.
+#pragma once
+
+#include <QtPyVenv/venv.h>
+
+#include <QDir>
+#include <QFile>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QString>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+#include <unistd.h>
+
+namespace TestUtil {
+
+//! The bootstrap interpreter the tests use: $QTPYVENV_TEST_PYTHON or python3 on PATH.
+inline QString python()
+{
+    const QString fromEnv = qEnvironmentVariable("QTPYVENV_TEST_PYTHON");
+    return fromEnv.isEmpty() ? QStringLiteral("python3") : fromEnv;
+}
+
+//! A config in a directory of the test's, so no test touches another's venv.
+inline QtPyVenv::Config config(const QString &baseDir, const QStringList &sources = {})
+{
+    QtPyVenv::Config config;
+    config.pythonInterpreter = python();
+    config.baseDir = baseDir;
+    config.sources = sources;
+    return config;
+}
+
+//! State letter of /proc/PID/stat ('Z' zombie), or 0 when there is no such process.
+inline char processState(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return 0;
+    const QByteArray line = stat.readAll();
+    const qsizetype close = line.lastIndexOf(')');
+    return close > 0 && close + 2 < line.size() ? line.at(close + 2) : 0;
+}
+
+//! True while PID is a live (not zombie) process.
+inline bool processAlive(qint64 pid)
+{
+    const char state = processState(pid);
+    return state != 0 && state != 'Z' && state != 'X';
+}
+
+//! Pids of the live processes whose parent is this process (the tests' orphan check).
+inline QList<qint64> liveChildren()
+{
+    QList<qint64> children;
+    const QString self = QString::number(::getpid());
+    for (const QString &entry : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
+        bool isPid = false;
+        const qint64 pid = entry.toLongLong(&isPid);
+        if (!isPid)
+            continue;
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray line = stat.readAll();
+        const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 1 && fields[1] == self.toLatin1() && fields[0] != "Z")
+            children.append(pid);
+    }
+    return children;
+}
+
+//! Processes whose command line mentions NEEDLE (to find workers left behind by a dead host).
+inline QList<qint64> processesMentioning(const QByteArray &needle)
+{
+    QList<qint64> found;
+    for (const QString &entry : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
+        bool isPid = false;
+        const qint64 pid = entry.toLongLong(&isPid);
+        if (!isPid || pid == ::getpid())
+            continue;
+        QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(pid));
+        if (cmdline.open(QIODevice::ReadOnly) && cmdline.readAll().contains(needle) && processAlive(pid))
+            found.append(pid);
+    }
+    return found;
+}
+
+/*!
+ * Writes a minimal pure-Python wheel NAME-VERSION-py3-none-any.whl into DIR whose module
+ * NAME holds MODULESOURCE, using only Python's zipfile: pip installs it with --no-index.
+ */
+inline QString buildWheel(const QString &dir, const QString &name, const QString &version,
+                          const QString &moduleSource)
+{
+    const QString script = QStringLiteral(R"PY(
+import base64, hashlib, sys, zipfile
+out, name, version, source = sys.argv[1:5]
+dist = "%s-%s.dist-info" % (name, version)
+files = {
+    name + ".py": source.encode(),
+    dist + "/METADATA": ("Metadata-Version: 2.1\nName: %s\nVersion: %s\n" % (name, version)).encode(),
+    dist + "/WHEEL": b"Wheel-Version: 1.0\nGenerator: qtpyvenv-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+}
+record = []
+for path, data in files.items():
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    record.append("%s,sha256=%s,%d" % (path, digest, len(data)))
+record.append(dist + "/RECORD,,")
+files[dist + "/RECORD"] = ("\n".join(record) + "\n").encode()
+with zipfile.ZipFile(out, "w") as wheel:
+    for path, data in files.items():
+        wheel.writestr(path, data)
+)PY");
+    const QString wheel = QStringLiteral("%1/%2-%3-py3-none-any.whl").arg(dir, name, version);
+    QProcess process;
+    process.start(python(), {QStringLiteral("-c"), script, wheel, name, version, moduleSource});
+    if (!process.waitForFinished(60000) || process.exitCode() != 0)
+        return {};
+    return wheel;
+}
+
+} // namespace TestUtil

@@ -1,0 +1,231 @@
+# SPDX-License-Identifier: MIT
+"""QtPyVenv worker: serves one host process over two private pipes.
+
+Run as: python -c <this file> IN_FD OUT_FD MAX_WORKERS MAX_FRAME_BYTES
+
+Frames are a 4-byte big-endian length and a UTF-8 JSON object. They travel on IN_FD/OUT_FD,
+never on fd 0/1/2, so user code may print, write to sys.stderr or to fd 1 from C freely.
+
+Threads follow a leader/follower scheme: MAX_WORKERS threads take turns reading the next
+frame and the thread that read a call runs it. That bounds concurrency exactly as a
+ThreadPoolExecutor(MAX_WORKERS) would, without waking a second thread for every call.
+Stdlib only; Python >= 3.8.
+"""
+import json
+import linecache
+import os
+import struct
+import sys
+import threading
+import traceback
+import types
+
+PROTOCOL_VERSION = 1
+SOURCES_MODULE = "__qtpyvenv__"
+_HEADER = struct.Struct(">I")
+_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+
+
+class ProtocolViolation(Exception):
+    pass
+
+
+class Channel:
+    def __init__(self, in_fd, out_fd, max_frame):
+        self._in = in_fd
+        self._out = out_fd
+        self._max = max_frame
+        self._read_lock = threading.Lock()
+        self._buf = bytearray()
+        self._out_lock = threading.Lock()
+        self._pending = []
+        self._flushing = False
+
+    def read_frame(self):
+        """The next frame's body, or None at end of input (the host is gone)."""
+        with self._read_lock:
+            buf = self._buf
+            while True:
+                need = 4
+                if len(buf) >= 4:
+                    (size,) = _HEADER.unpack_from(buf)
+                    if size > self._max:
+                        raise ProtocolViolation("frame of %d bytes exceeds the cap of %d" % (size, self._max))
+                    need = 4 + size
+                    if len(buf) >= need:
+                        frame = bytes(buf[4:need])
+                        del buf[:need]
+                        return frame
+                chunk = os.read(self._in, max(need - len(buf), 1 << 16))
+                if not chunk:
+                    return None
+                buf += chunk
+
+    def send(self, message):
+        """Queues one frame; the first thread to find nobody flushing writes the whole queue."""
+        body = _encode(message).encode("utf-8")
+        frame = (_HEADER.pack(len(body)), body)
+        with self._out_lock:
+            self._pending.extend(frame)
+            if self._flushing:
+                return
+            self._flushing = True
+        while True:
+            with self._out_lock:
+                batch = self._pending
+                if not batch:
+                    self._flushing = False
+                    return
+                self._pending = []
+            self._write_all(batch)
+
+    def _write_all(self, buffers):
+        views = [memoryview(b) for b in buffers]
+        while views:
+            written = os.writev(self._out, views[:512])
+            while written:
+                if written >= len(views[0]):
+                    written -= len(views[0])
+                    views.pop(0)
+                else:
+                    views[0] = views[0][written:]
+                    written = 0
+
+
+def _first_line(text, fallback):
+    for line in str(text).splitlines():
+        if line.strip():
+            return line.strip()
+    return fallback
+
+
+def _error_fields(exc, skip_frames=1):
+    tb = exc.__traceback__
+    for _ in range(skip_frames):
+        if tb is not None:
+            tb = tb.tb_next
+    fields = {
+        "errorType": type(exc).__name__,
+        "errorMessage": _first_line(exc, type(exc).__name__),
+        "traceback": "".join(traceback.format_exception(type(exc), exc, tb)),
+    }
+    if isinstance(exc, SyntaxError):
+        fields["errorMessage"] = "%s, line %s: %s" % (exc.filename, exc.lineno, exc.msg)
+        fields["file"] = exc.filename
+        fields["line"] = exc.lineno
+    return fields
+
+
+class Worker:
+    def __init__(self, channel):
+        self.channel = channel
+        self.module = types.ModuleType(SOURCES_MODULE)
+        # dataclasses, pickle and typing look classes up by module name.
+        sys.modules[SOURCES_MODULE] = self.module
+        self.namespace = self.module.__dict__
+        self._takes_no_args = {}
+
+    def serve(self):
+        while True:
+            frame = self.channel.read_frame()
+            if frame is None:
+                os._exit(0)
+            message = json.loads(frame)
+            kind = message.get("type")
+            if kind == "call":
+                self.call(message)
+            elif kind == "define":
+                self.define(message)
+            elif kind == "ping":
+                self.channel.send({"type": "pong", "opID": message.get("opID")})
+            else:
+                raise ProtocolViolation("unknown frame type %r" % (kind,))
+
+    def call(self, message):
+        call_id = message["callID"]
+        try:
+            function = self.namespace.get(message["func"])
+            if not callable(function):
+                raise NameError("no function named %r is defined by the sources" % (message["func"],))
+            args = message.get("args")
+            if args is None and self._accepts_no_args(function):
+                result = function()
+            else:
+                result = function(args)
+            reply = {"type": "call_done", "callID": call_id, "ok": True, "result": result}
+            try:
+                self.channel.send(reply)
+                return
+            except (TypeError, ValueError) as exc:
+                raise TypeError("the result of %s() is not JSON-serialisable: %s"
+                                % (message["func"], _first_line(exc, type(exc).__name__)))
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt from user code too
+            reply = {"type": "call_done", "callID": call_id, "ok": False}
+            reply.update(_error_fields(exc))
+        self.channel.send(reply)
+
+    def _accepts_no_args(self, function):
+        answer = self._takes_no_args.get(function)
+        if answer is None:
+            import inspect
+            try:
+                params = inspect.signature(function).parameters.values()
+                answer = all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+                             for p in params)
+            except (TypeError, ValueError):
+                answer = False
+            self._takes_no_args[function] = answer
+        return answer
+
+    def define(self, message):
+        reply = {"type": "op_done", "opID": message.get("opID")}
+        try:
+            for source in message["sources"]:
+                name, code = source["name"], source["code"]
+                linecache.cache[name] = (len(code), None, code.splitlines(True), name)
+                exec(compile(code, name, "exec"), self.namespace)
+            reply.update(ok=True, functions=self.describe())
+        except BaseException as exc:
+            reply.update(ok=False, **_error_fields(exc))
+        self.channel.send(reply)
+
+    def describe(self):
+        import inspect
+        functions = []
+        for name, obj in list(self.namespace.items()):
+            if name.startswith("_") or not callable(obj) or getattr(obj, "__module__", None) != SOURCES_MODULE:
+                continue
+            try:
+                signature = str(inspect.signature(obj))
+            except (TypeError, ValueError):
+                signature = "(...)"
+            doc = obj.__doc__ if isinstance(obj.__doc__, str) else ""
+            functions.append({"name": name, "signature": signature, "doc": inspect.cleandoc(doc)})
+        return functions
+
+
+def main():
+    in_fd, out_fd, max_workers, max_frame = (int(a) for a in sys.argv[1:5])
+    for fd in (in_fd, out_fd):
+        os.set_inheritable(fd, False)  # user subprocesses must not keep the pipes alive
+    channel = Channel(in_fd, out_fd, max_frame)
+    worker = Worker(channel)
+
+    def serve():
+        try:
+            worker.serve()
+        except BaseException as exc:
+            sys.stderr.write("qtpyvenv worker: protocol failure: %s\n" % (exc,))
+            sys.stderr.flush()
+            os._exit(70)
+
+    import platform
+    channel.send({"type": "ready", "protocol": PROTOCOL_VERSION, "pid": os.getpid(),
+                  "python": platform.python_version(), "executable": sys.executable})
+    for _ in range(max(1, max_workers) - 1):
+        threading.Thread(target=serve, name="qtpyvenv-worker", daemon=True).start()
+    serve()
+
+
+if __name__ == "__main__":
+    main()
