@@ -317,7 +317,8 @@ void Environment::removeCreated()
     if (readState().value(QLatin1String("createdVenv")).toBool())
         QDir(venvDir()).removeRecursively();
     for (const QString &name : {StateFile, InstallLock, UseLock, QStringLiteral("stdout-a"), QStringLiteral("stdout-b"),
-                                QStringLiteral("stderr-a"), QStringLiteral("stderr-b")}) {
+                                QStringLiteral("stderr-a"), QStringLiteral("stderr-b"),
+                                QStringLiteral("qtpyvenv_worker.py")}) {
         QFile::remove(meta + QLatin1Char('/') + name);
     }
     QDir().rmdir(meta);

@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <QMetaMethod>
 #include <QProcessEnvironment>
+#include <QSaveFile>
 #include <QTemporaryDir>
 
 #include <algorithm>
@@ -282,9 +283,16 @@ Error VenvPrivate::launch(QDeadlineTimer deadline)
     stdoutLog.open(environment.metaDir() + QStringLiteral("/stdout"), half);
     stderrLog.open(environment.metaDir() + QStringLiteral("/stderr"), half);
 
+    // The worker runs from a file, so ps and tracebacks show a path rather than the script.
+    const QString script = environment.metaDir() + QStringLiteral("/qtpyvenv_worker.py");
+    if (QFile installed(script); !installed.open(QIODevice::ReadOnly) || installed.readAll() != workerScript()) {
+        QSaveFile file(script);
+        if (!file.open(QIODevice::WriteOnly) || file.write(workerScript()) != workerScript().size() || !file.commit())
+            return makeError(ErrorCode::StartFailed, QStringLiteral("cannot write %1").arg(script));
+    }
     Internal::ChildProcess::Options options;
     options.program = environment.venvPython();
-    options.arguments = {QStringLiteral("-c"), QString::fromUtf8(workerScript())};
+    options.arguments = {script};
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     if (!env.contains(QStringLiteral("PYTHONUNBUFFERED")))
         env.insert(QStringLiteral("PYTHONUNBUFFERED"), QStringLiteral("1"));
@@ -522,25 +530,22 @@ void VenvPrivate::evictExpired()
 QString VenvPrivate::call(const QString &function, const QJsonValue &args, Error *error,
                           std::unique_ptr<QPromise<QJsonValue>> promise)
 {
+    auto entry = std::make_shared<CallEntry>();
+    entry->function = function;
+    entry->promise = std::move(promise);
+    if (entry->promise)
+        entry->promise->start();
     auto fail = [&](const Error &e) {
         if (error)
             *error = e;
-        if (promise) {
-            promise->start();
-            promise->setException(CallException(e));
-            promise->finish();
+        if (entry->promise) {
+            entry->promise->setException(CallException(e));
+            entry->promise->finish();
         }
         return QString();
     };
     if (function.isEmpty())
         return fail(makeError(ErrorCode::PythonError, QStringLiteral("no function name given")));
-
-    auto entry = std::make_shared<CallEntry>();
-    entry->function = function;
-    if (promise) {
-        promise->start();
-        entry->promise = std::move(promise);
-    }
     std::shared_ptr<Internal::WorkerConnection> worker;
     quint64 id;
     {
@@ -648,13 +653,15 @@ void VenvPrivate::close()
         setState(State::Closed);
         ::eventfd_write(abortFd, 1);
         worker = std::move(connection);
-        const Error closed = unavailableError();
-        for (auto &[id, entry] : calls) {
+        std::vector<quint64> futures;
+        for (const auto &[id, entry] : calls) {
             if (!entry->done && entry->promise)
-                finishCall(id, entry, {}, closed, &settled);
-            entry->cv.notify_all();
+                futures.push_back(id);
+            entry->cv.notify_all(); // parked await()s see Closed
         }
-        handshakeFailed(closed);
+        for (quint64 id : futures)
+            finishCall(id, calls.at(id), {}, unavailableError(), &settled);
+        handshakeFailed(unavailableError());
     }
     settle(settled);
     if (worker) {

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """QtPyVenv worker: serves one host process over two private pipes.
 
-Run as: python -c <this file> IN_FD OUT_FD MAX_WORKERS MAX_FRAME_BYTES
+Run as: python qtpyvenv_worker.py IN_FD OUT_FD MAX_WORKERS MAX_FRAME_BYTES
 
 Frames are a 4-byte big-endian length and a UTF-8 JSON object. They travel on IN_FD/OUT_FD,
 never on fd 0/1/2, so user code may print, write to sys.stderr or to fd 1 from C freely.
