@@ -80,6 +80,12 @@ void OutputLog::close()
     }
 }
 
+bool OutputLog::isOpen() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_fds[0] >= 0;
+}
+
 void OutputLog::rotate()
 {
     m_current = 1 - m_current;

@@ -25,6 +25,7 @@ public:
     //! Truncates both files and starts writing; a closed log drops appends.
     bool open(const QString &stem, qint64 halfBytes);
     void close();
+    bool isOpen() const;
     void append(const char *data, qint64 size);
     QByteArray tail() const;
 

@@ -279,9 +279,11 @@ Error VenvPrivate::launch(QDeadlineTimer deadline)
     if (!useLock.isLocked())
         useLock.lock(environment.useLockPath(), Internal::FileLock::Shared, deadline, abortFd);
 
-    const qint64 half = qint64(config.outputBufferKb) * 1024;
-    stdoutLog.open(environment.metaDir() + QStringLiteral("/stdout"), half);
-    stderrLog.open(environment.metaDir() + QStringLiteral("/stderr"), half);
+    if (!stdoutLog.isOpen()) { // a restart keeps what the dead worker wrote
+        const qint64 half = qint64(config.outputBufferKb) * 1024;
+        stdoutLog.open(environment.metaDir() + QStringLiteral("/stdout"), half);
+        stderrLog.open(environment.metaDir() + QStringLiteral("/stderr"), half);
+    }
 
     // The worker runs from a file, so ps and tracebacks show a path rather than the script.
     const QString script = environment.metaDir() + QStringLiteral("/qtpyvenv_worker.py");
@@ -374,7 +376,7 @@ QString VenvPrivate::onFrame(const QByteArray &body)
     }
 
     std::lock_guard lock(mutex);
-    if (type == QLatin1String("ready") && handshake == Handshake::WaitingReady) {
+    if (type == QLatin1String("ready") && handshake == Handshake::WaitingReady && connection) {
         pid = frame.value(QLatin1String("pid")).toInteger();
         QJsonArray sources;
         for (qsizetype i = 0; i < config.sources.size(); ++i) {

@@ -4,7 +4,9 @@
 
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QSet>
 #include <QSignalSpy>
+#include <QThread>
 
 #include <atomic>
 #include <csignal>
@@ -43,6 +45,10 @@ def not_a_number(args):
 
 def no_args():
     return "called without args"
+
+def note(args):
+    import sys
+    sys.stderr.write(args + "\n")
 )PY");
 
 QString str(const char *text)
@@ -371,6 +377,9 @@ void tst_Venv::signalsInOrder()
     QSignalSpy started(&venv, &Venv::callStarted);
     QSignalSpy finished(&venv, &Venv::callFinished);
     QSignalSpy out(&venv, &Venv::stdoutReceived);
+    QSet<QThread *> emittingThreads;
+    connect(&venv, &Venv::callFinished, &venv, [&] { emittingThreads.insert(QThread::currentThread()); },
+            Qt::DirectConnection);
     QVERIFY(venv.start().ok());
     const QString id = venv.call(str("shout"), 1);
     QVERIFY(venv.await(id).ok());
@@ -386,6 +395,7 @@ void tst_Venv::signalsInOrder()
     QCOMPARE(finished[0][0].toString(), id);
     QVERIFY(finished[0][1].value<Error>().ok());
     QCOMPARE(finished[1][1].value<Error>().type, failure.type);
+    QCOMPARE(emittingThreads, QSet<QThread *>{venv.thread()});
     // Unbuffered print() writes "shouted 1" and "\n" separately: chunks follow the writes.
     auto received = [&] {
         QByteArray all;
@@ -405,8 +415,10 @@ void tst_Venv::killedMidCallThenRestart()
     QSignalSpy died(&venv, &Venv::died);
     QSignalSpy install(&venv, &Venv::installOutput);
     const qint64 pid = venv.processId();
+    QVERIFY(venv.callAndAwait(str("note"), str("last words")).ok());
     const QString id = venv.call(str("wait"), 1);
     const QFuture<QJsonValue> pending = venv.callAsync(str("wait"), 2);
+    QTRY_VERIFY(venv.tailStdErr().contains("last words"));
     QCOMPARE(::kill(pid_t(pid), SIGKILL), 0);
 
     const Error error = venv.await(id, nullptr, QDeadlineTimer(10s));
@@ -415,6 +427,7 @@ void tst_Venv::killedMidCallThenRestart()
     QTRY_COMPARE(venv.state(), State::Died);
     QVERIFY(died.wait());
     QCOMPARE(died.first().first().value<Error>().code, ErrorCode::Died);
+    QVERIFY(died.first().first().value<Error>().traceback.contains(str("last words"))); // the stderr tail
     QTRY_VERIFY(pending.isFinished());
     try {
         pending.result();
@@ -433,6 +446,7 @@ void tst_Venv::killedMidCallThenRestart()
     QVERIFY(venv.callAndAwait(str("echo"), 5, &out).ok());
     QCOMPARE(out, QJsonValue(5));
     QCOMPARE(QFileInfo(m_dir->path() + str("/venv/pyvenv.cfg")).lastModified(), venvCreated); // reused
+    QVERIFY(venv.tailStdErr().contains("last words")); // the tail outlives the worker that wrote it
     QCoreApplication::processEvents();
     QCOMPARE(install.count(), 0);
 }
