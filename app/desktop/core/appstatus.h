@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QIcon>
+#include <QObject>
+#include <QString>
+
+//! The QtPyVenv desktop app's own code: models, environment runtime and widgets.
+namespace QtPyVenvApp {
+Q_NAMESPACE
+
+/*!
+ * What the app shows for an environment. Derived from QtPyVenv::State: the library has no
+ * "installing" state, so Installing means "Starting, and venv/pip output has arrived".
+ */
+enum class EnvStatus {
+    Stopped,    //!< No worker: never started, or stopped by the user.
+    Starting,   //!< Creating the venv or launching the worker.
+    Installing, //!< Starting, and pip (or venv creation) is printing.
+    Ready,      //!< The worker runs: calls work.
+    Died,       //!< The worker exited unexpectedly.
+    Failed,     //!< The last start failed (install error, SyntaxError, no interpreter).
+};
+Q_ENUM_NS(EnvStatus)
+
+/*! State of one call, as the Calls table shows it. */
+enum class CallState {
+    Running, //!< Sent, no result yet.
+    Done,    //!< Returned a value.
+    Failed,  //!< Python raised, or the call could not be made.
+    Died,    //!< The worker died or was stopped while the call ran.
+};
+Q_ENUM_NS(CallState)
+
+/*! Where a piece of output came from. */
+enum class OutputStream {
+    Stdout, //!< the worker's fd 1
+    Stderr, //!< the worker's fd 2
+    Pip,    //!< venv creation and pip install
+};
+Q_ENUM_NS(OutputStream)
+
+/*! What pip is doing, read from its output. */
+enum class PipPhase {
+    None,        //!< nothing recognised yet
+    Resolving,   //!< "Collecting ...", "Looking in indexes", "Requirement already satisfied"
+    Downloading, //!< "Downloading ...", "Using cached ..."
+    Building,    //!< "Building wheel", "Preparing metadata"
+    Installing,  //!< "Installing collected packages"
+    Done,        //!< "Successfully installed"
+};
+Q_ENUM_NS(PipPhase)
+
+//! Lower-case word for \a status ("ready", "died", ...).
+QString statusText(EnvStatus status);
+//! A small round icon coloured for \a status.
+QIcon statusIcon(EnvStatus status);
+//! Lower-case word for \a state ("running", "done", ...).
+QString callStateText(CallState state);
+
+} // namespace QtPyVenvApp

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+#include "callmodel.h"
+
+#include <QFont>
+
+namespace QtPyVenvApp {
+
+QString formatDuration(qint64 ms)
+{
+    if (ms < 0)
+        return {};
+    if (ms < 1000)
+        return QStringLiteral("%1 ms").arg(ms);
+    if (ms < 60'000)
+        return QStringLiteral("%1 s").arg(ms / 1000.0, 0, 'f', 1);
+    return QStringLiteral("%1 min %2 s").arg(ms / 60'000).arg((ms / 1000) % 60, 2, 10, QLatin1Char('0'));
+}
+
+CallModel::CallModel(QObject *parent)
+    : QAbstractTableModel(parent)
+{
+    m_clock.start();
+}
+
+int CallModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_records.size());
+}
+
+int CallModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+qint64 CallModel::elapsed(const CallRecord &record) const
+{
+    return record.state == CallState::Running ? m_clock.elapsed() - record.startedMs : record.durationMs;
+}
+
+QVariant CallModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const CallRecord &record = m_records.at(index.row());
+    switch (role) {
+    case IdRole: return record.id;
+    case StateRole: return QVariant::fromValue(record.state);
+    case ArgsRole: return QVariant::fromValue(record.args);
+    case ResultRole: return QVariant::fromValue(record.result);
+    case ErrorRole: return QVariant::fromValue(record.error);
+    case ElapsedMsRole: return elapsed(record);
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case IdColumn: return record.id;
+        case FunctionColumn: return record.function;
+        case StartedColumn: return record.started.toString(QStringLiteral("HH:mm:ss"));
+        case ElapsedColumn: return formatDuration(elapsed(record));
+        case StateColumn: return callStateText(record.state);
+        case ErrorColumn:
+            if (record.error.ok())
+                return QString();
+            return record.error.type.isEmpty() ? record.error.message
+                                               : QStringLiteral("%1: %2").arg(record.error.type, record.error.message);
+        }
+        break;
+    case Qt::DecorationRole:
+        if (index.column() == StateColumn) {
+            switch (record.state) {
+            case CallState::Running: return statusIcon(EnvStatus::Starting);
+            case CallState::Done: return statusIcon(EnvStatus::Ready);
+            case CallState::Failed: return statusIcon(EnvStatus::Failed);
+            case CallState::Died: return statusIcon(EnvStatus::Died);
+            }
+        }
+        break;
+    case Qt::ToolTipRole:
+        if (index.column() == ErrorColumn && !record.error.ok())
+            return record.error.message;
+        break;
+    case Qt::TextAlignmentRole:
+        if (index.column() == IdColumn || index.column() == ElapsedColumn)
+            return int(Qt::AlignRight | Qt::AlignVCenter);
+        break;
+    }
+    return {};
+}
+
+QVariant CallModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case IdColumn: return tr("Id");
+    case FunctionColumn: return tr("Function");
+    case StartedColumn: return tr("Started");
+    case ElapsedColumn: return tr("Elapsed");
+    case StateColumn: return tr("State");
+    case ErrorColumn: return tr("Error");
+    }
+    return {};
+}
+
+int CallModel::addCall(const QString &function, const QJsonValue &args)
+{
+    CallRecord record;
+    record.id = ++m_lastId;
+    record.function = function;
+    record.args = args;
+    record.started = QDateTime::currentDateTime();
+    record.startedMs = m_clock.elapsed();
+    beginInsertRows({}, int(m_records.size()), int(m_records.size()));
+    m_records.append(record);
+    endInsertRows();
+    trim();
+    Q_EMIT runningCountChanged(runningCount());
+    return record.id;
+}
+
+void CallModel::finishCall(int id, const QJsonValue &result, const QtPyVenv::Error &error)
+{
+    const int row = rowOf(id);
+    if (row < 0 || m_records[row].state != CallState::Running)
+        return;
+    CallRecord &record = m_records[row];
+    record.durationMs = m_clock.elapsed() - record.startedMs;
+    record.result = result;
+    record.error = error;
+    if (error.ok())
+        record.state = CallState::Done;
+    else if (error.code == QtPyVenv::ErrorCode::Died || error.code == QtPyVenv::ErrorCode::Closed)
+        record.state = CallState::Died;
+    else
+        record.state = CallState::Failed;
+    Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+    trim();
+    Q_EMIT runningCountChanged(runningCount());
+}
+
+void CallModel::tick()
+{
+    int first = -1, last = -1;
+    for (qsizetype i = 0; i < m_records.size(); ++i) {
+        if (m_records[i].state == CallState::Running) {
+            if (first < 0)
+                first = int(i);
+            last = int(i);
+        }
+    }
+    if (first >= 0)
+        Q_EMIT dataChanged(index(first, ElapsedColumn), index(last, ElapsedColumn), {Qt::DisplayRole, ElapsedMsRole});
+}
+
+void CallModel::clearFinished()
+{
+    for (qsizetype i = m_records.size() - 1; i >= 0; --i) {
+        if (m_records[i].state != CallState::Running) {
+            beginRemoveRows({}, int(i), int(i));
+            m_records.removeAt(i);
+            endRemoveRows();
+        }
+    }
+}
+
+int CallModel::runningCount() const
+{
+    return int(std::count_if(m_records.cbegin(), m_records.cend(),
+                             [](const CallRecord &r) { return r.state == CallState::Running; }));
+}
+
+int CallModel::rowOf(int id) const
+{
+    for (qsizetype i = m_records.size() - 1; i >= 0; --i) {
+        if (m_records[i].id == id)
+            return int(i);
+    }
+    return -1;
+}
+
+const CallRecord *CallModel::record(int id) const
+{
+    const int row = rowOf(id);
+    return row < 0 ? nullptr : &m_records[row];
+}
+
+void CallModel::setMaximumRecords(int maximum)
+{
+    m_maximum = qMax(1, maximum);
+    trim();
+}
+
+void CallModel::trim()
+{
+    qsizetype i = 0;
+    while (m_records.size() > m_maximum && i < m_records.size()) {
+        if (m_records[i].state == CallState::Running) {
+            ++i;
+            continue;
+        }
+        beginRemoveRows({}, int(i), int(i));
+        m_records.removeAt(i);
+        endRemoveRows();
+    }
+}
+
+} // namespace QtPyVenvApp

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+#include "definition.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QSaveFile>
+#include <QStandardPaths>
+
+namespace QtPyVenvApp {
+
+namespace {
+QStringList toStringList(const QJsonValue &value)
+{
+    QStringList list;
+    for (const QJsonValue &item : value.toArray())
+        list.append(item.toString());
+    return list;
+}
+} // namespace
+
+QStringList EnvironmentDefinition::pipOptions() const
+{
+    QStringList options;
+    if (!indexUrl.trimmed().isEmpty())
+        options << QStringLiteral("--index-url") << indexUrl.trimmed();
+    if (!findLinks.trimmed().isEmpty())
+        options << QStringLiteral("--find-links") << findLinks.trimmed();
+    return options;
+}
+
+QJsonObject EnvironmentDefinition::toJson() const
+{
+    return QJsonObject{
+        {QLatin1String("id"), id},
+        {QLatin1String("name"), name},
+        {QLatin1String("interpreter"), interpreter},
+        {QLatin1String("baseDir"), baseDir},
+        {QLatin1String("sources"), QJsonArray::fromStringList(sources)},
+        {QLatin1String("requirements"), QJsonArray::fromStringList(requirements)},
+        {QLatin1String("indexUrl"), indexUrl},
+        {QLatin1String("findLinks"), findLinks},
+        {QLatin1String("autoStart"), autoStart},
+    };
+}
+
+EnvironmentDefinition EnvironmentDefinition::fromJson(const QJsonObject &object)
+{
+    EnvironmentDefinition d;
+    d.id = object.value(QLatin1String("id")).toString();
+    d.name = object.value(QLatin1String("name")).toString();
+    d.interpreter = object.value(QLatin1String("interpreter")).toString(d.interpreter);
+    d.baseDir = object.value(QLatin1String("baseDir")).toString();
+    d.sources = toStringList(object.value(QLatin1String("sources")));
+    d.requirements = toStringList(object.value(QLatin1String("requirements")));
+    d.indexUrl = object.value(QLatin1String("indexUrl")).toString();
+    d.findLinks = object.value(QLatin1String("findLinks")).toString();
+    d.autoStart = object.value(QLatin1String("autoStart")).toBool(true);
+    return d;
+}
+
+AppPaths AppPaths::standard()
+{
+    return {QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation),
+            QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)};
+}
+
+QString AppPaths::definitionsFile() const
+{
+    return configDir + QStringLiteral("/environments.json");
+}
+
+QString AppPaths::defaultBaseDir(const QString &id) const
+{
+    return dataDir + QStringLiteral("/venvs/") + id;
+}
+
+Definitions loadDefinitions(const QString &path, bool *exists, QString *error)
+{
+    Definitions result;
+    QFile file(path);
+    if (exists)
+        *exists = file.exists();
+    if (!file.open(QIODevice::ReadOnly)) {
+        if (error && file.exists())
+            *error = file.errorString();
+        return result;
+    }
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(file.readAll(), &parseError);
+    if (parseError.error != QJsonParseError::NoError) {
+        if (error)
+            *error = QStringLiteral("%1: %2").arg(path, parseError.errorString());
+        return result;
+    }
+    const QJsonObject root = document.object();
+    for (const QJsonValue &value : root.value(QLatin1String("environments")).toArray()) {
+        EnvironmentDefinition definition = EnvironmentDefinition::fromJson(value.toObject());
+        if (!definition.id.isEmpty())
+            result.environments.append(definition);
+    }
+    result.currentId = root.value(QLatin1String("current")).toString();
+    return result;
+}
+
+bool saveDefinitions(const QString &path, const Definitions &definitions, QString *error)
+{
+    QJsonArray environments;
+    for (const EnvironmentDefinition &definition : definitions.environments)
+        environments.append(definition.toJson());
+    const QJsonObject root{{QLatin1String("version"), 1},
+                           {QLatin1String("environments"), environments},
+                           {QLatin1String("current"), definitions.currentId}};
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(root).toJson()) < 0 || !file.commit()) {
+        if (error)
+            *error = file.errorString();
+        return false;
+    }
+    return true;
+}
+
+QString newEnvironmentId()
+{
+    return QString::number(QRandomGenerator::global()->generate64() & 0xffffffffffffULL, 16).rightJustified(12, QLatin1Char('0'));
+}
+
+} // namespace QtPyVenvApp

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+namespace QtPyVenvApp {
+
+/*! What the user defined for one environment: persisted, plain data. */
+struct EnvironmentDefinition {
+    QString id;          //!< stable, unique; names the venv folder
+    QString name;        //!< shown in the list and the window title
+    QString interpreter = QStringLiteral("python3"); //!< bootstrap Python: name on PATH or a path
+    QString baseDir;     //!< venv folder; empty: AppDataLocation/venvs/<id>
+    QStringList sources; //!< .py file paths, loaded in this order
+    QStringList requirements; //!< pip requirement lines
+    QString indexUrl;    //!< pip --index-url, empty for the default
+    QString findLinks;   //!< pip --find-links, empty for none
+    bool autoStart = true; //!< started when the app starts (cleared by Stop, set by Start)
+
+    //! The pip options the index URL and find-links fields stand for.
+    QStringList pipOptions() const;
+    QJsonObject toJson() const;
+    static EnvironmentDefinition fromJson(const QJsonObject &object);
+    friend bool operator==(const EnvironmentDefinition &, const EnvironmentDefinition &) = default;
+};
+
+/*! Where the app keeps its files. Tests point both at a QTemporaryDir. */
+struct AppPaths {
+    QString configDir; //!< holds environments.json
+    QString dataDir;   //!< holds venvs/<id>/ and the demo sources
+    //! QStandardPaths::AppConfigLocation and AppDataLocation.
+    static AppPaths standard();
+    QString definitionsFile() const;
+    QString defaultBaseDir(const QString &id) const;
+};
+
+/*! The persisted list of environments and which one was current. */
+struct Definitions {
+    QList<EnvironmentDefinition> environments;
+    QString currentId;
+};
+
+//! Reads \a path; \a exists tells whether there was a file (first launch when false).
+Definitions loadDefinitions(const QString &path, bool *exists = nullptr, QString *error = nullptr);
+//! Writes atomically (QSaveFile); false with \a error on failure.
+bool saveDefinitions(const QString &path, const Definitions &definitions, QString *error = nullptr);
+//! A fresh id: a short random hex string.
+QString newEnvironmentId();
+
+} // namespace QtPyVenvApp

@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: MIT
+#include "environment.h"
+
+#include "logging.h"
+#include "venvreaper.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QFileSystemWatcher>
+#include <QFutureWatcher>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QTimer>
+
+namespace QtPyVenvApp {
+
+namespace {
+
+constexpr auto HelperFunction = "_qtpyvenv_info";
+constexpr int ReloadDebounceMs = 300;
+
+//! The Python version a venv records in its pyvenv.cfg, empty when unknown.
+QString pyvenvVersion(const QString &baseDir)
+{
+    QFile cfg(baseDir + QStringLiteral("/venv/pyvenv.cfg"));
+    if (!cfg.open(QIODevice::ReadOnly))
+        return {};
+    for (const QByteArray &line : cfg.readAll().split('\n')) {
+        const qsizetype eq = line.indexOf('=');
+        const QByteArray key = line.left(eq).trimmed();
+        if (eq > 0 && (key == "version" || key == "version_info"))
+            return QString::fromUtf8(line.mid(eq + 1).trimmed());
+    }
+    return {};
+}
+
+//! The outcome of a finished callAsync() future, without ever letting an exception out.
+QtPyVenv::Error futureOutcome(QFuture<QJsonValue> future, QJsonValue *result)
+{
+    try {
+        future.waitForFinished(); // finished already: rethrows a CallException
+        if (future.resultCount() > 0) {
+            *result = future.result();
+            return {};
+        }
+    } catch (const QtPyVenv::CallException &e) {
+        return e.error();
+    } catch (const std::exception &e) {
+        return {QtPyVenv::ErrorCode::Unknown, QString(), QString::fromLocal8Bit(e.what()), QString()};
+    }
+    return {QtPyVenv::ErrorCode::Unknown, QString(), QStringLiteral("the call was cancelled"), QString()};
+}
+
+} // namespace
+
+QString Environment::helperSource()
+{
+    static const QString source = [] {
+        QFile file(QStringLiteral(":/qtpyvenv-app/helper.py"));
+        file.open(QIODevice::ReadOnly);
+        return QString::fromUtf8(file.readAll());
+    }();
+    return source;
+}
+
+Environment::Environment(const EnvironmentDefinition &definition, const QString &defaultBaseDir,
+                         VenvReaper *reaper, QObject *parent)
+    : QObject(parent)
+    , m_definition(definition)
+    , m_defaultBaseDir(defaultBaseDir)
+    , m_reaper(reaper)
+    , m_calls(new CallModel(this))
+    , m_history(new HistoryModel(this))
+    , m_watcher(new QFileSystemWatcher(this))
+    , m_reloadTimer(new QTimer(this))
+{
+    m_pythonVersion = pyvenvVersion(baseDir());
+    connect(m_calls, &CallModel::runningCountChanged, this, &Environment::summaryChanged);
+    m_reloadTimer->setSingleShot(true);
+    m_reloadTimer->setInterval(ReloadDebounceMs);
+    connect(m_reloadTimer, &QTimer::timeout, this, &Environment::onSourcesChanged);
+    connect(m_watcher, &QFileSystemWatcher::fileChanged, this, [this](const QString &path) {
+        // Editors often save by replacing the file, which drops the watch: watch it again.
+        if (QFileInfo::exists(path) && !m_watcher->files().contains(path))
+            m_watcher->addPath(path);
+        Q_EMIT sourceFileChanged(path);
+        m_reloadTimer->start();
+    });
+    watchSources();
+}
+
+Environment::~Environment()
+{
+    releaseVenv();
+}
+
+void Environment::setDefinition(const EnvironmentDefinition &definition)
+{
+    if (definition == m_definition)
+        return;
+    const bool renamed = definition.name != m_definition.name;
+    m_definition = definition;
+    watchSources();
+    Q_EMIT definitionChanged();
+    if (renamed)
+        Q_EMIT summaryChanged();
+}
+
+QString Environment::baseDir() const
+{
+    return m_definition.baseDir.isEmpty() ? m_defaultBaseDir : m_definition.baseDir;
+}
+
+EnvironmentSummary Environment::summary() const
+{
+    return {m_definition.id, m_definition.name, m_status, m_pythonVersion, callsInFlight()};
+}
+
+qint64 Environment::uptimeMs() const
+{
+    return m_status == EnvStatus::Ready && m_readyClock.isValid() ? m_readyClock.elapsed() : -1;
+}
+
+qint64 Environment::startElapsedMs() const
+{
+    return (m_status == EnvStatus::Starting || m_status == EnvStatus::Installing) ? m_startClock.elapsed() : -1;
+}
+
+void Environment::clearOutput()
+{
+    m_output.clear();
+    Q_EMIT outputCleared();
+}
+
+void Environment::setStatus(EnvStatus status)
+{
+    if (status == m_status)
+        return;
+    m_status = status;
+    qCInfo(lcApp) << m_definition.name << "is" << statusText(status);
+    Q_EMIT statusChanged(status);
+    Q_EMIT summaryChanged();
+}
+
+void Environment::releaseVenv(const QString &removeDir)
+{
+    QtPyVenv::Venv *venv = std::exchange(m_venv, nullptr);
+    m_pid = 0;
+    if (m_reaper) {
+        m_reaper->reap(venv, removeDir);
+        return;
+    }
+    if (venv) {
+        venv->disconnect(this);
+        delete venv; // closes synchronously
+    }
+    if (!removeDir.isEmpty())
+        QDir(removeDir).removeRecursively();
+}
+
+void Environment::start()
+{
+    if (m_venv && (m_status == EnvStatus::Starting || m_status == EnvStatus::Installing || m_status == EnvStatus::Ready))
+        return;
+    releaseVenv(); // a Died or Failed one: its config may be stale anyway
+
+    QtPyVenv::Config config;
+    config.pythonInterpreter = m_definition.interpreter;
+    for (const QString &path : std::as_const(m_definition.sources)) {
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly)) {
+            m_lastError = {QtPyVenv::ErrorCode::StartFailed, QString(),
+                           QStringLiteral("cannot read the source %1: %2").arg(path, file.errorString()), QString()};
+            setStatus(EnvStatus::Failed);
+            Q_EMIT startFailed(m_lastError);
+            return;
+        }
+        config.sources.append(QString::fromUtf8(file.readAll()));
+        config.sourceNames.append(path);
+    }
+    config.sources.append(helperSource());
+    config.sourceNames.append(QStringLiteral("<qtpyvenv helper>"));
+    config.requirements = m_definition.requirements;
+    config.pipOptions = m_definition.pipOptions();
+    config.maxWorkers = 4;
+    config.baseDir = baseDir();
+    config.removeBaseDirOnClose = false;
+
+    m_lastError = {};
+    m_functions.clear();
+    Q_EMIT functionsChanged();
+    m_installPhase = PipPhase::None;
+    m_installPartialLine.clear();
+    m_startClock.start();
+
+    auto *venv = new QtPyVenv::Venv(config);
+    m_venv = venv;
+    connect(venv, &QtPyVenv::Venv::ready, this, &Environment::onReady);
+    connect(venv, &QtPyVenv::Venv::startFailed, this, [this](const QtPyVenv::Error &error) {
+        m_lastError = error;
+        qCWarning(lcApp) << m_definition.name << "failed to start:" << error.toString();
+        setStatus(EnvStatus::Failed);
+        Q_EMIT startFailed(error);
+    });
+    connect(venv, &QtPyVenv::Venv::died, this, [this](const QtPyVenv::Error &error) {
+        m_lastError = error;
+        m_pid = 0;
+        qCWarning(lcApp) << m_definition.name << "died:" << error.toString();
+        setStatus(EnvStatus::Died);
+        Q_EMIT died(error);
+    });
+    connect(venv, &QtPyVenv::Venv::stdoutReceived, this, [this](const QByteArray &data) {
+        m_output.append(OutputStream::Stdout, data);
+        Q_EMIT outputReceived(OutputStream::Stdout, data);
+    });
+    connect(venv, &QtPyVenv::Venv::stderrReceived, this, [this](const QByteArray &data) {
+        m_output.append(OutputStream::Stderr, data);
+        Q_EMIT outputReceived(OutputStream::Stderr, data);
+    });
+    connect(venv, &QtPyVenv::Venv::installOutput, this, &Environment::onInstallOutput);
+    setStatus(EnvStatus::Starting);
+    venv->startAsync();
+}
+
+void Environment::stop()
+{
+    releaseVenv();
+    setStatus(EnvStatus::Stopped);
+}
+
+void Environment::stopAndRemoveFolder()
+{
+    releaseVenv(baseDir());
+    setStatus(EnvStatus::Stopped);
+}
+
+void Environment::restart()
+{
+    releaseVenv();
+    m_status = EnvStatus::Stopped; // no "idle" blink in between
+    start();
+}
+
+void Environment::onInstallOutput(const QByteArray &data)
+{
+    if (m_status == EnvStatus::Starting)
+        setStatus(EnvStatus::Installing);
+    m_output.append(OutputStream::Pip, data);
+    Q_EMIT outputReceived(OutputStream::Pip, data);
+
+    m_installPartialLine += data;
+    const qsizetype lastNewline = m_installPartialLine.lastIndexOf('\n');
+    if (lastNewline < 0) {
+        if (m_installPartialLine.size() > 64 * 1024)
+            m_installPartialLine.clear();
+        return;
+    }
+    const QList<QByteArray> lines = m_installPartialLine.left(lastNewline).split('\n');
+    m_installPartialLine.remove(0, lastNewline + 1);
+    for (const QByteArray &line : lines) {
+        const PipPhase phase = pipPhaseOfLine(QString::fromUtf8(line));
+        if (phase != PipPhase::None && phase != m_installPhase) {
+            m_installPhase = phase;
+            Q_EMIT installPhaseChanged(phase);
+        }
+    }
+}
+
+void Environment::onReady()
+{
+    m_pid = m_venv ? m_venv->processId() : 0;
+    m_functions = m_venv ? m_venv->functions() : QList<QtPyVenv::FunctionInfo>();
+    m_readyClock.start();
+    setStatus(EnvStatus::Ready);
+    Q_EMIT functionsChanged();
+    refreshPackages();
+}
+
+void Environment::refreshPackages()
+{
+    if (!m_venv || m_status != EnvStatus::Ready)
+        return;
+    auto *watcher = new QFutureWatcher<QJsonValue>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher] {
+        watcher->deleteLater();
+        QJsonValue value;
+        if (const QtPyVenv::Error error = futureOutcome(watcher->future(), &value); !error.ok()) {
+            if (error.code != QtPyVenv::ErrorCode::Closed)
+                qCWarning(lcApp) << "reading the packages failed:" << error.toString();
+            return;
+        }
+        const QJsonObject info = value.toObject();
+        QList<PackageInfo> packages;
+        for (const QJsonValue &value : info.value(QLatin1String("packages")).toArray()) {
+            const QJsonObject p = value.toObject();
+            packages.append({p.value(QLatin1String("name")).toString(), p.value(QLatin1String("version")).toString()});
+        }
+        m_packages = packages;
+        const QString version = info.value(QLatin1String("python")).toString();
+        if (!version.isEmpty())
+            m_pythonVersion = version;
+        Q_EMIT packagesChanged();
+        Q_EMIT summaryChanged();
+    });
+    watcher->setFuture(m_venv->callAsync(QString::fromLatin1(HelperFunction)));
+}
+
+int Environment::call(const QString &function, const QJsonValue &args)
+{
+    const int id = m_calls->addCall(function, args);
+    qCDebug(lcAppCall) << m_definition.name << "call" << id << function;
+    if (!m_venv || m_status != EnvStatus::Ready) {
+        const QtPyVenv::Error error{QtPyVenv::ErrorCode::NotReady, QString(),
+                                    QStringLiteral("the environment is %1, not ready").arg(statusText(m_status)),
+                                    QString()};
+        QTimer::singleShot(0, this, [this, id, error] {
+            m_calls->finishCall(id, {}, error);
+            Q_EMIT callFinished(id);
+        });
+        return id;
+    }
+    auto *watcher = new QFutureWatcher<QJsonValue>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, id] {
+        watcher->deleteLater();
+        QJsonValue result;
+        const QtPyVenv::Error error = futureOutcome(watcher->future(), &result);
+        m_calls->finishCall(id, result, error);
+        Q_EMIT callFinished(id);
+    });
+    watcher->setFuture(m_venv->callAsync(function, args));
+    return id;
+}
+
+void Environment::watchSources()
+{
+    if (!m_watcher->files().isEmpty())
+        m_watcher->removePaths(m_watcher->files());
+    QStringList existing;
+    for (const QString &path : std::as_const(m_definition.sources)) {
+        if (QFileInfo::exists(path))
+            existing.append(path);
+    }
+    if (!existing.isEmpty())
+        m_watcher->addPaths(existing);
+}
+
+void Environment::onSourcesChanged()
+{
+    if (m_status == EnvStatus::Stopped)
+        return;
+    qCInfo(lcApp) << m_definition.name << "sources changed on disk: reloading";
+    restart();
+}
+
+} // namespace QtPyVenvApp

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "appstatus.h"
+#include "callmodel.h"
+#include "definition.h"
+#include "environmentlistmodel.h"
+#include "listmodels.h"
+#include "outputbuffer.h"
+#include "requirements.h"
+
+#include <QtPyVenv/venv.h>
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QPointer>
+
+class QFileSystemWatcher;
+class QTimer;
+
+namespace QtPyVenvApp {
+
+class VenvReaper;
+
+/*!
+ * One environment at run time: its definition, its Venv (while started), its output,
+ * calls and history. Never blocks: starts with Venv::startAsync(), calls with
+ * Venv::callAsync(), and hands stopped Venvs to a VenvReaper to close off-thread.
+ *
+ * Stop and restart replace the Venv: a Venv is final once closed, and the venv folder
+ * (Config::removeBaseDirOnClose = false) makes the next start warm.
+ */
+class Environment : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(QtPyVenvApp::EnvStatus status READ status NOTIFY statusChanged)
+
+public:
+    Environment(const EnvironmentDefinition &definition, const QString &defaultBaseDir, VenvReaper *reaper,
+                QObject *parent = nullptr);
+    //! Hands a running worker to the reaper.
+    ~Environment() override;
+
+    const EnvironmentDefinition &definition() const { return m_definition; }
+    //! Takes effect at the next start; re-watches the sources.
+    void setDefinition(const EnvironmentDefinition &definition);
+    //! The venv folder: the definition's baseDir, or the default under AppDataLocation.
+    QString baseDir() const;
+
+    EnvStatus status() const { return m_status; }
+    EnvironmentSummary summary() const;
+    qint64 pid() const { return m_pid; }
+    //! Milliseconds since Ready, -1 when not Ready.
+    qint64 uptimeMs() const;
+    int callsInFlight() const { return m_calls->runningCount(); }
+    QString pythonVersion() const { return m_pythonVersion; }
+    QList<QtPyVenv::FunctionInfo> functions() const { return m_functions; }
+    QList<PackageInfo> packages() const { return m_packages; }
+    //! Why the last start failed, or why the worker died; NoError otherwise.
+    QtPyVenv::Error lastError() const { return m_lastError; }
+    PipPhase installPhase() const { return m_installPhase; }
+    //! Milliseconds since the current start began, -1 when not starting.
+    qint64 startElapsedMs() const;
+
+    const OutputBuffer &output() const { return m_output; }
+    void clearOutput();
+    CallModel *calls() const { return m_calls; }
+    HistoryModel *history() const { return m_history; }
+    //! The current Venv, null while stopped. For tests and diagnostics.
+    QtPyVenv::Venv *venv() const { return m_venv; }
+
+    //! Starts the worker (creating the venv and installing on first use). No-op while running.
+    void start();
+    //! Stops the worker; running calls fail with "closed".
+    void stop();
+    //! stop(), then removes the venv folder (off the GUI thread, after the worker is gone).
+    void stopAndRemoveFolder();
+    //! stop() then start(), picking up changed sources and requirements.
+    void restart();
+    /*!
+     * Calls \a function with \a args (one JSON value, passed as the single argument) and
+     * returns the call's id in calls(); its outcome arrives with callFinished().
+     */
+    int call(const QString &function, const QJsonValue &args);
+    //! Re-reads the Python version and the installed packages from the venv (when Ready).
+    void refreshPackages();
+
+    //! The hidden helper source appended to the user's sources.
+    static QString helperSource();
+
+Q_SIGNALS:
+    void statusChanged(QtPyVenvApp::EnvStatus status);
+    //! Something in summary() changed.
+    void summaryChanged();
+    void definitionChanged();
+    void functionsChanged();
+    void packagesChanged();
+    void outputReceived(QtPyVenvApp::OutputStream stream, const QByteArray &data);
+    void outputCleared();
+    void installPhaseChanged(QtPyVenvApp::PipPhase phase);
+    void callFinished(int id);
+    void died(const QtPyVenv::Error &error);
+    void startFailed(const QtPyVenv::Error &error);
+    //! A watched source file changed on disk; a restart follows when running.
+    void sourceFileChanged(const QString &path);
+
+private:
+    void setStatus(EnvStatus status);
+    void releaseVenv(const QString &removeDir = {});
+    void onInstallOutput(const QByteArray &data);
+    void onReady();
+    void watchSources();
+    void onSourcesChanged();
+
+    EnvironmentDefinition m_definition;
+    QString m_defaultBaseDir;
+    VenvReaper *m_reaper;
+    QtPyVenv::Venv *m_venv = nullptr;
+    EnvStatus m_status = EnvStatus::Stopped;
+    qint64 m_pid = 0;
+    QElapsedTimer m_readyClock;
+    QElapsedTimer m_startClock;
+    QString m_pythonVersion;
+    QList<QtPyVenv::FunctionInfo> m_functions;
+    QList<PackageInfo> m_packages;
+    QtPyVenv::Error m_lastError;
+    PipPhase m_installPhase = PipPhase::None;
+    QByteArray m_installPartialLine;
+    OutputBuffer m_output;
+    CallModel *m_calls;
+    HistoryModel *m_history;
+    QFileSystemWatcher *m_watcher;
+    QTimer *m_reloadTimer;
+};
+
+} // namespace QtPyVenvApp

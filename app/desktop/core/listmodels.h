@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QtPyVenv/venv.h>
+
+#include <QAbstractListModel>
+#include <QAbstractTableModel>
+#include <QDateTime>
+#include <QJsonValue>
+
+namespace QtPyVenvApp {
+
+/*! The public functions of the sources, as Venv::functions() lists them. */
+class FunctionModel : public QAbstractListModel
+{
+    Q_OBJECT
+
+public:
+    enum Roles { NameRole = Qt::UserRole + 1, SignatureRole, DocRole };
+    Q_ENUM(Roles)
+    using QAbstractListModel::QAbstractListModel;
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QHash<int, QByteArray> roleNames() const override;
+
+    void setFunctions(const QList<QtPyVenv::FunctionInfo> &functions);
+    QList<QtPyVenv::FunctionInfo> functions() const { return m_functions; }
+    int rowOf(const QString &name) const;
+
+private:
+    QList<QtPyVenv::FunctionInfo> m_functions;
+};
+
+/*! An installed distribution of the venv. */
+struct PackageInfo {
+    QString name;
+    QString version;
+    friend bool operator==(const PackageInfo &, const PackageInfo &) = default;
+};
+
+/*! The packages installed in a venv: name and version. */
+class PackageModel : public QAbstractTableModel
+{
+    Q_OBJECT
+
+public:
+    enum Column { NameColumn, VersionColumn, ColumnCount };
+    Q_ENUM(Column)
+    using QAbstractTableModel::QAbstractTableModel;
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+    void setPackages(const QList<PackageInfo> &packages);
+    QList<PackageInfo> packages() const { return m_packages; }
+
+private:
+    QList<PackageInfo> m_packages;
+};
+
+/*! A call made from the console, to run again. */
+struct HistoryEntry {
+    QString function;
+    QString argsText; //!< as typed
+    QDateTime when;
+};
+
+/*! The console's call history, newest first, bounded. */
+class HistoryModel : public QAbstractListModel
+{
+    Q_OBJECT
+
+public:
+    enum Roles { FunctionRole = Qt::UserRole + 1, ArgsTextRole, WhenRole };
+    Q_ENUM(Roles)
+    using QAbstractListModel::QAbstractListModel;
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+
+    //! Adds an entry at the top; an identical entry already at the top is moved, not repeated.
+    void add(const HistoryEntry &entry);
+    HistoryEntry entry(int row) const { return m_entries.value(row); }
+    int maximumEntries() const { return m_maximum; }
+    void setMaximumEntries(int maximum);
+
+private:
+    QList<HistoryEntry> m_entries;
+    int m_maximum = 200;
+};
+
+} // namespace QtPyVenvApp

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+#include "requirements.h"
+
+#include <QRegularExpression>
+
+namespace QtPyVenvApp {
+
+QString checkRequirementLine(const QString &rawLine)
+{
+    const QString line = rawLine.trimmed();
+    if (line.isEmpty() || line.startsWith(QLatin1Char('#')))
+        return {};
+    if (line.startsWith(QLatin1Char('-'))) {
+        const QString option = line.section(QLatin1Char(' '), 0, 0);
+        if (option == QLatin1String("--index-url") || option == QLatin1String("-i")
+            || option == QLatin1String("--find-links") || option == QLatin1String("-f")) {
+            return QStringLiteral("\"%1\" is a pip option, not a requirement: use the Index URL / Find links fields below")
+                .arg(option);
+        }
+        return QStringLiteral("\"%1\" is a pip option, not a requirement: only package specifiers go here "
+                              "(e.g. numpy>=1.26)")
+            .arg(option);
+    }
+    // PEP 508: name [extras] (version specifiers | @ url) [; markers]
+    static const QRegularExpression name(QStringLiteral("^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\\s*"));
+    const QRegularExpressionMatch m = name.match(line);
+    if (!m.hasMatch())
+        return QStringLiteral("a requirement starts with a package name (letters, digits, '.', '_', '-')");
+    QString rest = line.mid(m.capturedLength());
+    const qsizetype comment = rest.indexOf(QStringLiteral(" #"));
+    if (comment >= 0)
+        rest = rest.left(comment).trimmed();
+    const qsizetype marker = rest.indexOf(QLatin1Char(';'));
+    if (marker >= 0) {
+        if (rest.mid(marker + 1).trimmed().isEmpty())
+            return QStringLiteral("an environment marker follows ';' (e.g. ; python_version >= \"3.10\")");
+        rest = rest.left(marker).trimmed();
+    }
+    if (rest.startsWith(QLatin1Char('['))) {
+        const qsizetype close = rest.indexOf(QLatin1Char(']'));
+        if (close < 0)
+            return QStringLiteral("the extras list has no closing ']'");
+        static const QRegularExpression extras(QStringLiteral("^\\s*[A-Za-z0-9._-]+(\\s*,\\s*[A-Za-z0-9._-]+)*\\s*$"));
+        if (!extras.match(rest.mid(1, close - 1)).hasMatch())
+            return QStringLiteral("extras are comma-separated names, e.g. requests[socks,security]");
+        rest = rest.mid(close + 1).trimmed();
+    }
+    if (rest.isEmpty())
+        return {};
+    if (rest.startsWith(QLatin1Char('@'))) {
+        if (rest.mid(1).trimmed().isEmpty())
+            return QStringLiteral("a URL follows '@' (e.g. name @ https://.../name.whl)");
+        return {};
+    }
+    if (rest.startsWith(QLatin1Char('(')) && rest.endsWith(QLatin1Char(')')))
+        rest = rest.mid(1, rest.size() - 2);
+    static const QRegularExpression spec(
+        QStringLiteral("^\\s*(===|==|!=|~=|<=|>=|<|>)\\s*[A-Za-z0-9.*+!_-]+\\s*$"));
+    for (const QString &clause : rest.split(QLatin1Char(','))) {
+        if (!spec.match(clause).hasMatch()) {
+            if (clause.trimmed().startsWith(QLatin1Char('=')) && !clause.trimmed().startsWith(QStringLiteral("==")))
+                return QStringLiteral("\"%1\": use '==' to pin a version").arg(clause.trimmed());
+            return QStringLiteral("\"%1\" is not a version specifier (e.g. >=1.2, ==2.0.*, <3)").arg(clause.trimmed());
+        }
+    }
+    return {};
+}
+
+QList<RequirementProblem> checkRequirementsText(const QString &text)
+{
+    QList<RequirementProblem> problems;
+    const QStringList lines = text.split(QLatin1Char('\n'));
+    for (qsizetype i = 0; i < lines.size(); ++i) {
+        if (const QString message = checkRequirementLine(lines[i]); !message.isEmpty())
+            problems.append({int(i + 1), message});
+    }
+    return problems;
+}
+
+QStringList requirementsFromText(const QString &text)
+{
+    QStringList requirements;
+    for (const QString &raw : text.split(QLatin1Char('\n'))) {
+        const QString line = raw.trimmed();
+        if (!line.isEmpty() && !line.startsWith(QLatin1Char('#')))
+            requirements.append(line);
+    }
+    return requirements;
+}
+
+PipPhase pipPhaseOfLine(const QString &raw)
+{
+    const QString line = raw.trimmed();
+    if (line.startsWith(QLatin1String("Successfully installed")))
+        return PipPhase::Done;
+    if (line.startsWith(QLatin1String("Installing collected packages")))
+        return PipPhase::Installing;
+    if (line.startsWith(QLatin1String("Building wheel")) || line.startsWith(QLatin1String("Preparing metadata"))
+        || line.startsWith(QLatin1String("Building wheels")))
+        return PipPhase::Building;
+    if (line.startsWith(QLatin1String("Downloading")) || line.startsWith(QLatin1String("Using cached")))
+        return PipPhase::Downloading;
+    if (line.startsWith(QLatin1String("Collecting")) || line.startsWith(QLatin1String("Looking in"))
+        || line.startsWith(QLatin1String("Requirement already satisfied")) || line.startsWith(QLatin1String("Processing")))
+        return PipPhase::Resolving;
+    return PipPhase::None;
+}
+
+QString pipPhaseText(PipPhase phase)
+{
+    switch (phase) {
+    case PipPhase::None: return QStringLiteral("preparing");
+    case PipPhase::Resolving: return QStringLiteral("resolving");
+    case PipPhase::Downloading: return QStringLiteral("downloading");
+    case PipPhase::Building: return QStringLiteral("building");
+    case PipPhase::Installing: return QStringLiteral("installing");
+    case PipPhase::Done: return QStringLiteral("done");
+    }
+    return {};
+}
+
+} // namespace QtPyVenvApp

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+#include "callspage.h"
+
+#include "core/callmodel.h"
+#include "core/environment.h"
+#include "core/jsontreemodel.h"
+
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFontDatabase>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace QtPyVenvApp {
+
+CallsPage::CallsPage(QWidget *parent)
+    : QWidget(parent)
+    , m_proxy(new QSortFilterProxyModel(this))
+    , m_view(new QTableView(this))
+    , m_tick(new QTimer(this))
+{
+    m_proxy->setSortRole(CallModel::IdRole);
+    m_view->setObjectName(QStringLiteral("callsTable"));
+    m_view->setModel(m_proxy);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_view->setAlternatingRowColors(true);
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(CallModel::IdColumn, Qt::DescendingOrder);
+    m_view->verticalHeader()->hide();
+    m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->setToolTip(tr("Double-click (or Enter) shows the result or the traceback"));
+
+    auto *clear = new QPushButton(tr("Clear &finished"), this);
+    clear->setObjectName(QStringLiteral("callsClear"));
+    auto *bar = new QHBoxLayout;
+    bar->addWidget(new QLabel(tr("Calls of this environment, newest first"), this), 1);
+    bar->addWidget(clear);
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(bar);
+    layout->addWidget(m_view);
+
+    m_tick->setInterval(200);
+    connect(m_tick, &QTimer::timeout, this, [this] {
+        if (m_environment)
+            m_environment->calls()->tick();
+    });
+    connect(m_view, &QTableView::activated, this, &CallsPage::showDetails);
+    connect(clear, &QPushButton::clicked, this, [this] {
+        if (m_environment)
+            m_environment->calls()->clearFinished();
+    });
+}
+
+void CallsPage::setEnvironment(Environment *environment)
+{
+    disconnect(m_runningConnection);
+    m_environment = environment;
+    m_proxy->setSourceModel(environment ? environment->calls() : nullptr);
+    if (environment) {
+        m_runningConnection = connect(environment->calls(), &CallModel::runningCountChanged, this, &CallsPage::updateTicking);
+        m_view->resizeColumnsToContents();
+    }
+    updateTicking();
+}
+
+void CallsPage::updateTicking()
+{
+    if (m_environment && m_environment->calls()->runningCount() > 0)
+        m_tick->start();
+    else
+        m_tick->stop();
+}
+
+QString CallsPage::detailsText(int proxyRow) const
+{
+    const QModelIndex index = m_proxy->index(proxyRow, 0);
+    if (!index.isValid() || !m_environment)
+        return {};
+    const CallRecord *record = m_environment->calls()->record(index.data(CallModel::IdRole).toInt());
+    if (!record)
+        return {};
+    QString text = tr("Call %1: %2(%3)\n").arg(record->id).arg(record->function, jsonScalarText(record->args).isEmpty()
+                                                                                   ? prettyJson(record->args)
+                                                                                   : jsonScalarText(record->args));
+    switch (record->state) {
+    case CallState::Running:
+        text += tr("Still running.");
+        break;
+    case CallState::Done:
+        text += tr("Returned in %1:\n\n%2").arg(formatDuration(record->durationMs), prettyJson(record->result));
+        break;
+    case CallState::Failed:
+    case CallState::Died: {
+        const QtPyVenv::Error &e = record->error;
+        text += tr("Failed after %1: %2\n\n%3")
+                    .arg(formatDuration(record->durationMs),
+                         e.type.isEmpty() ? e.message : QStringLiteral("%1: %2").arg(e.type, e.message), e.traceback);
+        break;
+    }
+    }
+    return text;
+}
+
+void CallsPage::showDetails(const QModelIndex &index)
+{
+    if (!index.isValid())
+        return;
+    auto *dialog = new QDialog(this);
+    dialog->setObjectName(QStringLiteral("callDetails"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(tr("Call %1").arg(index.data(CallModel::IdRole).toInt()));
+    auto *text = new QPlainTextEdit(detailsText(index.row()), dialog);
+    text->setReadOnly(true);
+    text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);
+    auto *layout = new QVBoxLayout(dialog);
+    layout->addWidget(text);
+    layout->addWidget(buttons);
+    dialog->resize(640, 420);
+    dialog->show(); // non-modal
+}
+
+} // namespace QtPyVenvApp

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: MIT
+#include "mainwindow.h"
+
+#include "banner.h"
+#include "callspage.h"
+#include "core/environment.h"
+#include "core/environmentmanager.h"
+#include "functionspage.h"
+#include "newenvironmentdialog.h"
+#include "outputview.h"
+#include "requirementspage.h"
+#include "sourcespage.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QCloseEvent>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QShortcut>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTimer>
+#include <QToolBar>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+namespace QtPyVenvApp {
+
+namespace {
+QString formatUptime(qint64 ms)
+{
+    if (ms < 0)
+        return QStringLiteral("–");
+    const qint64 s = ms / 1000;
+    return s < 3600 ? QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'))
+                    : QStringLiteral("%1:%2:%3").arg(s / 3600).arg((s / 60) % 60, 2, 10, QLatin1Char('0')).arg(s % 60, 2, 10, QLatin1Char('0'));
+}
+} // namespace
+
+MainWindow::MainWindow(EnvironmentManager *manager, QWidget *parent)
+    : QMainWindow(parent)
+    , m_manager(manager)
+    , m_list(new QTreeView(this))
+    , m_tabs(new QTabWidget(this))
+    , m_banner(new Banner(this))
+    , m_requirements(new RequirementsPage(this))
+    , m_sources(new SourcesPage(this))
+    , m_functions(new FunctionsPage(this))
+    , m_calls(new CallsPage(this))
+    , m_output(new OutputView(this))
+    , m_statusState(new QLabel(this))
+    , m_statusPid(new QLabel(this))
+    , m_statusUptime(new QLabel(this))
+    , m_statusCalls(new QLabel(this))
+    , m_statusTimer(new QTimer(this))
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowIcon(QIcon(QStringLiteral(":/qtpyvenv-app/qtpyvenv.svg")));
+
+    m_list->setObjectName(QStringLiteral("environmentList"));
+    m_list->setModel(manager->model());
+    m_list->setRootIsDecorated(false);
+    m_list->setUniformRowHeights(true);
+    m_list->setAllColumnsShowFocus(true);
+    m_list->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_list->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_list->header()->setStretchLastSection(false);
+    m_list->header()->setSectionResizeMode(EnvironmentListModel::NameColumn, QHeaderView::Stretch);
+    m_list->header()->setSectionResizeMode(EnvironmentListModel::PythonColumn, QHeaderView::ResizeToContents);
+    m_list->header()->setSectionResizeMode(EnvironmentListModel::CallsColumn, QHeaderView::ResizeToContents);
+
+    m_tabs->setObjectName(QStringLiteral("tabs"));
+    m_tabs->addTab(m_requirements, tr("&Requirements"));
+    m_tabs->addTab(m_sources, tr("&Sources"));
+    m_tabs->addTab(m_functions, tr("F&unctions"));
+    m_tabs->addTab(m_calls, tr("C&alls"));
+    m_tabs->addTab(m_output, tr("&Output"));
+    m_tabs->setCurrentIndex(FunctionsTab);
+
+    auto *left = new QWidget(this);
+    auto *leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addWidget(m_list);
+    auto *right = new QWidget(this);
+    auto *rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    rightLayout->addWidget(m_banner);
+    rightLayout->addWidget(m_tabs, 1);
+    auto *splitter = new QSplitter(this);
+    splitter->addWidget(left);
+    splitter->addWidget(right);
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 4);
+    splitter->setSizes({260, 900});
+    setCentralWidget(splitter);
+
+    for (QLabel *label : {m_statusState, m_statusPid, m_statusUptime, m_statusCalls})
+        statusBar()->addPermanentWidget(label);
+    m_statusState->setObjectName(QStringLiteral("statusState"));
+    m_statusTimer->setInterval(1000);
+    connect(m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
+    m_statusTimer->start();
+
+    createActions();
+
+    connect(m_list->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &MainWindow::onCurrentRowChanged);
+    connect(m_banner, &Banner::restartRequested, this, &MainWindow::restartEnvironment);
+    connect(m_requirements, &RequirementsPage::applyRequested, this, [this](const EnvironmentDefinition &definition) {
+        m_manager->updateDefinition(definition);
+        m_manager->restart(definition.id);
+    });
+    connect(m_sources, &SourcesPage::sourcesChanged, this, [this](const EnvironmentDefinition &definition) {
+        m_manager->updateDefinition(definition);
+        if (Environment *env = m_manager->environment(definition.id); env && env->status() != EnvStatus::Stopped)
+            env->restart();
+    });
+    connect(manager, &EnvironmentManager::environmentRemoved, this, [this] {
+        if (!m_current)
+            setCurrentEnvironment(m_manager->currentId());
+    });
+
+    setCurrentEnvironment(manager->currentId());
+    updateTitle();
+    updateStatus();
+    resize(1200, 760);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createActions()
+{
+    auto *toolbar = addToolBar(tr("Environments"));
+    toolbar->setObjectName(QStringLiteral("environmentToolbar"));
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    auto *menu = menuBar()->addMenu(tr("&Environment"));
+    auto add = [&](const QString &text, const QKeySequence &key, void (MainWindow::*slot)(), const QString &name) {
+        auto *action = new QAction(text, this);
+        action->setObjectName(name);
+        action->setShortcut(key);
+        action->setToolTip(QStringLiteral("%1 (%2)").arg(QString(text).remove(QLatin1Char('&')),
+                                                        key.toString(QKeySequence::NativeText)));
+        connect(action, &QAction::triggered, this, slot);
+        toolbar->addAction(action);
+        menu->addAction(action);
+        return action;
+    };
+    m_newAction = add(tr("&New…"), QKeySequence::New, &MainWindow::newEnvironment, QStringLiteral("actionNew"));
+    m_duplicateAction = add(tr("&Duplicate"), QKeySequence(Qt::CTRL | Qt::Key_D), &MainWindow::duplicateEnvironment,
+                            QStringLiteral("actionDuplicate"));
+    m_removeAction = add(tr("Re&move…"), QKeySequence(Qt::CTRL | Qt::Key_Delete), &MainWindow::removeEnvironment,
+                         QStringLiteral("actionRemove"));
+    toolbar->addSeparator();
+    menu->addSeparator();
+    m_startAction = add(tr("&Start"), QKeySequence(Qt::Key_F5), &MainWindow::startEnvironment, QStringLiteral("actionStart"));
+    m_stopAction = add(tr("S&top"), QKeySequence(Qt::SHIFT | Qt::Key_F5), &MainWindow::stopEnvironment,
+                       QStringLiteral("actionStop"));
+    m_restartAction = add(tr("&Restart"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F5), &MainWindow::restartEnvironment,
+                          QStringLiteral("actionRestart"));
+    menu->addSeparator();
+    auto *quit = menu->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+    quit->setMenuRole(QAction::QuitRole);
+
+    auto *view = menuBar()->addMenu(tr("&View"));
+    const QStringList names{tr("Requirements"), tr("Sources"), tr("Functions"), tr("Calls"), tr("Output")};
+    for (int i = 0; i < names.size(); ++i) {
+        view->addAction(names[i], QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)), this, [this, i] { showTab(Tab(i)); });
+    }
+    view->addSeparator();
+    view->addAction(tr("&Find in output"), QKeySequence::Find, this, [this] {
+        showTab(OutputTab);
+        m_output->focusFind();
+    });
+    auto *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About QtPyVenv"), this, [this] {
+        QMessageBox::about(this, tr("About QtPyVenv"),
+                           tr("<b>QtPyVenv</b> %1<br>Manage Python environments and call into them, live.")
+                               .arg(QStringLiteral(QTPYVENV_VERSION_STRING)));
+    });
+}
+
+void MainWindow::showTab(Tab tab)
+{
+    m_tabs->setCurrentIndex(tab);
+}
+
+void MainWindow::setCurrentEnvironment(const QString &id)
+{
+    const int row = m_manager->model()->rowOf(id);
+    if (row >= 0) {
+        m_list->setCurrentIndex(m_manager->model()->index(row, 0));
+    } else if (m_manager->model()->rowCount() > 0) {
+        m_list->setCurrentIndex(m_manager->model()->index(0, 0));
+    } else {
+        onCurrentRowChanged();
+    }
+}
+
+void MainWindow::onCurrentRowChanged()
+{
+    const QString id = m_list->currentIndex().data(EnvironmentListModel::IdRole).toString();
+    Environment *env = m_manager->environment(id);
+    for (const auto &c : std::as_const(m_connections))
+        disconnect(c);
+    m_connections.clear();
+    m_current = env;
+    if (env) {
+        m_manager->setCurrentId(id);
+        m_connections << connect(env, &Environment::summaryChanged, this, &MainWindow::updateStatus)
+                      << connect(env, &Environment::summaryChanged, this, &MainWindow::updateTitle)
+                      << connect(env, &Environment::summaryChanged, this, &MainWindow::updateActions)
+                      << connect(env, &Environment::statusChanged, this, &MainWindow::updateBanner);
+    }
+    m_requirements->setEnvironment(env);
+    m_sources->setEnvironment(env);
+    m_functions->setEnvironment(env);
+    m_calls->setEnvironment(env);
+    m_output->setEnvironment(env);
+    updateBanner();
+    updateTitle();
+    updateStatus();
+    updateActions();
+}
+
+void MainWindow::updateActions()
+{
+    const EnvStatus status = m_current ? m_current->status() : EnvStatus::Stopped;
+    const bool running = status == EnvStatus::Starting || status == EnvStatus::Installing || status == EnvStatus::Ready;
+    m_duplicateAction->setEnabled(m_current);
+    m_removeAction->setEnabled(m_current);
+    m_startAction->setEnabled(m_current && !running);
+    m_stopAction->setEnabled(m_current && status != EnvStatus::Stopped);
+    m_restartAction->setEnabled(m_current);
+}
+
+void MainWindow::updateTitle()
+{
+    setWindowTitle(m_current ? QStringLiteral("QtPyVenv — %1").arg(m_current->definition().name)
+                             : QStringLiteral("QtPyVenv"));
+}
+
+void MainWindow::updateStatus()
+{
+    if (!m_current) {
+        m_statusState->setText(tr("No environment"));
+        m_statusPid->clear();
+        m_statusUptime->clear();
+        m_statusCalls->clear();
+        return;
+    }
+    m_statusState->setText(tr("State: %1").arg(QtPyVenvApp::statusText(m_current->status())));
+    m_statusPid->setText(m_current->pid() > 0 ? tr("PID %1").arg(m_current->pid()) : tr("PID –"));
+    m_statusUptime->setText(tr("Uptime %1").arg(formatUptime(m_current->uptimeMs())));
+    m_statusCalls->setText(tr("%n call(s) in flight", nullptr, m_current->callsInFlight()));
+}
+
+QString MainWindow::statusText() const
+{
+    return QStringList{m_statusState->text(), m_statusPid->text(), m_statusUptime->text(), m_statusCalls->text()}
+        .join(QStringLiteral(" | "));
+}
+
+void MainWindow::updateBanner()
+{
+    if (!m_current) {
+        m_banner->hide();
+        return;
+    }
+    const QtPyVenv::Error error = m_current->lastError();
+    switch (m_current->status()) {
+    case EnvStatus::Died:
+        m_banner->showError(tr("The Python worker of \"%1\" died").arg(m_current->definition().name),
+                            error.message, error.traceback);
+        break;
+    case EnvStatus::Failed:
+        m_banner->showError(tr("\"%1\" did not start").arg(m_current->definition().name),
+                            error.type.isEmpty() ? error.message : QStringLiteral("%1: %2").arg(error.type, error.message),
+                            error.traceback);
+        break;
+    default:
+        m_banner->hide();
+    }
+}
+
+void MainWindow::newEnvironment()
+{
+    QStringList names;
+    for (const Environment *env : m_manager->environments())
+        names.append(env->definition().name);
+    NewEnvironmentDialog dialog(EnvironmentManager::findPythons(), names, this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    Environment *env = m_manager->add(dialog.definition());
+    setCurrentEnvironment(env->definition().id);
+    showTab(RequirementsTab);
+    m_manager->start(env->definition().id);
+}
+
+void MainWindow::duplicateEnvironment()
+{
+    if (!m_current)
+        return;
+    if (Environment *copy = m_manager->duplicate(m_current->definition().id))
+        setCurrentEnvironment(copy->definition().id);
+}
+
+void MainWindow::removeEnvironment()
+{
+    if (!m_current)
+        return;
+    const QString id = m_current->definition().id;
+    QMessageBox box(QMessageBox::Question, tr("Remove environment"),
+                    tr("Remove the environment \"%1\"? Its worker is stopped.").arg(m_current->definition().name),
+                    QMessageBox::Yes | QMessageBox::Cancel, this);
+    auto *deleteFolder = new QCheckBox(tr("Also delete the venv folder %1").arg(m_current->baseDir()), &box);
+    box.setCheckBox(deleteFolder);
+    box.setDefaultButton(QMessageBox::Cancel);
+    if (box.exec() != QMessageBox::Yes)
+        return;
+    m_manager->remove(id, deleteFolder->isChecked());
+    setCurrentEnvironment(m_manager->currentId());
+}
+
+void MainWindow::startEnvironment()
+{
+    if (m_current)
+        m_manager->start(m_current->definition().id);
+}
+
+void MainWindow::stopEnvironment()
+{
+    if (m_current)
+        m_manager->stop(m_current->definition().id);
+}
+
+void MainWindow::restartEnvironment()
+{
+    if (m_current)
+        m_manager->restart(m_current->definition().id);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    m_manager->save();
+    m_manager->shutdown(); // no Python process outlives the app
+    event->accept();
+}
+
+} // namespace QtPyVenvApp

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+#include "newenvironmentdialog.h"
+
+#include "colors.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+namespace QtPyVenvApp {
+
+NewEnvironmentDialog::NewEnvironmentDialog(const QStringList &pythons, const QStringList &takenNames, QWidget *parent)
+    : QDialog(parent)
+    , m_takenNames(takenNames)
+    , m_id(newEnvironmentId())
+    , m_name(new QLineEdit(this))
+    , m_interpreter(new QComboBox(this))
+    , m_folder(new QLineEdit(this))
+    , m_problem(new QLabel(this))
+    , m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
+{
+    setWindowTitle(tr("New environment"));
+    m_name->setObjectName(QStringLiteral("newName"));
+    m_interpreter->setObjectName(QStringLiteral("newInterpreter"));
+    m_interpreter->setEditable(true);
+    m_interpreter->addItem(QStringLiteral("python3"));
+    for (const QString &python : pythons)
+        m_interpreter->addItem(python);
+    m_folder->setObjectName(QStringLiteral("newFolder"));
+    m_folder->setPlaceholderText(tr("default: the app's data folder, venvs/%1").arg(m_id));
+    m_problem->setStyleSheet(QStringLiteral("color: %1").arg(stderrColor(palette()).name()));
+
+    auto *browsePython = new QPushButton(tr("Browse…"), this);
+    auto *browseFolder = new QPushButton(tr("Browse…"), this);
+    auto *pythonRow = new QHBoxLayout;
+    pythonRow->addWidget(m_interpreter, 1);
+    pythonRow->addWidget(browsePython);
+    auto *folderRow = new QHBoxLayout;
+    folderRow->addWidget(m_folder, 1);
+    folderRow->addWidget(browseFolder);
+    auto *form = new QFormLayout;
+    form->addRow(tr("&Name:"), m_name);
+    form->addRow(tr("&Interpreter:"), pythonRow);
+    form->addRow(tr("&Folder:"), folderRow);
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(m_problem);
+    layout->addWidget(m_buttons);
+
+    connect(browsePython, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Python interpreter"), QStringLiteral("/usr/bin"));
+        if (!path.isEmpty())
+            m_interpreter->setCurrentText(path);
+    });
+    connect(browseFolder, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getExistingDirectory(this, tr("Venv folder"));
+        if (!path.isEmpty())
+            m_folder->setText(path);
+    });
+    connect(m_name, &QLineEdit::textChanged, this, &NewEnvironmentDialog::validate);
+    connect(m_interpreter, &QComboBox::currentTextChanged, this, &NewEnvironmentDialog::validate);
+    connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    validate();
+}
+
+void NewEnvironmentDialog::setName(const QString &name)
+{
+    m_name->setText(name);
+}
+
+EnvironmentDefinition NewEnvironmentDialog::definition() const
+{
+    EnvironmentDefinition d;
+    d.id = m_id;
+    d.name = m_name->text().trimmed();
+    d.interpreter = m_interpreter->currentText().trimmed();
+    d.baseDir = m_folder->text().trimmed();
+    d.autoStart = true;
+    return d;
+}
+
+void NewEnvironmentDialog::validate()
+{
+    QString problem;
+    const QString name = m_name->text().trimmed();
+    if (name.isEmpty())
+        problem = tr("Give the environment a name.");
+    else if (m_takenNames.contains(name))
+        problem = tr("An environment named \"%1\" exists already.").arg(name);
+    else if (m_interpreter->currentText().trimmed().isEmpty())
+        problem = tr("Pick a Python interpreter.");
+    m_problem->setText(problem);
+    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(problem.isEmpty());
+}
+
+} // namespace QtPyVenvApp

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: MIT
+#include "requirementspage.h"
+
+#include "colors.h"
+#include "core/environment.h"
+#include "core/requirements.h"
+
+#include <QFile>
+#include <QFileDialog>
+#include <QFontDatabase>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableView>
+#include <QTextBlock>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace QtPyVenvApp {
+
+RequirementsPage::RequirementsPage(QWidget *parent)
+    : QWidget(parent)
+    , m_editor(new QPlainTextEdit(this))
+    , m_problems(new QLabel(this))
+    , m_indexUrl(new QLineEdit(this))
+    , m_findLinks(new QLineEdit(this))
+    , m_apply(new QPushButton(tr("&Apply"), this))
+    , m_busy(new QProgressBar(this))
+    , m_phase(new QLabel(this))
+    , m_pipLog(new QPlainTextEdit(this))
+    , m_failure(new QLabel(this))
+    , m_packages(new PackageModel(this))
+    , m_packageView(new QTableView(this))
+    , m_elapsedTimer(new QTimer(this))
+{
+    const QFont fixed = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    m_editor->setObjectName(QStringLiteral("requirementsEditor"));
+    m_editor->setFont(fixed);
+    m_editor->setPlaceholderText(tr("One requirement per line, e.g.\nnumpy>=1.26\nrequests[socks]==2.31.0"));
+    m_problems->setObjectName(QStringLiteral("requirementsProblems"));
+    m_problems->setWordWrap(true);
+    m_indexUrl->setObjectName(QStringLiteral("indexUrl"));
+    m_indexUrl->setPlaceholderText(tr("default (PyPI)"));
+    m_findLinks->setObjectName(QStringLiteral("findLinks"));
+    m_findLinks->setPlaceholderText(tr("none — a folder or URL with wheels"));
+    m_apply->setObjectName(QStringLiteral("requirementsApply"));
+    m_apply->setToolTip(tr("Save and install: restarts the environment"));
+    m_busy->setObjectName(QStringLiteral("installBusy"));
+    m_busy->setRange(0, 0);
+    m_busy->setMaximumWidth(160);
+    m_phase->setObjectName(QStringLiteral("installPhase"));
+    m_pipLog->setObjectName(QStringLiteral("pipLog"));
+    m_pipLog->setReadOnly(true);
+    m_pipLog->setFont(fixed);
+    m_pipLog->setMaximumBlockCount(500);
+    m_pipLog->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_failure->setObjectName(QStringLiteral("installFailure"));
+    m_failure->setWordWrap(true);
+    m_failure->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_failure->setFont(fixed);
+    m_packageView->setObjectName(QStringLiteral("packagesTable"));
+    m_packageView->setModel(m_packages);
+    m_packageView->verticalHeader()->hide();
+    m_packageView->horizontalHeader()->setStretchLastSection(true);
+    m_packageView->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_packageView->setAlternatingRowColors(true);
+
+    auto *importButton = new QPushButton(tr("&Import…"), this);
+    auto *exportButton = new QPushButton(tr("E&xport…"), this);
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(importButton);
+    buttons->addWidget(exportButton);
+    buttons->addStretch(1);
+    buttons->addWidget(m_busy);
+    buttons->addWidget(m_phase);
+    buttons->addWidget(m_apply);
+
+    auto *form = new QFormLayout;
+    form->addRow(tr("Index URL:"), m_indexUrl);
+    form->addRow(tr("Find links:"), m_findLinks);
+
+    auto *top = new QWidget(this);
+    auto *topLayout = new QVBoxLayout(top);
+    topLayout->setContentsMargins(0, 0, 0, 0);
+    topLayout->addWidget(new QLabel(tr("Requirements"), top));
+    topLayout->addWidget(m_editor, 2);
+    topLayout->addWidget(m_problems);
+    topLayout->addLayout(form);
+    topLayout->addLayout(buttons);
+    topLayout->addWidget(m_failure);
+    topLayout->addWidget(m_pipLog, 1);
+
+    auto *bottom = new QWidget(this);
+    auto *bottomLayout = new QVBoxLayout(bottom);
+    bottomLayout->setContentsMargins(0, 0, 0, 0);
+    bottomLayout->addWidget(new QLabel(tr("Installed packages (read from the venv)"), bottom));
+    bottomLayout->addWidget(m_packageView);
+
+    auto *splitter = new QSplitter(Qt::Vertical, this);
+    splitter->addWidget(top);
+    splitter->addWidget(bottom);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(splitter);
+
+    m_elapsedTimer->setInterval(500);
+    connect(m_elapsedTimer, &QTimer::timeout, this, &RequirementsPage::updateProgress);
+    connect(m_editor, &QPlainTextEdit::textChanged, this, &RequirementsPage::validate);
+    connect(m_indexUrl, &QLineEdit::textChanged, this, &RequirementsPage::validate);
+    connect(m_findLinks, &QLineEdit::textChanged, this, &RequirementsPage::validate);
+    connect(m_apply, &QPushButton::clicked, this, &RequirementsPage::apply);
+    connect(importButton, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Import requirements"), QString(),
+                                                          tr("Requirements (*.txt);;All files (*)"));
+        if (!path.isEmpty())
+            importFile(path);
+    });
+    connect(exportButton, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export requirements"),
+                                                          QStringLiteral("requirements.txt"),
+                                                          tr("Requirements (*.txt);;All files (*)"));
+        if (!path.isEmpty())
+            exportFile(path);
+    });
+    updateProgress();
+    validate();
+}
+
+void RequirementsPage::setEnvironment(Environment *environment)
+{
+    if (environment == m_environment)
+        return;
+    for (const auto &c : std::as_const(m_connections))
+        disconnect(c);
+    m_connections.clear();
+    m_environment = environment;
+    m_pipLog->clear();
+    if (environment) {
+        auto refreshPackages = [this] { m_packages->setPackages(m_environment->packages()); };
+        m_connections << connect(environment, &Environment::packagesChanged, this, refreshPackages)
+                      << connect(environment, &Environment::statusChanged, this, &RequirementsPage::updateProgress)
+                      << connect(environment, &Environment::installPhaseChanged, this, &RequirementsPage::updateProgress)
+                      << connect(environment, &Environment::definitionChanged, this, &RequirementsPage::load)
+                      << connect(environment, &Environment::outputReceived, this,
+                                 [this](OutputStream stream, const QByteArray &data) {
+                                     if (stream == OutputStream::Pip)
+                                         appendPip(data);
+                                 });
+        for (const OutputChunk &chunk : environment->output().chunks()) {
+            if (chunk.stream == OutputStream::Pip)
+                appendPip(chunk.data);
+        }
+        refreshPackages();
+    } else {
+        m_packages->setPackages({});
+    }
+    load();
+    updateProgress();
+}
+
+void RequirementsPage::load()
+{
+    if (!m_environment) {
+        m_editor->clear();
+        m_indexUrl->clear();
+        m_findLinks->clear();
+        return;
+    }
+    const EnvironmentDefinition &d = m_environment->definition();
+    m_editor->setPlainText(d.requirements.join(QLatin1Char('\n')));
+    m_indexUrl->setText(d.indexUrl);
+    m_findLinks->setText(d.findLinks);
+}
+
+QString RequirementsPage::problemsText() const
+{
+    return m_problems->text();
+}
+
+bool RequirementsPage::canApply() const
+{
+    return m_apply->isEnabled();
+}
+
+void RequirementsPage::validate()
+{
+    const QList<RequirementProblem> problems = checkRequirementsText(m_editor->toPlainText());
+    QList<QTextEdit::ExtraSelection> marks;
+    QStringList lines;
+    const QColor bad = stderrColor(palette());
+    for (const RequirementProblem &problem : problems) {
+        lines.append(tr("Line %1: %2").arg(problem.line).arg(problem.message));
+        QTextEdit::ExtraSelection mark;
+        mark.cursor = QTextCursor(m_editor->document()->findBlockByNumber(problem.line - 1));
+        mark.cursor.movePosition(QTextCursor::EndOfBlock, QTextCursor::KeepAnchor);
+        mark.format.setUnderlineStyle(QTextCharFormat::WaveUnderline);
+        mark.format.setUnderlineColor(bad);
+        mark.format.setToolTip(problem.message);
+        marks.append(mark);
+    }
+    m_editor->setExtraSelections(marks);
+    m_problems->setText(lines.join(QLatin1Char('\n')));
+    m_problems->setStyleSheet(QStringLiteral("color: %1").arg(bad.name()));
+    m_problems->setVisible(!lines.isEmpty());
+    bool changed = false;
+    if (m_environment) {
+        const EnvironmentDefinition &d = m_environment->definition();
+        changed = requirementsFromText(m_editor->toPlainText()) != d.requirements
+            || m_indexUrl->text().trimmed() != d.indexUrl || m_findLinks->text().trimmed() != d.findLinks;
+    }
+    m_apply->setEnabled(m_environment && problems.isEmpty()
+                        && (changed || m_environment->status() == EnvStatus::Failed
+                            || m_environment->status() == EnvStatus::Stopped));
+}
+
+void RequirementsPage::apply()
+{
+    if (!m_environment || !checkRequirementsText(m_editor->toPlainText()).isEmpty())
+        return;
+    EnvironmentDefinition definition = m_environment->definition();
+    definition.requirements = requirementsFromText(m_editor->toPlainText());
+    definition.indexUrl = m_indexUrl->text().trimmed();
+    definition.findLinks = m_findLinks->text().trimmed();
+    m_pipLog->clear();
+    Q_EMIT applyRequested(definition);
+}
+
+void RequirementsPage::importFile(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) {
+        m_problems->setText(tr("Cannot read %1: %2").arg(path, file.errorString()));
+        m_problems->show();
+        return;
+    }
+    QStringList requirements;
+    for (const QString &raw : QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'))) {
+        const QString line = raw.trimmed();
+        // Options of a requirements file that have a field here go there.
+        if (line.startsWith(QLatin1String("--index-url ")) || line.startsWith(QLatin1String("-i ")))
+            m_indexUrl->setText(line.section(QLatin1Char(' '), 1).trimmed());
+        else if (line.startsWith(QLatin1String("--find-links ")) || line.startsWith(QLatin1String("-f ")))
+            m_findLinks->setText(line.section(QLatin1Char(' '), 1).trimmed());
+        else
+            requirements.append(raw);
+    }
+    while (!requirements.isEmpty() && requirements.last().trimmed().isEmpty())
+        requirements.removeLast();
+    m_editor->setPlainText(requirements.join(QLatin1Char('\n')));
+}
+
+void RequirementsPage::exportFile(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Text | QIODevice::Truncate))
+        return;
+    QString text;
+    if (!m_indexUrl->text().trimmed().isEmpty())
+        text += QStringLiteral("--index-url %1\n").arg(m_indexUrl->text().trimmed());
+    if (!m_findLinks->text().trimmed().isEmpty())
+        text += QStringLiteral("--find-links %1\n").arg(m_findLinks->text().trimmed());
+    for (const QString &line : requirementsFromText(m_editor->toPlainText()))
+        text += line + QLatin1Char('\n');
+    file.write(text.toUtf8());
+}
+
+void RequirementsPage::appendPip(const QByteArray &data)
+{
+    QTextCursor cursor(m_pipLog->document());
+    cursor.movePosition(QTextCursor::End);
+    cursor.insertText(QString::fromUtf8(data.right(64 * 1024)));
+    m_pipLog->ensureCursorVisible();
+}
+
+void RequirementsPage::updateProgress()
+{
+    const EnvStatus status = m_environment ? m_environment->status() : EnvStatus::Stopped;
+    const bool busy = status == EnvStatus::Starting || status == EnvStatus::Installing;
+    m_busy->setVisible(busy);
+    if (busy) {
+        if (!m_elapsedTimer->isActive())
+            m_elapsedTimer->start();
+        const qint64 seconds = qMax<qint64>(0, m_environment->startElapsedMs() / 1000);
+        m_phase->setText(status == EnvStatus::Installing
+                             ? tr("Installing — %1 — %2 s").arg(pipPhaseText(m_environment->installPhase())).arg(seconds)
+                             : tr("Starting — %1 s").arg(seconds));
+    } else {
+        m_elapsedTimer->stop();
+        m_phase->setText(status == EnvStatus::Ready ? tr("Installed") : QString());
+    }
+    const QtPyVenv::Error error = m_environment ? m_environment->lastError() : QtPyVenv::Error();
+    const bool failed = status == EnvStatus::Failed && error.code == QtPyVenv::ErrorCode::InstallFailed;
+    m_failure->setVisible(failed);
+    if (failed) {
+        m_failure->setText(tr("Install failed:\n%1").arg(error.message));
+        m_failure->setStyleSheet(QStringLiteral("color: %1").arg(stderrColor(palette()).name()));
+    }
+    validate();
+}
+
+} // namespace QtPyVenvApp

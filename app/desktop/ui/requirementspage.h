@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/environment.h"
+
+#include <QPointer>
+#include <QWidget>
+
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+class QTableView;
+class QTimer;
+
+namespace QtPyVenvApp {
+
+
+class PackageModel;
+struct EnvironmentDefinition;
+
+/*!
+ * The Requirements tab: requirement lines validated inline, import/export of
+ * requirements.txt, index URL and find-links, Apply (restarts the environment, which
+ * installs), live pip output with phase and elapsed time, a failure view, and the
+ * packages installed in the venv.
+ */
+class RequirementsPage : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit RequirementsPage(QWidget *parent = nullptr);
+    void setEnvironment(Environment *environment);
+    QPlainTextEdit *editor() const { return m_editor; }
+    QString problemsText() const;
+    bool canApply() const;
+    PackageModel *packageModel() const { return m_packages; }
+
+public Q_SLOTS:
+    void apply();
+    void importFile(const QString &path);
+    void exportFile(const QString &path);
+
+Q_SIGNALS:
+    //! The user applied \a definition: save it and restart the environment.
+    void applyRequested(const QtPyVenvApp::EnvironmentDefinition &definition);
+
+private:
+    void load();
+    void validate();
+    void updateProgress();
+    void appendPip(const QByteArray &data);
+
+    QPointer<Environment> m_environment;
+    QList<QMetaObject::Connection> m_connections;
+    QPlainTextEdit *m_editor;
+    QLabel *m_problems;
+    QLineEdit *m_indexUrl;
+    QLineEdit *m_findLinks;
+    QPushButton *m_apply;
+    QProgressBar *m_busy;
+    QLabel *m_phase;
+    QPlainTextEdit *m_pipLog;
+    QLabel *m_failure;
+    PackageModel *m_packages;
+    QTableView *m_packageView;
+    QTimer *m_elapsedTimer;
+};
+
+} // namespace QtPyVenvApp

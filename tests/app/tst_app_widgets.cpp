@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: MIT
+// The desktop app's real flow under the offscreen platform: first launch creates and starts
+// the demo, the console calls into it, output and calls show up, a killed worker raises the
+// banner and Restart brings it back; definitions persist; quitting leaves no process.
+#include "apptestutil.h"
+
+#include "core/environment.h"
+#include "core/environmentmanager.h"
+#include "core/jsontreemodel.h"
+#include "core/venvreaper.h"
+#include "ui/banner.h"
+#include "ui/callspage.h"
+#include "ui/functionspage.h"
+#include "ui/mainwindow.h"
+#include "ui/outputview.h"
+#include "ui/requirementspage.h"
+#include "ui/sourcespage.h"
+
+#include <QJsonObject>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTextDocument>
+#include <QTimer>
+#include <QTest>
+
+#include <csignal>
+#include <memory>
+
+using namespace QtPyVenvApp;
+
+class TestAppWidgets : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    AppPaths m_paths;
+    std::unique_ptr<EnvironmentManager> m_manager;
+    std::unique_ptr<MainWindow> m_window;
+
+    Environment *demo() const { return m_manager->environment(QStringLiteral("demo")); }
+    QPlainTextEdit *argsEditor() const
+    {
+        return m_window->functionsPage()->findChild<QPlainTextEdit *>(QStringLiteral("argsEditor"));
+    }
+    //! Types \a args for \a function and presses Ctrl+Return; returns the call's id.
+    int callFromConsole(const QString &function, const QString &args)
+    {
+        FunctionsPage *console = m_window->functionsPage();
+        m_window->showTab(MainWindow::FunctionsTab);
+        if (!console->selectFunction(function))
+            return 0;
+        argsEditor()->setPlainText(args);
+        argsEditor()->setFocus();
+        QSignalSpy shown(console, &FunctionsPage::resultShown);
+        QTest::keyClick(argsEditor(), Qt::Key_Return, Qt::ControlModifier);
+        if (!shown.wait(15000))
+            return 0;
+        return shown.first().at(0).toInt();
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QVERIFY(m_dir.isValid());
+        m_paths = {m_dir.filePath(QStringLiteral("config")), m_dir.filePath(QStringLiteral("data"))};
+    }
+
+    void firstLaunchStartsDemo()
+    {
+        m_manager = std::make_unique<EnvironmentManager>(m_paths);
+        QVERIFY(m_manager->load());
+        QVERIFY(m_manager->isFirstLaunch());
+        QVERIFY(demo());
+        m_window = std::make_unique<MainWindow>(m_manager.get());
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+        m_manager->startAutoStart();
+        QTRY_COMPARE_WITH_TIMEOUT(demo()->status(), EnvStatus::Ready, 30000);
+        QCOMPARE(m_window->windowTitle(), QStringLiteral("QtPyVenv — demo"));
+        QVERIFY(m_window->statusText().contains(QStringLiteral("ready")));
+        QVERIFY(m_window->statusText().contains(QStringLiteral("PID %1").arg(demo()->pid())));
+        QStringList names;
+        for (const auto &f : demo()->functions())
+            names << f.name;
+        QCOMPARE(names, (QStringList{QStringLiteral("describe"), QStringLiteral("slow"), QStringLiteral("fail")}));
+        // Version and packages come from the venv itself (the hidden helper).
+        QTRY_VERIFY(!demo()->pythonVersion().isEmpty());
+        QCOMPARE(m_manager->model()->index(0, EnvironmentListModel::PythonColumn).data().toString(), demo()->pythonVersion());
+        QVERIFY(QFile::exists(m_paths.defaultBaseDir(QStringLiteral("demo")) + QStringLiteral("/venv/pyvenv.cfg")));
+    }
+
+    void consoleCallShowsResult()
+    {
+        const int id = callFromConsole(QStringLiteral("describe"), QStringLiteral("[1, 2, 3, 4]"));
+        QVERIFY(id > 0);
+        const QJsonObject result = m_window->functionsPage()->resultModel()->json().toObject();
+        QCOMPARE(result.value(QStringLiteral("mean")).toDouble(), 2.5);
+        QCOMPARE(result.value(QStringLiteral("count")).toInt(), 4);
+        auto *header = m_window->functionsPage()->findChild<QLabel *>(QStringLiteral("resultHeader"));
+        QVERIFY2(header->text().contains(QStringLiteral(" in ")), qPrintable(header->text())); // the duration
+        QCOMPARE(demo()->history()->index(0).data(HistoryModel::FunctionRole).toString(), QStringLiteral("describe"));
+        QCOMPARE(demo()->calls()->record(id)->state, CallState::Done);
+    }
+
+    void invalidJsonDisablesCall()
+    {
+        m_window->functionsPage()->selectFunction(QStringLiteral("describe"));
+        argsEditor()->setPlainText(QStringLiteral("[1, 2,"));
+        auto *call = m_window->functionsPage()->findChild<QPushButton *>(QStringLiteral("callButton"));
+        auto *status = m_window->functionsPage()->findChild<QLabel *>(QStringLiteral("argsStatus"));
+        QVERIFY(!call->isEnabled());
+        QVERIFY2(status->text().contains(QStringLiteral("line")), qPrintable(status->text()));
+        argsEditor()->setPlainText(QStringLiteral("[1]"));
+        QVERIFY(call->isEnabled());
+    }
+
+    void pythonErrorShowsTraceback()
+    {
+        const int id = callFromConsole(QStringLiteral("fail"), QStringLiteral("\"boom\""));
+        QVERIFY(id > 0);
+        auto *errorView = m_window->functionsPage()->findChild<QPlainTextEdit *>(QStringLiteral("errorView"));
+        QVERIFY(errorView->isVisible());
+        QVERIFY(errorView->toPlainText().startsWith(QStringLiteral("ValueError: boom")));
+        QVERIFY(errorView->toPlainText().contains(QStringLiteral("Traceback")));
+        QCOMPARE(demo()->calls()->record(id)->state, CallState::Failed);
+        // The Calls tab shows it, and its details carry the traceback.
+        CallsPage *calls = m_window->callsPage();
+        QCOMPARE(calls->view()->model()->index(0, CallModel::IdColumn).data().toInt(), id); // newest first
+        QVERIFY(calls->detailsText(0).contains(QStringLiteral("Traceback")));
+    }
+
+    void printedLinesReachOutputTab()
+    {
+        FunctionsPage *console = m_window->functionsPage();
+        console->selectFunction(QStringLiteral("slow"));
+        argsEditor()->setPlainText(QStringLiteral("1"));
+        QSignalSpy shown(console, &FunctionsPage::resultShown);
+        console->callCurrent();
+        // In flight: counted in the list, the status bar and the Calls table.
+        QCOMPARE(demo()->callsInFlight(), 1);
+        QTRY_VERIFY(m_window->statusText().contains(QStringLiteral("1 call(s) in flight")));
+        const QModelIndex running = m_window->callsPage()->view()->model()->index(0, CallModel::StateColumn);
+        QCOMPARE(running.data().toString(), QStringLiteral("running"));
+        m_window->showTab(MainWindow::OutputTab);
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->outputView()->text().contains(QStringLiteral("slow: tick 1 of 1")), 10000);
+        QVERIFY(shown.wait(10000));
+        QTRY_VERIFY(m_window->outputView()->text().contains(QStringLiteral("slow: done"))); // stderr
+        QCOMPARE(demo()->callsInFlight(), 0);
+        QCOMPARE(running.data().toString(), QStringLiteral("done"));
+    }
+
+    void killedWorkerRaisesBannerAndRestarts()
+    {
+        const qint64 pid = demo()->pid();
+        QVERIFY(pid > 0);
+        QVERIFY(!m_window->banner()->isVisible());
+        QCOMPARE(::kill(pid_t(pid), SIGKILL), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(demo()->status(), EnvStatus::Died, 10000);
+        QVERIFY(m_window->banner()->isVisible());
+        QVERIFY2(m_window->banner()->title().contains(QStringLiteral("died")), qPrintable(m_window->banner()->title()));
+        QVERIFY2(m_window->banner()->message().contains(QStringLiteral("killed")), qPrintable(m_window->banner()->message()));
+        QVERIFY(m_window->banner()->details().contains(QStringLiteral("slow: done"))); // the stderr tail
+        QVERIFY(m_window->statusText().contains(QStringLiteral("died")));
+
+        auto *restart = m_window->banner()->findChild<QPushButton *>(QStringLiteral("bannerRestart"));
+        QTest::mouseClick(restart, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(demo()->status(), EnvStatus::Ready, 15000);
+        QVERIFY(!m_window->banner()->isVisible());
+        QVERIFY(demo()->pid() != pid);
+        QVERIFY(callFromConsole(QStringLiteral("describe"), QStringLiteral("[5]")) > 0);
+    }
+
+    void syntaxErrorAndReloadOnChange()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("broken.py"));
+        {
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write("def ok(args):\n    return 1\n\ndef broken(:\n    pass\n");
+        }
+        EnvironmentDefinition definition = demo()->definition();
+        definition.id.clear();
+        definition.name = QStringLiteral("second");
+        definition.sources = {path};
+        Environment *second = m_manager->add(definition);
+        m_window->setCurrentEnvironment(second->definition().id);
+        QCOMPARE(m_window->windowTitle(), QStringLiteral("QtPyVenv — second"));
+        m_manager->start(second->definition().id);
+        QTRY_COMPARE_WITH_TIMEOUT(second->status(), EnvStatus::Failed, 15000);
+        QCOMPARE(second->lastError().type, QStringLiteral("SyntaxError"));
+        const QString error = m_window->sourcesPage()->errorText();
+        QVERIFY2(error.contains(path) && error.contains(QStringLiteral("line 4")), qPrintable(error));
+        QVERIFY(m_window->banner()->isVisible());
+
+        // Fixing the file on disk reloads the worker.
+        {
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            file.write("def ok(args):\n    return 1\n");
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(second->status(), EnvStatus::Ready, 15000);
+        QCOMPARE(second->functions().size(), 1);
+        QVERIFY(!m_window->banner()->isVisible());
+    }
+
+    void printStormStaysBounded()
+    {
+        Environment *second = m_window->currentEnvironment();
+        const QString path = m_dir.filePath(QStringLiteral("storm.py"));
+        {
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write("import sys\n"
+                       "def storm(mb):\n"
+                       "    line = 'x' * 1023 + '\\n'\n"
+                       "    for _ in range(mb * 1024):\n"
+                       "        sys.stdout.write(line)\n"
+                       "    sys.stdout.flush()\n"
+                       "    print('storm over', flush=True)\n"
+                       "    return mb\n");
+        }
+        EnvironmentDefinition definition = second->definition();
+        definition.sources.append(path);
+        m_manager->updateDefinition(definition);
+        second->restart();
+        QTRY_COMPARE_WITH_TIMEOUT(second->status(), EnvStatus::Ready, 15000);
+        m_window->showTab(MainWindow::OutputTab);
+
+        // The GUI keeps turning while 64 MB arrive: measure the longest gap between ticks.
+        QElapsedTimer gap;
+        qint64 longest = 0;
+        QTimer ticker;
+        ticker.setInterval(10);
+        connect(&ticker, &QTimer::timeout, this, [&] {
+            longest = qMax(longest, gap.restart());
+        });
+        gap.start();
+        ticker.start();
+        const int id = second->call(QStringLiteral("storm"), 64);
+        QTRY_VERIFY_WITH_TIMEOUT(second->calls()->record(id)->state == CallState::Done, 30000);
+        QTRY_VERIFY(m_window->outputView()->text().contains(QStringLiteral("storm over")));
+        ticker.stop();
+        qInfo() << "longest event-loop gap during the storm:" << longest << "ms";
+        QVERIFY2(longest < 1000, qPrintable(QString::number(longest)));
+        QVERIFY(second->output().size() <= second->output().capacity());
+        QVERIFY(m_window->outputView()->editor()->document()->blockCount() <= OutputView::MaxBlocks);
+        QVERIFY(m_window->outputView()->text().size() <= OutputView::MaxCharacters);
+    }
+
+    void requirementsValidation()
+    {
+        RequirementsPage *page = m_window->requirementsPage();
+        page->editor()->setPlainText(QStringLiteral("numpy\n--index-url https://x\n"));
+        QVERIFY(page->problemsText().contains(QStringLiteral("Line 2")));
+        QVERIFY(page->problemsText().contains(QStringLiteral("Index URL")));
+        QVERIFY(!page->canApply());
+        page->editor()->setPlainText(m_window->currentEnvironment()->definition().requirements.join(QLatin1Char('\n')));
+        QVERIFY(page->problemsText().isEmpty());
+    }
+
+    void persistenceAndWarmStart()
+    {
+        const QString secondId = m_window->currentEnvironment()->definition().id;
+        const QList<qint64> pids{demo()->pid(), m_manager->environment(secondId)->pid()};
+        m_window->close(); // stops every worker
+        for (qint64 pid : pids)
+            QVERIFY(!AppTestUtil::processAlive(pid));
+        m_window.reset();
+        m_manager.reset();
+
+        m_manager = std::make_unique<EnvironmentManager>(m_paths);
+        QVERIFY(m_manager->load());
+        QVERIFY(!m_manager->isFirstLaunch());
+        QCOMPARE(m_manager->environments().size(), 2);
+        QCOMPARE(m_manager->currentId(), secondId);
+        m_window = std::make_unique<MainWindow>(m_manager.get());
+        QCOMPARE(m_window->windowTitle(), QStringLiteral("QtPyVenv — second"));
+        QElapsedTimer warm;
+        warm.start();
+        m_manager->startAutoStart();
+        QTRY_COMPARE_WITH_TIMEOUT(demo()->status(), EnvStatus::Ready, 15000);
+        qInfo() << "warm start took" << warm.elapsed() << "ms";
+
+        // Remove, deleting the venv folder.
+        const QString folder = m_manager->environment(secondId)->baseDir();
+        QVERIFY(QFile::exists(folder));
+        QSignalSpy reaped(m_manager->reaper(), &VenvReaper::reaped);
+        m_manager->remove(secondId, true);
+        QCOMPARE(m_manager->environments().size(), 1);
+        QTRY_VERIFY(!QFile::exists(folder));
+    }
+
+    void cleanupTestCase()
+    {
+        m_window.reset();
+        m_manager.reset();
+        QCOMPARE(AppTestUtil::liveChildren(), QList<qint64>());
+    }
+};
+
+QTEST_MAIN(TestAppWidgets)
+#include "tst_app_widgets.moc"
