@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: MIT
+// qtpyvenv-bench: measures start-up, call latency, throughput, payload bandwidth and host memory of
+// a QtPyVenv worker, next to the floor of a bare Python loop on two pipes, and prints one JSON line.
+#include <QtPyVenv/venv.h>
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QtEndian>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <latch>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+const QString Echo = QStringLiteral("echo");
+const QString Noop = QStringLiteral("noop");
+constexpr qsizetype BlobChars = 8 * 1024 * 1024;
+constexpr int RssThreads = 4;
+
+// The floor: one JSON echo through the same interpreter with no library around it. Same framing
+// and the same encoder settings as the worker.
+constexpr char FloorScript[] = R"(
+import json, os, struct
+encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+def read_exact(n):
+    data = b""
+    while len(data) < n:
+        chunk = os.read(0, n - len(data))
+        if not chunk:
+            raise SystemExit(0)
+        data += chunk
+    return data
+while True:
+    (size,) = struct.unpack(">I", read_exact(4))
+    body = encode(json.loads(read_exact(size))).encode("utf-8")
+    reply = struct.pack(">I", len(body)) + body
+    while reply:
+        reply = reply[os.write(1, reply):]
+)";
+
+struct Counts {
+    int warmUp = 2000;
+    int roundTrips = 20000;
+    int threads = 64;
+    int callsPerThread = 625;
+    int payloadEchoes = 10;
+    qint64 rssCalls = 1000000;
+};
+
+struct Results {
+    double coldStartMs = 0;
+    double warmStartMs = 0;
+    double rttP50Us = 0;
+    double rttP99Us = 0;
+    double throughputCallsS = 0;
+    double payloadMBps = 0;
+    double floorRttP50Us = 0;
+    qint64 rssGrowthKb = 0;
+    qint64 callsForRss = 0;
+};
+
+std::runtime_error failure(const QString &message)
+{
+    return std::runtime_error(message.toStdString());
+}
+
+void check(const QtPyVenv::Error &error, const QString &what)
+{
+    if (!error.ok())
+        throw failure(QStringLiteral("%1: %2").arg(what, error.toString()));
+}
+
+double seconds(Clock::duration d)
+{
+    return std::chrono::duration<double>(d).count();
+}
+
+// Nearest-rank percentile, in microseconds.
+double percentileUs(std::vector<Clock::duration> samples, double fraction)
+{
+    const auto rank = std::max<size_t>(size_t(std::ceil(fraction * double(samples.size()))), 1);
+    const auto nth = samples.begin() + std::ptrdiff_t(rank - 1);
+    std::nth_element(samples.begin(), nth, samples.end());
+    return std::chrono::duration<double, std::micro>(*nth).count();
+}
+
+// Per-call latencies of roundTrip() after warmUp untimed calls.
+std::vector<Clock::duration> measureLatencies(const Counts &counts, const std::function<void()> &roundTrip)
+{
+    for (int i = 0; i < counts.warmUp; ++i)
+        roundTrip();
+    std::vector<Clock::duration> samples(size_t(counts.roundTrips));
+    for (auto &sample : samples) {
+        const auto begin = Clock::now();
+        roundTrip();
+        sample = Clock::now() - begin;
+    }
+    return samples;
+}
+
+// Runs body(i) on count threads released together by a latch and returns the seconds from the
+// release until the last one finished; thread creation is not timed. The first exception a
+// thread throws is rethrown here once all have finished.
+double runTogether(int count, const std::function<void(int)> &body)
+{
+    std::latch release(count + 1);
+    std::mutex failureMutex;
+    std::exception_ptr firstFailure;
+    std::vector<std::thread> threads;
+    threads.reserve(size_t(count));
+    for (int i = 0; i < count; ++i) {
+        threads.emplace_back([&, i] {
+            release.arrive_and_wait();
+            try {
+                body(i);
+            } catch (...) {
+                std::lock_guard lock(failureMutex);
+                if (!firstFailure)
+                    firstFailure = std::current_exception();
+            }
+        });
+    }
+    release.arrive_and_wait();
+    const auto begin = Clock::now();
+    for (auto &thread : threads)
+        thread.join();
+    const double elapsed = seconds(Clock::now() - begin);
+    if (firstFailure)
+        std::rethrow_exception(firstFailure);
+    return elapsed;
+}
+
+qint64 vmRssKb()
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (status.open(QIODevice::ReadOnly)) {
+        for (const QByteArray &line : status.readAll().split('\n')) {
+            if (line.startsWith("VmRSS:"))
+                return line.mid(6).trimmed().split(' ').value(0).toLongLong();
+        }
+    }
+    throw failure(QStringLiteral("cannot read VmRSS from /proc/self/status"));
+}
+
+QByteArray frame(const QJsonObject &message)
+{
+    const QByteArray body = QJsonDocument(message).toJson(QJsonDocument::Compact);
+    char prefix[4];
+    qToBigEndian(quint32(body.size()), prefix);
+    return QByteArray(prefix, 4) + body;
+}
+
+// The floor's Python loop on a pipe for its stdin and one for its stdout, driven with plain
+// blocking reads and writes from the calling thread.
+class FloorProcess
+{
+public:
+    explicit FloorProcess(const QString &python)
+    {
+        int request[2], reply[2];
+        if (::pipe2(request, O_CLOEXEC) != 0 || ::pipe2(reply, O_CLOEXEC) != 0)
+            throw failure(QStringLiteral("floor: cannot create pipes: %1").arg(QString::fromLocal8Bit(::strerror(errno))));
+        posix_spawn_file_actions_t actions;
+        ::posix_spawn_file_actions_init(&actions);
+        ::posix_spawn_file_actions_adddup2(&actions, request[0], 0);
+        ::posix_spawn_file_actions_adddup2(&actions, reply[1], 1);
+        const QByteArray program = QFile::encodeName(python);
+        char *const argv[] = {const_cast<char *>(program.constData()), const_cast<char *>("-c"),
+                              const_cast<char *>(FloorScript), nullptr};
+        const int spawnError = ::posix_spawnp(&m_pid, program.constData(), &actions, nullptr, argv, environ);
+        ::posix_spawn_file_actions_destroy(&actions);
+        ::close(request[0]);
+        ::close(reply[1]);
+        m_toChild = request[1];
+        m_fromChild = reply[0];
+        if (spawnError != 0) {
+            m_pid = -1;
+            throw failure(QStringLiteral("floor: cannot run %1: %2").arg(python, QString::fromLocal8Bit(::strerror(spawnError))));
+        }
+    }
+
+    ~FloorProcess()
+    {
+        ::close(m_toChild); // end of input: the loop exits
+        ::close(m_fromChild);
+        if (m_pid > 0)
+            ::waitpid(m_pid, nullptr, 0);
+    }
+
+    FloorProcess(const FloorProcess &) = delete;
+    FloorProcess &operator=(const FloorProcess &) = delete;
+
+    //! Writes one pre-encoded frame and reads the reply's body into \a body.
+    void roundTrip(const QByteArray &request, QByteArray *body)
+    {
+        writeAll(request.constData(), size_t(request.size()));
+        char prefix[4];
+        readExact(prefix, sizeof prefix);
+        body->resize(qsizetype(qFromBigEndian<quint32>(prefix)));
+        readExact(body->data(), size_t(body->size()));
+    }
+
+private:
+    void writeAll(const char *data, size_t size)
+    {
+        while (size > 0) {
+            const ssize_t n = ::write(m_toChild, data, size);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                throw failure(QStringLiteral("floor: write: %1").arg(QString::fromLocal8Bit(::strerror(errno))));
+            data += n;
+            size -= size_t(n);
+        }
+    }
+
+    void readExact(char *data, size_t size)
+    {
+        while (size > 0) {
+            const ssize_t n = ::read(m_fromChild, data, size);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                throw failure(QStringLiteral("floor: the Python loop closed its pipe or failed to read"));
+            data += n;
+            size -= size_t(n);
+        }
+    }
+
+    pid_t m_pid = -1;
+    int m_toChild = -1;
+    int m_fromChild = -1;
+};
+
+double timedStartMs(QtPyVenv::Venv &venv)
+{
+    const auto begin = Clock::now();
+    check(venv.start(), QStringLiteral("start()"));
+    return seconds(Clock::now() - begin) * 1000;
+}
+
+Results run(const QString &python, const Counts &counts)
+{
+    Results results;
+    const QJsonValue args(QJsonObject{{QStringLiteral("text"), QStringLiteral("hello world")}, {QStringLiteral("n"), 42}});
+
+    QTemporaryDir temp;
+    if (!temp.isValid())
+        throw failure(QStringLiteral("cannot create a temporary directory: %1").arg(temp.errorString()));
+    QtPyVenv::Config config;
+    config.pythonInterpreter = python;
+    config.sources = {QStringLiteral("def echo(args):\n    return args\n"),
+                      QStringLiteral("def noop(args):\n    return None\n")};
+    config.maxWorkers = 4;
+    config.baseDir = temp.filePath(QStringLiteral("base")); // does not exist yet: a cold start
+    config.removeBaseDirOnClose = false; // kept for the warm start; temp removes it at the end
+
+    {
+        QtPyVenv::Venv cold(config);
+        results.coldStartMs = timedStartMs(cold);
+    }
+    QtPyVenv::Venv venv(config);
+    results.warmStartMs = timedStartMs(venv);
+
+    QJsonValue echoed;
+    check(venv.callAndAwait(Echo, args, &echoed), Echo);
+    if (echoed != args)
+        throw failure(QStringLiteral("echo did not return its arguments"));
+
+    const auto latencies = measureLatencies(counts, [&] { check(venv.callAndAwait(Echo, args), Echo); });
+    results.rttP50Us = percentileUs(latencies, 0.50);
+    results.rttP99Us = percentileUs(latencies, 0.99);
+
+    const double throughputSeconds = runTogether(counts.threads, [&](int) {
+        for (int i = 0; i < counts.callsPerThread; ++i)
+            check(venv.callAndAwait(Noop, args), Noop);
+    });
+    results.throughputCallsS = counts.threads * counts.callsPerThread / throughputSeconds;
+
+    const QJsonValue blobArgs(QJsonObject{{QStringLiteral("blob"), QString(BlobChars, QLatin1Char('x'))}});
+    Clock::duration payloadTime{};
+    for (int i = 0; i < counts.payloadEchoes; ++i) {
+        QJsonValue blob;
+        const auto begin = Clock::now();
+        check(venv.callAndAwait(Echo, blobArgs, &blob), Echo);
+        payloadTime += Clock::now() - begin;
+        // Untimed: turning the result into a QString is the caller's cost, not the transport's.
+        if (blob.toObject().value(QStringLiteral("blob")).toString().size() != BlobChars)
+            throw failure(QStringLiteral("echo returned a truncated blob"));
+    }
+    const double payloadMiB = 2.0 * counts.payloadEchoes * BlobChars / (1024 * 1024); // there and back
+    results.payloadMBps = payloadMiB / seconds(payloadTime);
+
+    {
+        // The same bytes the library sends for an echo call.
+        const QByteArray request = frame({{QStringLiteral("type"), QStringLiteral("call")},
+                                          {QStringLiteral("callID"), 1},
+                                          {QStringLiteral("func"), Echo},
+                                          {QStringLiteral("args"), args}});
+        FloorProcess floor(python);
+        QByteArray reply;
+        floor.roundTrip(request, &reply);
+        if (QJsonDocument::fromJson(reply) != QJsonDocument::fromJson(request.mid(4)))
+            throw failure(QStringLiteral("the floor loop replied %1").arg(QString::fromUtf8(reply)));
+        results.floorRttP50Us = percentileUs(measureLatencies(counts, [&] { floor.roundTrip(request, &reply); }), 0.50);
+    }
+
+    // Host memory over many calls: sampled once the first 10% are done, so that allocator and
+    // cache warm-up are not counted as growth, and again at the end.
+    const qint64 mark = counts.rssCalls / 10;
+    std::atomic<qint64> done = 0;
+    std::atomic<qint64> rssAtMark = 0;
+    runTogether(RssThreads, [&](int index) {
+        const qint64 share = counts.rssCalls / RssThreads + (index < counts.rssCalls % RssThreads ? 1 : 0);
+        for (qint64 i = 0; i < share; ++i) {
+            check(venv.callAndAwait(Noop, args), Noop);
+            if (++done == mark)
+                rssAtMark = vmRssKb();
+        }
+    });
+    results.rssGrowthKb = vmRssKb() - rssAtMark;
+    results.callsForRss = counts.rssCalls;
+    return results;
+}
+
+QString toJsonLine(const Results &r)
+{
+    const std::pair<const char *, QString> fields[] = {
+        {"cold_start_ms", QString::number(r.coldStartMs, 'f', 1)},
+        {"warm_start_ms", QString::number(r.warmStartMs, 'f', 1)},
+        {"rtt_p50_us", QString::number(r.rttP50Us, 'f', 1)},
+        {"rtt_p99_us", QString::number(r.rttP99Us, 'f', 1)},
+        {"throughput_calls_s", QString::number(qRound64(r.throughputCallsS))},
+        {"payload_MBps", QString::number(r.payloadMBps, 'f', 1)},
+        {"floor_rtt_p50_us", QString::number(r.floorRttP50Us, 'f', 1)},
+        {"rss_growth_kb", QString::number(r.rssGrowthKb)},
+        {"calls_for_rss", QString::number(r.callsForRss)},
+    };
+    QStringList parts;
+    for (const auto &[key, value] : fields)
+        parts << QStringLiteral("\"%1\":%2").arg(QLatin1String(key), value);
+    return QLatin1Char('{') + parts.join(QLatin1Char(',')) + QLatin1Char('}');
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("qtpyvenv-bench"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Benchmarks a QtPyVenv worker and prints one JSON line."));
+    parser.addHelpOption();
+    const QCommandLineOption python(QStringLiteral("python"), QStringLiteral("Python interpreter (default: python3)."),
+                                    QStringLiteral("interpreter"), QStringLiteral("python3"));
+    const QCommandLineOption rssCalls(QStringLiteral("rss-calls"),
+                                      QStringLiteral("Calls of the host memory check (default: 1000000)."),
+                                      QStringLiteral("n"), QStringLiteral("1000000"));
+    const QCommandLineOption quick(QStringLiteral("quick"),
+                                   QStringLiteral("Smoke run: every count, --rss-calls included, divided by 10."));
+    parser.addOptions({python, rssCalls, quick});
+    parser.process(app);
+
+    Counts counts;
+    bool numeric = false;
+    counts.rssCalls = parser.value(rssCalls).toLongLong(&numeric);
+    if (parser.isSet(quick)) {
+        counts.warmUp /= 10;
+        counts.roundTrips /= 10;
+        counts.callsPerThread /= 10;
+        counts.payloadEchoes /= 10;
+        counts.rssCalls /= 10;
+    }
+    if (!numeric || counts.rssCalls < 10) {
+        std::fprintf(stderr, "qtpyvenv-bench: --rss-calls must be a number of at least 10 (100 with --quick)\n");
+        return 2;
+    }
+
+    // A floor loop that dies must show as a failed write, not kill the benchmark with SIGPIPE.
+    std::signal(SIGPIPE, SIG_IGN);
+    try {
+        std::puts(toJsonLine(run(parser.value(python), counts)).toUtf8().constData());
+        return 0;
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "qtpyvenv-bench: %s\n", e.what());
+        return 1;
+    }
+}
