@@ -15,6 +15,7 @@
 #include <QStandardPaths>
 
 #include <cerrno>
+#include <cstring>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -98,8 +99,10 @@ bool FileLock::lock(const QString &path, Mode mode, QDeadlineTimer deadline, int
             ::close(fd);
             continue;
         }
+        const int lockErrno = errno;
         ::close(fd);
-        if (errno != EWOULDBLOCK || deadline.hasExpired())
+        errno = lockErrno;
+        if (lockErrno != EWOULDBLOCK || deadline.hasExpired())
             return false;
         if (waitAborted(abortFd, int(std::min<qint64>(deadline.remainingTime() < 0 ? 20 : deadline.remainingTime(), 20))))
             return false;
@@ -197,16 +200,38 @@ QString Environment::resolveInterpreter(Error *error) const
 
 Error Environment::prepare(const Context &context)
 {
-    if (!QDir().mkpath(metaDir()))
-        return makeError(ErrorCode::InstallFailed, QStringLiteral("cannot create %1").arg(metaDir()));
     FileLock installLock;
-    if (!installLock.lock(metaDir() + QLatin1Char('/') + InstallLock, FileLock::Exclusive, context.deadline,
-                          context.abortFd)) {
-        return context.deadline.hasExpired()
-                   ? makeError(ErrorCode::Timeout, QStringLiteral("another process kept %1 locked").arg(metaDir()))
-                   : makeError(ErrorCode::Closed, QStringLiteral("closed while waiting for the install lock"));
+    for (;;) {
+        if (!QDir().mkpath(metaDir()))
+            return makeError(ErrorCode::InstallFailed, QStringLiteral("cannot create %1").arg(metaDir()));
+        if (installLock.lock(metaDir() + QLatin1Char('/') + InstallLock, FileLock::Exclusive, context.deadline,
+                             context.abortFd)) {
+            break;
+        }
+        const int lockErrno = errno;
+        if (context.deadline.hasExpired())
+            return makeError(ErrorCode::Timeout, QStringLiteral("another process kept %1 locked").arg(metaDir()));
+        if (waitAborted(context.abortFd, 0))
+            return makeError(ErrorCode::Closed, QStringLiteral("closed while waiting for the install lock"));
+        // A Venv closing on this baseDir removed meta/, lock file and all, while we waited: make it again.
+        if (lockErrno != ENOENT) {
+            return makeError(ErrorCode::InstallFailed, QStringLiteral("cannot lock %1: %2")
+                                                           .arg(metaDir() + QLatin1Char('/') + InstallLock,
+                                                                QString::fromLocal8Bit(::strerror(lockErrno))));
+        }
     }
 
+    Error error = prepareLocked(context);
+    // Still under the install lock: from here on a closing Venv sees this baseDir in use.
+    if (error.ok() && context.useLock && !context.useLock->isLocked()
+        && !context.useLock->lock(useLockPath(), FileLock::Shared, context.deadline, context.abortFd)) {
+        qCWarning(lcInstall) << "cannot lock" << useLockPath();
+    }
+    return error;
+}
+
+Error Environment::prepareLocked(const Context &context)
+{
     QJsonObject state = readState();
     const bool ours = state.value(QLatin1String("createdVenv")).toBool();
     const QFileInfo venv(venvDir());
@@ -218,6 +243,11 @@ Error Environment::prepare(const Context &context)
     }
     const bool stale = ours && state.value(QLatin1String("interpreter")).toString() != m_config.pythonInterpreter;
     if (venv.exists() && ours && (!working || stale)) {
+        // Never throw a venv away for an interpreter that cannot make a new one (a typo).
+        Error error;
+        resolveInterpreter(&error);
+        if (!error.ok())
+            return error;
         qCInfo(lcInstall) << "recreating" << venvDir() << (stale ? "for another interpreter" : "(its python is missing)");
         QDir(venvDir()).removeRecursively();
         state = {};
@@ -251,6 +281,7 @@ Error Environment::createVenv(const Context &context)
     if (!error.ok())
         return error;
     qCInfo(lcInstall) << "creating" << venvDir() << "with" << interpreter;
+    context.phase(StartPhase::CreatingVenv);
     ChildProcess::Options options;
     options.program = interpreter;
     // No pip: bootstrapping it costs seconds and a venv without requirements never needs it.
@@ -268,6 +299,7 @@ Error Environment::createVenv(const Context &context)
 
 Error Environment::installRequirements(const Context &context)
 {
+    context.phase(StartPhase::Installing);
     ChildProcess::Options options;
     options.environment = toolEnvironment();
     const QStringList install = QStringList{QStringLiteral("install")} + m_config.pipOptions + m_config.requirements;
@@ -285,16 +317,36 @@ Error Environment::installRequirements(const Context &context)
     if (!venvHasPip) {
         // Prefer the bootstrap interpreter's pip driving the venv (pip >= 22.3): no pip copy
         // in every venv. Without one, bootstrap pip into the venv once.
+        // The probe also names the real executable: pip must not run through a wrapper that does
+        // more than start Python. A pyenv shim rehashes after every "-m pip" and fails the whole
+        // command when another rehash runs at the same time (two Venvs installing at once).
         Error error;
         const QString interpreter = resolveInterpreter(&error);
+        const QString marker = QStringLiteral("qtpyvenv-executable=");
         const QString probe = QStringLiteral(
-            "import pip, sys; sys.exit(0 if tuple(int(p) for p in pip.__version__.split('.')[:2]) >= (22, 3) else 1)");
-        if (!interpreter.isEmpty()
-            && run(interpreter, {QStringLiteral("-c"), probe}, QStringLiteral("probing pip")).ok()) {
-            return run(interpreter,
-                       QStringList{QStringLiteral("-m"), QStringLiteral("pip"), QStringLiteral("--python"), venvPython()}
-                           + install,
-                       QStringLiteral("pip install"));
+            "import sys\n"
+            "print('%1' + sys.executable, flush=True)\n"
+            "import pip\n"
+            "sys.exit(0 if tuple(int(p) for p in pip.__version__.split('.')[:2]) >= (22, 3) else 1)\n").arg(marker);
+        if (!interpreter.isEmpty()) {
+            options.program = interpreter;
+            options.arguments = {QStringLiteral("-c"), probe};
+            const ToolRun probeRun = runTool(options, context.deadline, context.abortFd, [](const QByteArray &) {});
+            if (probeRun.outcome == ToolRun::TimedOut || probeRun.outcome == ToolRun::Aborted)
+                return toolError(probeRun, QStringLiteral("probing pip"), ErrorCode::InstallFailed);
+            if (probeRun.succeeded()) {
+                QString executable = interpreter;
+                for (const QString &line : QString::fromUtf8(probeRun.tail).split(QLatin1Char('\n'))) {
+                    const QString path = line.trimmed();
+                    if (path.startsWith(marker) && QFileInfo(path.mid(marker.size())).isExecutable())
+                        executable = path.mid(marker.size());
+                }
+                return run(executable,
+                           QStringList{QStringLiteral("-m"), QStringLiteral("pip"), QStringLiteral("--python"),
+                                       venvPython()}
+                               + install,
+                           QStringLiteral("pip install"));
+            }
         }
         error = run(venvPython(), {QStringLiteral("-m"), QStringLiteral("ensurepip"), QStringLiteral("--default-pip")},
                     QStringLiteral("bootstrapping pip with ensurepip"));
@@ -309,6 +361,8 @@ void Environment::removeCreated()
 {
     FileLock installLock, useLock;
     const QString meta = metaDir();
+    if (!QFileInfo::exists(meta))
+        return; // never prepared: nothing here says what the library made
     if (!installLock.lock(meta + QLatin1Char('/') + InstallLock, FileLock::Exclusive, QDeadlineTimer(1000))
         || !useLock.lock(meta + QLatin1Char('/') + UseLock, FileLock::Exclusive, QDeadlineTimer(0))) {
         qCInfo(lcInstall) << m_config.baseDir << "is in use by another Venv; not removing it";

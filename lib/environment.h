@@ -29,7 +29,8 @@ public:
     ~FileLock() { unlock(); }
 
     enum Mode { Shared, Exclusive };
-    //! Waits until \a deadline, or until \a abortFd is readable, for the lock.
+    //! Waits until \a deadline, or until \a abortFd is readable, for the lock. On failure errno
+    //! tells why: ENOENT when the lock file's directory is gone.
     bool lock(const QString &path, Mode mode, QDeadlineTimer deadline, int abortFd = -1);
     bool isLocked() const { return m_fd >= 0; }
     void unlock();
@@ -49,6 +50,10 @@ public:
         QDeadlineTimer deadline;
         int abortFd = -1;
         std::function<void(const QByteArray &)> output;
+        std::function<void(StartPhase)> phase;
+        //! When set, prepare() takes it shared on useLockPath() before it lets go of the install
+        //! lock, so a Venv closing on this baseDir cannot remove the venv in between.
+        FileLock *useLock = nullptr;
     };
 
     explicit Environment(const Config &config) : m_config(config) {}
@@ -68,6 +73,7 @@ public:
     QString requirementsKey() const;
 
 private:
+    Error prepareLocked(const Context &context);
     Error createVenv(const Context &context);
     Error installRequirements(const Context &context);
     QString resolveInterpreter(Error *error) const;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "venv_p.h"
 
+#include "jsonwriter.h"
 #include "logging.h"
 
 #include <QDir>
@@ -194,6 +195,7 @@ void VenvPrivate::emitPending()
         case PendingSignal::Ready: Q_EMIT q->ready(); break;
         case PendingSignal::Died: Q_EMIT q->died(s.error); break;
         case PendingSignal::StartFailed: Q_EMIT q->startFailed(s.error); break;
+        case PendingSignal::StartPhase: Q_EMIT q->startPhaseChanged(s.phase); break;
         case PendingSignal::CallStarted: Q_EMIT q->callStarted(s.callId, s.function); break;
         case PendingSignal::CallFinished: Q_EMIT q->callFinished(s.callId, s.error); break;
         case PendingSignal::Stdout: Q_EMIT q->stdoutReceived(s.data); break;
@@ -265,6 +267,8 @@ Error VenvPrivate::launch(QDeadlineTimer deadline)
     Internal::Environment::Context context;
     context.deadline = deadline;
     context.abortFd = abortFd;
+    context.useLock = &useLock; // taken before the install lock is released: close() elsewhere sees it
+    context.phase = [this](StartPhase phase) { post({.kind = PendingSignal::StartPhase, .phase = phase}); };
     context.output = [this](const QByteArray &data) {
         if (isConnected(QMetaMethod::fromSignal(&Venv::installOutput)))
             post({.kind = PendingSignal::Install, .data = data});
@@ -276,9 +280,8 @@ Error VenvPrivate::launch(QDeadlineTimer deadline)
     }
     if (Error error = environment.prepare(context); !error.ok())
         return error;
-    if (!useLock.isLocked())
-        useLock.lock(environment.useLockPath(), Internal::FileLock::Shared, deadline, abortFd);
 
+    context.phase(StartPhase::Launching);
     if (!stdoutLog.isOpen()) { // a restart keeps what the dead worker wrote
         const qint64 half = qint64(config.outputBufferKb) * 1024;
         stdoutLog.open(environment.metaDir() + QStringLiteral("/stdout"), half);
@@ -378,6 +381,8 @@ QString VenvPrivate::onFrame(const QByteArray &body)
     std::lock_guard lock(mutex);
     if (type == QLatin1String("ready") && handshake == Handshake::WaitingReady && connection) {
         pid = frame.value(QLatin1String("pid")).toInteger();
+        pythonVersion = frame.value(QLatin1String("python")).toString();
+        pythonExecutable = frame.value(QLatin1String("executable")).toString();
         QJsonArray sources;
         for (qsizetype i = 0; i < config.sources.size(); ++i) {
             const QString name = i < config.sourceNames.size() && !config.sourceNames[i].isEmpty()
@@ -559,11 +564,11 @@ QString VenvPrivate::call(const QString &function, const QJsonValue &args, Error
         calls.emplace(id, entry);
         worker = connection;
     }
-    const QByteArray frame = QJsonDocument(QJsonObject{{QLatin1String("type"), QLatin1String("call")},
-                                                       {QLatin1String("callID"), qint64(id)},
-                                                       {QLatin1String("func"), function},
-                                                       {QLatin1String("args"), args}})
-                                 .toJson(QJsonDocument::Compact);
+    QByteArray frame = "{\"type\":\"call\",\"callID\":" + QByteArray::number(id) + ",\"func\":";
+    Internal::appendJson(frame, function);
+    frame += ",\"args\":";
+    Internal::appendJson(frame, args);
+    frame += '}';
     const QString callId = QString::number(id);
     if (isConnected(QMetaMethod::fromSignal(&Venv::callStarted)))
         post({.kind = PendingSignal::CallStarted, .callId = callId, .function = function});
@@ -700,6 +705,7 @@ Venv::Venv(const Config &config, QObject *parent)
     qRegisterMetaType<QtPyVenv::Error>();
     qRegisterMetaType<QtPyVenv::FunctionInfo>();
     qRegisterMetaType<QtPyVenv::State>();
+    qRegisterMetaType<QtPyVenv::StartPhase>();
 }
 
 Venv::~Venv()
@@ -727,6 +733,20 @@ qint64 Venv::processId() const
     Q_D(const Venv);
     std::lock_guard lock(d->mutex);
     return d->pid;
+}
+
+QString Venv::pythonVersion() const
+{
+    Q_D(const Venv);
+    std::lock_guard lock(d->mutex);
+    return d->pythonVersion;
+}
+
+QString Venv::pythonExecutable() const
+{
+    Q_D(const Venv);
+    std::lock_guard lock(d->mutex);
+    return d->pythonExecutable;
 }
 
 QList<FunctionInfo> Venv::functions() const
@@ -784,10 +804,17 @@ Error Venv::callAndAwait(const QString &function, const QJsonValue &args, QJsonV
 
 QFuture<QJsonValue> Venv::callAsync(const QString &function, const QJsonValue &args)
 {
+    return callAsync(function, args, nullptr);
+}
+
+QFuture<QJsonValue> Venv::callAsync(const QString &function, const QJsonValue &args, QString *callId)
+{
     Q_D(Venv);
     auto promise = std::make_unique<QPromise<QJsonValue>>();
     QFuture<QJsonValue> future = promise->future();
-    d->call(function, args, nullptr, std::move(promise));
+    const QString id = d->call(function, args, nullptr, std::move(promise));
+    if (callId)
+        *callId = id;
     return future;
 }
 

@@ -38,9 +38,10 @@ struct CallEntry {
 
 //! A signal waiting to be emitted in the Venv's thread.
 struct PendingSignal {
-    enum Kind { StateChanged, Ready, Died, StartFailed, CallStarted, CallFinished, Stdout, Stderr, Install };
+    enum Kind { StateChanged, Ready, Died, StartFailed, StartPhase, CallStarted, CallFinished, Stdout, Stderr, Install };
     Kind kind;
     State state = State::Idle;
+    QtPyVenv::StartPhase phase = QtPyVenv::StartPhase::Launching;
     Error error;
     QString callId;
     QString function;
@@ -102,6 +103,8 @@ public:
     enum class Handshake { None, WaitingReady, WaitingDefine, Done, Failed } handshake = Handshake::None;
     Error handshakeError;
     QList<FunctionInfo> functions;
+    QString pythonVersion;
+    QString pythonExecutable;
     qint64 pid = 0;
     quint64 lastCallId = 0;
     std::unordered_map<quint64, std::shared_ptr<CallEntry>> calls;

@@ -12,18 +12,22 @@ ThreadPoolExecutor(MAX_WORKERS) would, without waking a second thread for every 
 Stdlib only; Python >= 3.8.
 """
 import json
-import linecache
 import os
 import struct
 import sys
 import threading
-import traceback
 import types
+
+# traceback, linecache and inspect are imported when first needed: they cost a few
+# milliseconds of every start.
 
 PROTOCOL_VERSION = 1
 SOURCES_MODULE = "__qtpyvenv__"
 _HEADER = struct.Struct(">I")
-_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+_DIRECT_READ_BYTES = 1 << 20  # a body this big is read straight into its own buffer
+_SOURCES = {}  # name -> code, for tracebacks
+# ASCII output: CPython's ASCII escaper is about twice as fast as the Unicode one on large strings.
+_encode = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode
 
 
 class ProtocolViolation(Exception):
@@ -53,17 +57,32 @@ class Channel:
                         raise ProtocolViolation("frame of %d bytes exceeds the cap of %d" % (size, self._max))
                     need = 4 + size
                     if len(buf) >= need:
-                        frame = bytes(buf[4:need])
+                        frame = buf[4:need]
                         del buf[:need]
                         return frame
-                chunk = os.read(self._in, max(need - len(buf), 1 << 16))
+                    if size >= _DIRECT_READ_BYTES:
+                        return self._read_body(size)
+                chunk = os.read(self._in, 1 << 16)
                 if not chunk:
                     return None
                 buf += chunk
 
+    def _read_body(self, size):
+        body = bytearray(size)
+        view = memoryview(body)
+        have = len(self._buf) - 4
+        view[:have] = self._buf[4:]
+        self._buf.clear()
+        while have < size:
+            count = os.readv(self._in, [view[have:]])
+            if not count:
+                return None
+            have += count
+        return body
+
     def send(self, message):
         """Queues one frame; the first thread to find nobody flushing writes the whole queue."""
-        body = _encode(message).encode("utf-8")
+        body = _encode(message).encode("ascii")
         frame = (_HEADER.pack(len(body)), body)
         with self._out_lock:
             self._pending.extend(frame)
@@ -100,6 +119,10 @@ def _first_line(text, fallback):
 
 
 def _error_fields(exc, skip_frames=1):
+    import linecache
+    import traceback
+    for name, code in _SOURCES.items():
+        linecache.cache[name] = (len(code), None, code.splitlines(True), name)
     tb = exc.__traceback__
     for _ in range(skip_frames):
         if tb is not None:
@@ -182,7 +205,7 @@ class Worker:
         try:
             for source in message["sources"]:
                 name, code = source["name"], source["code"]
-                linecache.cache[name] = (len(code), None, code.splitlines(True), name)
+                _SOURCES[name] = code
                 exec(compile(code, name, "exec"), self.namespace)
             reply.update(ok=True, functions=self.describe())
         except BaseException as exc:
@@ -219,9 +242,8 @@ def main():
             sys.stderr.flush()
             os._exit(70)
 
-    import platform
     channel.send({"type": "ready", "protocol": PROTOCOL_VERSION, "pid": os.getpid(),
-                  "python": platform.python_version(), "executable": sys.executable})
+                  "python": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable})
     for _ in range(max(1, max_workers) - 1):
         threading.Thread(target=serve, name="qtpyvenv-worker", daemon=True).start()
     serve()

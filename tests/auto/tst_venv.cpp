@@ -74,6 +74,9 @@ private Q_SLOTS:
     void startAndCall();
     void functionsDescribeSources();
     void secondStartWhileReady();
+    void pythonIdentity();
+    void startPhases();
+    void callAsyncTellsItsId();
     void awaitTimeoutDoesNotConsume();
     void resultPeeksAndConsumes();
     void concurrentAwaitsDeliverOnce();
@@ -157,9 +160,23 @@ void tst_Venv::startAndCall()
     QVERIFY(venv.callAndAwait(str("echo"), args, &out).ok());
     QCOMPARE(out, QJsonValue(args));
 
-    const QJsonArray unicode{str("grüße 🐍"), QJsonValue(), true, 1.5, QJsonObject{}};
-    QVERIFY(venv.callAndAwait(str("echo"), unicode, &out).ok());
-    QCOMPARE(out, QJsonValue(unicode));
+    // Everything the frame encoder escapes or formats, and back.
+    const QJsonArray tricky{str("grüße 🐍 \"quoted\" back\\slash \n\t\r\b\f \x01\x1f end"),
+                            QJsonValue(),
+                            true,
+                            false,
+                            1.5,
+                            0.1,
+                            -2.5e-300,
+                            1e300,
+                            qint64(1) << 60,
+                            -42,
+                            QJsonArray{},
+                            QJsonObject{{str("key \"with\" \u00e9"), QJsonArray{1, 2}}, {str(""), str("")}}};
+    QVERIFY(venv.callAndAwait(str("echo"), tricky, &out).ok());
+    QCOMPARE(out, QJsonValue(tricky));
+    QVERIFY(venv.callAndAwait(str("echo"), str("a top-level string"), &out).ok());
+    QCOMPARE(out, QJsonValue(str("a top-level string")));
 
     const QString first = venv.call(str("echo"), 1);
     const QString second = venv.call(str("echo"), 2);
@@ -203,6 +220,61 @@ void tst_Venv::secondStartWhileReady()
     QCOMPARE(venv.processId(), pid);
     QCoreApplication::processEvents();
     QCOMPARE(states.count(), 0);
+}
+
+void tst_Venv::pythonIdentity()
+{
+    const QString probe = str("import platform, sys\ndef identity(a):\n"
+                              "    return [platform.python_version(), sys.executable]\n");
+    Venv venv(TestUtil::config(m_dir->path(), {probe}));
+    QVERIFY(venv.pythonVersion().isEmpty());
+    QVERIFY(venv.start().ok());
+    QJsonValue out;
+    QVERIFY(venv.callAndAwait(str("identity"), {}, &out).ok());
+    QCOMPARE(venv.pythonVersion(), out[0].toString());
+    QCOMPARE(venv.pythonExecutable(), out[1].toString());
+    QVERIFY(venv.pythonExecutable().startsWith(m_dir->path() + str("/venv/")));
+}
+
+void tst_Venv::startPhases()
+{
+    auto phasesOf = [&](Venv &venv) {
+        QSignalSpy spy(&venv, &Venv::startPhaseChanged);
+        const Error error = venv.start();
+        QCoreApplication::processEvents();
+        QList<StartPhase> phases;
+        for (const QList<QVariant> &args : spy)
+            phases << args.first().value<StartPhase>();
+        return error.ok() ? phases : QList<StartPhase>{};
+    };
+    Config config = TestUtil::config(m_dir->path(), {GatedSource});
+    config.removeBaseDirOnClose = false;
+    {
+        Venv cold(config);
+        QCOMPARE(phasesOf(cold), (QList<StartPhase>{StartPhase::CreatingVenv, StartPhase::Launching}));
+    }
+    Venv warm(config);
+    QCOMPARE(phasesOf(warm), QList<StartPhase>{StartPhase::Launching});
+}
+
+void tst_Venv::callAsyncTellsItsId()
+{
+    Venv venv(TestUtil::config(m_dir->path(), {GatedSource}));
+    QVERIFY(venv.start().ok());
+    QCoreApplication::processEvents();
+    QSignalSpy started(&venv, &Venv::callStarted);
+    QString id;
+    QFuture<QJsonValue> future = venv.callAsync(str("echo"), 4, &id);
+    QVERIFY(!id.isEmpty());
+    QTRY_COMPARE(started.count(), 1);
+    QCOMPARE(started.first().first().toString(), id);
+    QCOMPARE(future.result(), QJsonValue(4));
+    QCOMPARE(venv.await(id).code, ErrorCode::Unknown); // the future was its one delivery
+
+    Venv idle(TestUtil::config(m_dir->path() + str("/idle")));
+    id = str("stale");
+    QVERIFY_THROWS_EXCEPTION(CallException, idle.callAsync(str("echo"), 1, &id).result());
+    QVERIFY(id.isEmpty());
 }
 
 void tst_Venv::awaitTimeoutDoesNotConsume()

@@ -47,7 +47,7 @@ constexpr int RssThreads = 4;
 // and the same encoder settings as the worker.
 constexpr char FloorScript[] = R"(
 import json, os, struct
-encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+encode = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode
 def read_exact(n):
     data = b""
     while len(data) < n:

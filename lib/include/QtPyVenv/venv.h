@@ -33,6 +33,14 @@ enum class State {
 };
 Q_ENUM_NS(State)
 
+/*! What a start() is doing while the Venv is Starting. */
+enum class StartPhase {
+    CreatingVenv, //!< python -m venv, for a new or broken venv
+    Installing,   //!< pip install, because the requirements changed
+    Launching,    //!< the worker is starting and loading the sources
+};
+Q_ENUM_NS(StartPhase)
+
 /*! What went wrong. Every value but NoError comes with a readable Error::message. */
 enum class ErrorCode {
     NoError,       //!< Success.
@@ -149,6 +157,9 @@ public:
     qint64 processId() const;
     //! The public callables the sources define, in definition order; empty unless Ready.
     QList<FunctionInfo> functions() const;
+    //! The worker's Python version ("3.11.2") and sys.executable, from its last start.
+    QString pythonVersion() const;
+    QString pythonExecutable() const;
 
     /*!
      * Creates the venv if absent, pip-installs when the requirements changed, launches the
@@ -172,6 +183,8 @@ public:
                        QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
     //! A call whose future finishes with the result, or with a CallException.
     QFuture<QJsonValue> callAsync(const QString &function, const QJsonValue &args = {});
+    //! callAsync() that also tells the call's id (as in callStarted()), "" when it failed at once.
+    QFuture<QJsonValue> callAsync(const QString &function, const QJsonValue &args, QString *callId);
 
     /*!
      * Kills the worker, fails waiting and future calls with Closed and, when
@@ -193,6 +206,8 @@ Q_SIGNALS:
     void died(const QtPyVenv::Error &error);
     //! A start() or startAsync() failed; the Venv is Idle again.
     void startFailed(const QtPyVenv::Error &error);
+    //! A start() entered \a phase (CreatingVenv and Installing only when needed).
+    void startPhaseChanged(QtPyVenv::StartPhase phase);
     void callStarted(const QString &callId, const QString &function);
     void callFinished(const QString &callId, const QtPyVenv::Error &error);
     //! Live output of the worker's fd 1 / fd 2, in chunks as they arrive.

@@ -1,0 +1,785 @@
+// SPDX-License-Identifier: MIT
+// The on-disk side of a Venv: venv creation, pip installs from locally built wheels (hermetic:
+// --no-index --find-links), skipping pip when nothing changed, install failures, invalid
+// configs, broken and foreign venvs, removal on close, concurrent starts and deadlines.
+#include "testutil.h"
+
+#include <QDeadlineTimer>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QJsonValue>
+#include <QScopeGuard>
+#include <QSignalSpy>
+
+#include <thread>
+#include <utility>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace QtPyVenv;
+
+#define QVERIFY_OK(expression)                                                                                         \
+    do {                                                                                                               \
+        const QtPyVenv::Error error_ = (expression);                                                                   \
+        QVERIFY2(error_.ok(), qPrintable(error_.toString()));                                                          \
+    } while (false)
+
+// Calls value() in VENV and compares its result with EXPECTED.
+#define QCOMPARE_VALUE(venv, expected)                                                                                 \
+    do {                                                                                                               \
+        QJsonValue out_;                                                                                               \
+        QVERIFY_OK((venv).callAndAwait(QStringLiteral("value"), {}, &out_, QDeadlineTimer(60000)));                    \
+        QCOMPARE(out_, QJsonValue(expected));                                                                          \
+    } while (false)
+
+namespace {
+
+const QString ProbeName = QStringLiteral("qtpyvenv_probe");
+const QString ProbeSource = QStringLiteral("import qtpyvenv_probe\n\n"
+                                           "def value():\n"
+                                           "    return qtpyvenv_probe.VALUE\n");
+
+QByteArray joined(const QSignalSpy &spy)
+{
+    QByteArray all;
+    for (const QList<QVariant> &arguments : spy)
+        all += arguments.at(0).toByteArray();
+    return all;
+}
+
+Error notReturned()
+{
+    Error error;
+    error.code = ErrorCode::Unknown;
+    error.message = QStringLiteral("start() did not return");
+    return error;
+}
+
+Error errorAt(const QSignalSpy &spy, qsizetype index)
+{
+    return spy.at(index).at(0).value<Error>();
+}
+
+//! Inode and nanosecond mtime: a rewrite (QSaveFile renames a new file in) changes both.
+QByteArray fileIdentity(const QString &path)
+{
+    struct stat st;
+    if (::stat(QFile::encodeName(path).constData(), &st) != 0)
+        return {};
+    return QByteArray::number(qulonglong(st.st_ino)) + ':' + QByteArray::number(qlonglong(st.st_mtim.tv_sec)) + '.'
+        + QByteArray::number(qlonglong(st.st_mtim.tv_nsec));
+}
+
+QByteArray readAll(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+bool writeFile(const QString &path, const QByteArray &data)
+{
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly) && file.write(data) == data.size();
+}
+
+//! The module file pip put into the venv's site-packages, or "" when there is none.
+QString installedModule(const QString &baseDir, const QString &module)
+{
+    const QString lib = baseDir + QStringLiteral("/venv/lib");
+    for (const QString &python : QDir(lib).entryList({QStringLiteral("python*")}, QDir::Dirs)) {
+        const QString path = QStringLiteral("%1/%2/site-packages/%3.py").arg(lib, python, module);
+        if (QFileInfo::exists(path))
+            return path;
+    }
+    return {};
+}
+
+Config probeConfig(const QString &baseDir, const QString &requirement, const QString &findLinks)
+{
+    Config config = TestUtil::config(baseDir, {ProbeSource});
+    config.requirements = {requirement};
+    config.pipOptions = {QStringLiteral("--no-index"), QStringLiteral("--find-links"), findLinks};
+    return config;
+}
+
+} // namespace
+
+class tst_Install : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanup();
+
+    void installFromLocalWheel();
+    void pipSkippedUnlessRequirementsChange();
+    void failingPipIsInstallFailed();
+    void optionLikeRequirementIsInvalidConfig_data();
+    void optionLikeRequirementIsInvalidConfig();
+    void missingInterpreter_data();
+    void missingInterpreter();
+    void missingInterpreterKeepsExistingVenv();
+    void brokenVenvIsRecreated();
+    void foreignVenvIsLeftAlone();
+    void closeRemovesOnlyWhatWasCreated();
+    void closeRemovesTemporaryBaseDir();
+    void closeRemovesCreatedBaseDir();
+    void closeKeepsVenvWhenNotRemoving();
+    void concurrentStartsShareOneVenv();
+    void deadlineDuringStart();
+    void metaRemovedWhileWaitingForInstallLock();
+    void slowInstallToolIsKilled();
+    void pipRunsWithoutInterpreterWrapper();
+
+    void cleanupTestCase();
+
+private:
+    QString makeWheelDir(const QString &name, const QString &version, const QString &value);
+
+    QTemporaryDir m_root;
+    QString m_wheelsV1; // qtpyvenv_probe 1.0, VALUE == "one"
+    QString m_wheelsV2; // qtpyvenv_probe 2.0, VALUE == "two"
+};
+
+QString tst_Install::makeWheelDir(const QString &name, const QString &version, const QString &value)
+{
+    const QString dir = m_root.filePath(QStringLiteral("wheels-%1-%2").arg(name, version));
+    if (!QDir().mkpath(dir))
+        return {};
+    const QString wheel =
+        TestUtil::buildWheel(dir, name, version, QStringLiteral("VALUE = \"%1\"\n").arg(value));
+    return wheel.isEmpty() ? QString() : dir;
+}
+
+void tst_Install::initTestCase()
+{
+    QVERIFY(m_root.isValid());
+    m_wheelsV1 = makeWheelDir(ProbeName, QStringLiteral("1.0"), QStringLiteral("one"));
+    m_wheelsV2 = makeWheelDir(ProbeName, QStringLiteral("2.0"), QStringLiteral("two"));
+    QVERIFY2(!m_wheelsV1.isEmpty() && !m_wheelsV2.isEmpty(), "cannot build the test wheels");
+}
+
+void tst_Install::cleanup()
+{
+    // Every Venv of the test function is destroyed by now: nothing it spawned may be left.
+    QCOMPARE(TestUtil::liveChildren(), QList<qint64>());
+}
+
+// 1. A requirement installed from a wheel the test built, with pip's output on installOutput.
+void tst_Install::installFromLocalWheel()
+{
+    QTemporaryDir dir;
+    const QString base = dir.filePath(QStringLiteral("base"));
+    Venv venv(probeConfig(base, QStringLiteral("qtpyvenv_probe==1.0"), m_wheelsV1));
+    QSignalSpy install(&venv, &Venv::installOutput);
+    QSignalSpy ready(&venv, &Venv::ready);
+
+    QVERIFY_OK(venv.start());
+    QCOMPARE(venv.state(), State::Ready);
+    QCOMPARE_VALUE(venv, QStringLiteral("one"));
+
+    // Signals are queued to this thread; install output is queued before ready().
+    QTRY_COMPARE(ready.count(), 1);
+    QVERIFY(install.count() > 0);
+    const QByteArray output = joined(install);
+    QVERIFY2(output.contains("Successfully installed"), output.constData());
+    QVERIFY2(output.toLower().contains("qtpyvenv"), output.constData());
+
+    // Into the venv, not the bootstrap interpreter.
+    QVERIFY(!installedModule(base, ProbeName).isEmpty());
+    QVERIFY(QFileInfo::exists(base + QStringLiteral("/meta/state.json")));
+}
+
+// 2. A warm start runs no pip; a changed requirement or changed pip options run it again.
+void tst_Install::pipSkippedUnlessRequirementsChange()
+{
+    QTemporaryDir dir;
+    const QString base = dir.filePath(QStringLiteral("base"));
+    const QString links = dir.filePath(QStringLiteral("links"));
+    QVERIFY(QDir().mkpath(links));
+    const QString wheelName = QStringLiteral("/qtpyvenv_probe-1.0-py3-none-any.whl");
+    QVERIFY(QFile::copy(m_wheelsV1 + wheelName, links + wheelName));
+    const QString stateFile = base + QStringLiteral("/meta/state.json");
+
+    Config config = probeConfig(base, QStringLiteral("qtpyvenv_probe==1.0"), links);
+    config.removeBaseDirOnClose = false;
+    {
+        Venv first(config);
+        QSignalSpy install(&first, &Venv::installOutput);
+        QVERIFY_OK(first.start());
+        QCOMPARE_VALUE(first, QStringLiteral("one"));
+        QTRY_VERIFY(joined(install).contains("Successfully installed"));
+        first.close();
+    }
+    QVERIFY(QFileInfo::exists(base + QStringLiteral("/venv/pyvenv.cfg")));
+    const QByteArray stateBefore = readAll(stateFile);
+    const QByteArray identityBefore = fileIdentity(stateFile);
+    QVERIFY(!stateBefore.isEmpty());
+    QVERIFY(!identityBefore.isEmpty());
+
+    // Nothing to install from now: a pip run would fail.
+    QVERIFY(QFile::remove(links + wheelName));
+    {
+        Venv second(config);
+        QSignalSpy install(&second, &Venv::installOutput);
+        QSignalSpy ready(&second, &Venv::ready);
+        QVERIFY_OK(second.start());
+        QCOMPARE_VALUE(second, QStringLiteral("one"));
+        QTRY_COMPARE(ready.count(), 1);
+        QCOMPARE(install.count(), 0);
+        QCOMPARE(readAll(stateFile), stateBefore);
+        QCOMPARE(fileIdentity(stateFile), identityBefore);
+        second.close();
+    }
+
+    // A new requirement reinstalls.
+    QVERIFY(QFile::copy(m_wheelsV2 + QStringLiteral("/qtpyvenv_probe-2.0-py3-none-any.whl"),
+                        links + QStringLiteral("/qtpyvenv_probe-2.0-py3-none-any.whl")));
+    config.requirements = {QStringLiteral("qtpyvenv_probe==2.0")};
+    {
+        Venv third(config);
+        QSignalSpy install(&third, &Venv::installOutput);
+        QSignalSpy ready(&third, &Venv::ready);
+        QVERIFY_OK(third.start());
+        QCOMPARE_VALUE(third, QStringLiteral("two"));
+        QTRY_COMPARE(ready.count(), 1);
+        const QByteArray output = joined(install);
+        QVERIFY2(output.contains("Successfully installed"), output.constData());
+        QVERIFY2(output.contains("2.0"), output.constData());
+        QVERIFY(readAll(stateFile) != stateBefore);
+        third.close();
+    }
+    const QByteArray stateV2 = readAll(stateFile);
+
+    // Changed pip options alone re-run pip (which finds the requirement satisfied).
+    config.pipOptions = {QStringLiteral("--no-index"), QStringLiteral("--no-cache-dir"), QStringLiteral("--find-links"),
+                         links};
+    {
+        Venv fourth(config);
+        QSignalSpy install(&fourth, &Venv::installOutput);
+        QSignalSpy ready(&fourth, &Venv::ready);
+        QVERIFY_OK(fourth.start());
+        QCOMPARE_VALUE(fourth, QStringLiteral("two"));
+        QTRY_COMPARE(ready.count(), 1);
+        const QByteArray output = joined(install);
+        QVERIFY2(output.contains("Requirement already satisfied"), output.constData());
+        QVERIFY(readAll(stateFile) != stateV2);
+        fourth.close();
+    }
+
+    // And the same options once more: skipped again.
+    {
+        Venv fifth(config);
+        QSignalSpy install(&fifth, &Venv::installOutput);
+        QSignalSpy ready(&fifth, &Venv::ready);
+        QVERIFY_OK(fifth.start());
+        QTRY_COMPARE(ready.count(), 1);
+        QCOMPARE(install.count(), 0);
+    }
+}
+
+// 3. pip fails: InstallFailed with pip's last lines, Idle, nothing left running, and the
+//    requirements are not recorded as installed.
+void tst_Install::failingPipIsInstallFailed()
+{
+    QTemporaryDir dir;
+    const QString base = dir.filePath(QStringLiteral("base"));
+    const QString links = dir.filePath(QStringLiteral("links"));
+    QVERIFY(QDir().mkpath(links));
+
+    Config config = TestUtil::config(base, {QStringLiteral("import qtpyvenv_missing\n\n"
+                                                           "def value():\n"
+                                                           "    return qtpyvenv_missing.VALUE\n")});
+    config.requirements = {QStringLiteral("qtpyvenv_missing==1.0")};
+    config.pipOptions = {QStringLiteral("--no-index"), QStringLiteral("--find-links"), links};
+    Venv venv(config);
+    QSignalSpy install(&venv, &Venv::installOutput);
+    QSignalSpy failed(&venv, &Venv::startFailed);
+    QSignalSpy ready(&venv, &Venv::ready);
+
+    const Error error = venv.start();
+    QCOMPARE(error.code, ErrorCode::InstallFailed);
+    QVERIFY2(error.message.contains(QStringLiteral("No matching distribution")), qPrintable(error.message));
+    QVERIFY2(error.message.contains(QStringLiteral("qtpyvenv_missing")), qPrintable(error.message));
+    QCOMPARE(venv.state(), State::Idle);
+    QCOMPARE(venv.processId(), 0);
+    QVERIFY(venv.functions().isEmpty());
+    QCOMPARE(TestUtil::liveChildren(), QList<qint64>());
+    QTRY_COMPARE(failed.count(), 1);
+    QCOMPARE(errorAt(failed, 0).code, ErrorCode::InstallFailed);
+    QCOMPARE(errorAt(failed, 0).message, error.message);
+    QVERIFY(joined(install).contains("No matching distribution"));
+    QCOMPARE(ready.count(), 0);
+    Error notReady;
+    QVERIFY(venv.call(QStringLiteral("value"), {}, &notReady).isEmpty());
+    QCOMPARE(notReady.code, ErrorCode::NotReady);
+
+    // The same config once the package exists: pip must run again (the failed install was not
+    // recorded), and the same Venv starts from Idle.
+    QVERIFY(!TestUtil::buildWheel(links, QStringLiteral("qtpyvenv_missing"), QStringLiteral("1.0"),
+                                  QStringLiteral("VALUE = \"found\"\n"))
+                 .isEmpty());
+    install.clear();
+    QVERIFY_OK(venv.start());
+    QCOMPARE(venv.state(), State::Ready);
+    QCOMPARE_VALUE(venv, QStringLiteral("found"));
+    QTRY_COMPARE(ready.count(), 1);
+    QVERIFY2(joined(install).contains("Successfully installed"), joined(install).constData());
+    QCOMPARE(failed.count(), 1);
+}
+
+// 4. An option-like requirement is InvalidConfig, and nothing touches disk.
+void tst_Install::optionLikeRequirementIsInvalidConfig_data()
+{
+    QTest::addColumn<QStringList>("requirements");
+    QTest::addColumn<bool>("defaultBaseDir");
+    QTest::newRow("-r") << QStringList{QStringLiteral("-r reqs.txt")} << false;
+    QTest::newRow("--index-url") << QStringList{QStringLiteral("--index-url=x")} << false;
+    QTest::newRow("after a good one") << QStringList{QStringLiteral("numpy"), QStringLiteral("-e .")} << false;
+    QTest::newRow("leading blank") << QStringList{QStringLiteral("  --pre")} << false;
+    QTest::newRow("empty") << QStringList{QString()} << false;
+    QTest::newRow("temporary baseDir") << QStringList{QStringLiteral("-r reqs.txt")} << true;
+}
+
+void tst_Install::optionLikeRequirementIsInvalidConfig()
+{
+    QFETCH(QStringList, requirements);
+    QFETCH(bool, defaultBaseDir);
+    QTemporaryDir dir;
+    const QString base = defaultBaseDir ? QString() : dir.filePath(QStringLiteral("not-yet"));
+    Config config = TestUtil::config(base, {QStringLiteral("def value():\n    return 1\n")});
+    config.requirements = requirements;
+    Venv venv(config);
+    QSignalSpy failed(&venv, &Venv::startFailed);
+
+    const Error error = venv.start();
+    QCOMPARE(error.code, ErrorCode::InvalidConfig);
+    QVERIFY(!error.message.isEmpty());
+    QCOMPARE(venv.state(), State::Idle);
+    QTRY_COMPARE(failed.count(), 1);
+    QCOMPARE(errorAt(failed, 0).code, ErrorCode::InvalidConfig);
+
+    const QString effective = venv.config().baseDir;
+    QVERIFY2(effective.isEmpty() || !QFileInfo::exists(effective), qPrintable(effective));
+    if (!defaultBaseDir)
+        QVERIFY(!QFileInfo::exists(base));
+    QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot), QStringList());
+    venv.close();
+    QVERIFY(effective.isEmpty() || !QFileInfo::exists(effective));
+    QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot), QStringList());
+}
+
+// 5. An interpreter that does not exist: StartFailed naming it, and the Venv stays usable (Idle).
+void tst_Install::missingInterpreter_data()
+{
+    QTest::addColumn<QString>("interpreter");
+    QTest::newRow("path") << QStringLiteral("/nonexistent/python3");
+    QTest::newRow("name") << QStringLiteral("no-such-python-xyz");
+}
+
+void tst_Install::missingInterpreter()
+{
+    QFETCH(QString, interpreter);
+    QTemporaryDir dir;
+    const QString base = dir.filePath(QStringLiteral("base"));
+    Config config = TestUtil::config(base, {QStringLiteral("def value():\n    return 1\n")});
+    config.pythonInterpreter = interpreter;
+    Venv venv(config);
+    QSignalSpy failed(&venv, &Venv::startFailed);
+
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        const Error error = venv.start();
+        QCOMPARE(error.code, ErrorCode::StartFailed);
+        QVERIFY2(error.message.contains(interpreter), qPrintable(error.message));
+        QCOMPARE(venv.state(), State::Idle);
+        QCOMPARE(venv.processId(), 0);
+        QTRY_COMPARE(failed.count(), attempt + 1);
+        QCOMPARE(errorAt(failed, attempt).code, ErrorCode::StartFailed);
+    }
+    QVERIFY(!QFileInfo::exists(base + QStringLiteral("/venv")));
+    venv.close();
+    QVERIFY(!QFileInfo::exists(base)); // the library made it, so close() removed it
+}
+
+// 5b. Pointing a Venv at a missing interpreter must not destroy the venv another one made.
+void tst_Install::missingInterpreterKeepsExistingVenv()
+{
+    QTemporaryDir dir;
+    const QString base = dir.filePath(QStringLiteral("base"));
+    Config config = TestUtil::config(base, {QStringLiteral("def value():\n    return 1\n")});
+    config.removeBaseDirOnClose = false;
+    {
+        Venv venv(config);
+        QVERIFY_OK(venv.start());
+    }
+    const QString marker = base + QStringLiteral("/venv/marker");
+    QVERIFY(writeFile(marker, "still the same venv"));
+
+    Config typo = config;
+    typo.pythonInterpreter = QStringLiteral("/nonexistent/python3");
+    {
+        Venv venv(typo);
+        const Error error = venv.start();
+        QCOMPARE(error.code, ErrorCode::StartFailed);
+        QVERIFY2(error.message.contains(typo.pythonInterpreter), qPrintable(error.message));
+    }
+    QVERIFY(QFileInfo::exists(marker));
+    QVERIFY(QFileInfo(base + QStringLiteral("/venv/bin/python")).isExecutable());
+
+    Venv venv(config);
+    QVERIFY_OK(venv.start());
+    QCOMPARE_VALUE(venv, 1);
+    QVERIFY(QFileInfo::exists(marker)); // used as it was, not recreated
+}
+
+// 6. A venv whose python was deleted is recreated, requirements included.
+void tst_Install::brokenVenvIsRecreated()
+{
+    QTemporaryDir dir;
+    const QString base = dir.filePath(QStringLiteral("base"));
+    Config config = probeConfig(base, QStringLiteral("qtpyvenv_probe==1.0"), m_wheelsV1);
+    config.removeBaseDirOnClose = false;
+    {
+        Venv venv(config);
+        QVERIFY_OK(venv.start());
+        QCOMPARE_VALUE(venv, QStringLiteral("one"));
+    }
+    const QString bin = base + QStringLiteral("/venv/bin");
+    const QStringList pythons = QDir(bin).entryList({QStringLiteral("python*")}, QDir::Files | QDir::System);
+    QVERIFY2(pythons.contains(QStringLiteral("python")), qPrintable(pythons.join(u' ')));
+    for (const QString &python : pythons)
+        QVERIFY(QFile::remove(bin + QLatin1Char('/') + python));
+    const QString marker = base + QStringLiteral("/venv/stale-marker");
+    QVERIFY(writeFile(marker, "from the broken venv"));
+
+    Venv venv(config);
+    QSignalSpy install(&venv, &Venv::installOutput);
+    QSignalSpy ready(&venv, &Venv::ready);
+    QVERIFY_OK(venv.start());
+    QCOMPARE_VALUE(venv, QStringLiteral("one"));
+    QVERIFY(QFileInfo(bin + QStringLiteral("/python")).isExecutable());
+    QVERIFY(!QFileInfo::exists(marker)); // recreated, not patched
+    QTRY_COMPARE(ready.count(), 1);
+    QVERIFY2(joined(install).contains("Successfully installed"), joined(install).constData());
+}
+
+// 7. baseDir/venv that the library did not make is neither used nor deleted.
+void tst_Install::foreignVenvIsLeftAlone()
+{
+    QTemporaryDir dir;
+    const QString base = dir.filePath(QStringLiteral("base"));
+    const QString userFile = base + QStringLiteral("/venv/notes.txt");
+    QVERIFY(QDir().mkpath(base + QStringLiteral("/venv")));
+    QVERIFY(writeFile(userFile, "mine"));
+
+    Config config = TestUtil::config(base, {QStringLiteral("def value():\n    return 1\n")});
+    config.removeBaseDirOnClose = true;
+    Venv venv(config);
+    QSignalSpy failed(&venv, &Venv::startFailed);
+    const Error error = venv.start();
+    QCOMPARE(error.code, ErrorCode::InstallFailed);
+    QVERIFY2(error.message.contains(base + QStringLiteral("/venv")), qPrintable(error.message));
+    QCOMPARE(venv.state(), State::Idle);
+    QTRY_COMPARE(failed.count(), 1);
+    QCOMPARE(readAll(userFile), QByteArray("mine"));
+    QCOMPARE(QDir(base + QStringLiteral("/venv")).entryList(QDir::AllEntries | QDir::NoDotAndDotDot),
+             QStringList{QStringLiteral("notes.txt")});
+
+    venv.close();
+    QCOMPARE(readAll(userFile), QByteArray("mine"));
+    QVERIFY(!QFileInfo::exists(base + QStringLiteral("/meta"))); // that one was ours
+}
+
+// 8a. A user's existing baseDir: close() removes venv/ and meta/ and keeps everything else.
+void tst_Install::closeRemovesOnlyWhatWasCreated()
+{
+    QTemporaryDir dir;
+    const QString base = dir.path();
+    QVERIFY(writeFile(base + QStringLiteral("/user.txt"), "mine"));
+    QVERIFY(QDir().mkpath(base + QStringLiteral("/data")));
+    QVERIFY(writeFile(base + QStringLiteral("/data/more.txt"), "also mine"));
+
+    Venv venv(TestUtil::config(base, {QStringLiteral("print('hello')\n\ndef value():\n    return 1\n")}));
+    QVERIFY_OK(venv.start());
+    QCOMPARE_VALUE(venv, 1);
+    QVERIFY(QFileInfo::exists(base + QStringLiteral("/venv/pyvenv.cfg")));
+    QVERIFY(QFileInfo::exists(base + QStringLiteral("/meta")));
+    venv.close();
+
+    QVERIFY(!QFileInfo::exists(base + QStringLiteral("/venv")));
+    QVERIFY(!QFileInfo::exists(base + QStringLiteral("/meta")));
+    QVERIFY(QFileInfo::exists(base));
+    QCOMPARE(readAll(base + QStringLiteral("/user.txt")), QByteArray("mine"));
+    QCOMPARE(readAll(base + QStringLiteral("/data/more.txt")), QByteArray("also mine"));
+    QCOMPARE(QDir(base).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden),
+             (QStringList{QStringLiteral("data"), QStringLiteral("user.txt")}));
+}
+
+// 8b. No baseDir configured: the library's temporary directory goes entirely.
+void tst_Install::closeRemovesTemporaryBaseDir()
+{
+    Venv venv(TestUtil::config(QString(), {QStringLiteral("def value():\n    return 1\n")}));
+    const QString base = venv.config().baseDir;
+    QVERIFY(!base.isEmpty());
+    QVERIFY(base.startsWith(QDir::tempPath()));
+    QVERIFY_OK(venv.start());
+    QCOMPARE_VALUE(venv, 1);
+    QVERIFY(QFileInfo::exists(base + QStringLiteral("/venv/pyvenv.cfg")));
+    venv.close();
+    QVERIFY(!QFileInfo::exists(base));
+}
+
+// 8c. A configured baseDir that did not exist: the library made it, so close() removes it.
+void tst_Install::closeRemovesCreatedBaseDir()
+{
+    QTemporaryDir dir;
+    const QString base = dir.filePath(QStringLiteral("new/base"));
+    Venv venv(TestUtil::config(base, {QStringLiteral("def value():\n    return 1\n")}));
+    QVERIFY_OK(venv.start());
+    QCOMPARE_VALUE(venv, 1);
+    venv.close();
+    QVERIFY(!QFileInfo::exists(base));
+}
+
+// 8d. removeBaseDirOnClose == false keeps the venv for the next run.
+void tst_Install::closeKeepsVenvWhenNotRemoving()
+{
+    QTemporaryDir dir;
+    const QString base = dir.filePath(QStringLiteral("base"));
+    Config config = TestUtil::config(base, {QStringLiteral("def value():\n    return 1\n")});
+    config.removeBaseDirOnClose = false;
+    Venv venv(config);
+    QVERIFY_OK(venv.start());
+    venv.close();
+    QVERIFY(QFileInfo(base + QStringLiteral("/venv/bin/python")).isExecutable());
+    QVERIFY(QFileInfo::exists(base + QStringLiteral("/meta/state.json")));
+
+    Config keep = TestUtil::config(QString(), {QStringLiteral("def value():\n    return 1\n")});
+    keep.removeBaseDirOnClose = false;
+    Venv kept(keep);
+    const QString keptBase = kept.config().baseDir;
+    QVERIFY_OK(kept.start());
+    kept.close();
+    QVERIFY(QFileInfo::exists(keptBase + QStringLiteral("/venv/pyvenv.cfg")));
+    QVERIFY(QDir(keptBase).removeRecursively());
+}
+
+// 9. Two Venvs starting at once on one new baseDir share one venv; closing one with
+//    removeBaseDirOnClose leaves the venv the other one uses.
+void tst_Install::concurrentStartsShareOneVenv()
+{
+    QTemporaryDir dir;
+    const QString base = dir.filePath(QStringLiteral("shared"));
+    // value() reloads the module from disk, so it fails if the venv was removed underneath.
+    Config config = probeConfig(base, QStringLiteral("qtpyvenv_probe==1.0"), m_wheelsV1);
+    config.sources = {QStringLiteral("import importlib\nimport qtpyvenv_probe\n\n"
+                                     "def value():\n"
+                                     "    return importlib.reload(qtpyvenv_probe).VALUE\n")};
+    config.removeBaseDirOnClose = true;
+
+    Venv a(config);
+    Venv b(config);
+    QSignalSpy installA(&a, &Venv::installOutput);
+    QSignalSpy installB(&b, &Venv::installOutput);
+    QSignalSpy readyA(&a, &Venv::ready);
+    QSignalSpy readyB(&b, &Venv::ready);
+    Error errorA, errorB;
+    std::thread threadA([&] { errorA = a.start(); });
+    std::thread threadB([&] { errorB = b.start(); });
+    threadA.join();
+    threadB.join();
+    QVERIFY_OK(errorA);
+    QVERIFY_OK(errorB);
+    QCOMPARE(a.state(), State::Ready);
+    QCOMPARE(b.state(), State::Ready);
+    QCOMPARE_VALUE(a, QStringLiteral("one"));
+    QCOMPARE_VALUE(b, QStringLiteral("one"));
+    QVERIFY(a.processId() != b.processId());
+
+    // The install lock serialised them: one installed, the other found it done.
+    QTRY_COMPARE(readyA.count(), 1);
+    QTRY_COMPARE(readyB.count(), 1);
+    const bool aInstalled = joined(installA).contains("Successfully installed");
+    const bool bInstalled = joined(installB).contains("Successfully installed");
+    QVERIFY2(aInstalled != bInstalled, (joined(installA) + "\n----\n" + joined(installB)).constData());
+    QCOMPARE((aInstalled ? installB : installA).count(), 0);
+
+    a.close();
+    QCOMPARE(a.state(), State::Closed);
+    QVERIFY(QFileInfo(base + QStringLiteral("/venv/bin/python")).isExecutable());
+    QVERIFY(!installedModule(base, ProbeName).isEmpty());
+    QVERIFY(QFileInfo::exists(base + QStringLiteral("/meta/state.json")));
+    QCOMPARE_VALUE(b, QStringLiteral("one"));
+
+    // Still warm: a third Venv starts on it without pip.
+    {
+        Venv c(config);
+        QSignalSpy install(&c, &Venv::installOutput);
+        QSignalSpy ready(&c, &Venv::ready);
+        QVERIFY_OK(c.start());
+        QCOMPARE_VALUE(c, QStringLiteral("one"));
+        QTRY_COMPARE(ready.count(), 1);
+        QCOMPARE(install.count(), 0);
+    } // closed while b still runs: nothing removed
+    QVERIFY(!installedModule(base, ProbeName).isEmpty());
+    QCOMPARE_VALUE(b, QStringLiteral("one"));
+
+    // The last one out removes it.
+    b.close();
+    QVERIFY(!QFileInfo::exists(base + QStringLiteral("/venv")));
+    QVERIFY(!QFileInfo::exists(base + QStringLiteral("/meta")));
+}
+
+// 10. A deadline that passes during start() is Timeout and leaves nothing running.
+void tst_Install::deadlineDuringStart()
+{
+    QTemporaryDir dir;
+    const QString base = dir.filePath(QStringLiteral("slow"));
+    // The worker cannot load these sources before the deadline.
+    Config slowConfig = TestUtil::config(base, {QStringLiteral("import time\ntime.sleep(5)\n\n"
+                                                               "def value():\n    return 0\n")});
+    slowConfig.removeBaseDirOnClose = false;
+    {
+        Venv slow(slowConfig);
+        QSignalSpy failed(&slow, &Venv::startFailed);
+        QElapsedTimer timer;
+        timer.start();
+        const Error error = slow.start(QDeadlineTimer(300));
+        QCOMPARE(error.code, ErrorCode::Timeout);
+        QVERIFY2(timer.elapsed() < 4000, qPrintable(QString::number(timer.elapsed())));
+        QVERIFY(!error.message.isEmpty());
+        QCOMPARE(slow.state(), State::Idle);
+        QCOMPARE(slow.processId(), 0);
+        QCOMPARE(TestUtil::liveChildren(), QList<qint64>());
+        QTRY_COMPARE(failed.count(), 1);
+        QCOMPARE(errorAt(failed, 0).code, ErrorCode::Timeout);
+    }
+
+    // A 1 ms deadline expires while the venv is being created.
+    const QString coldBase = dir.filePath(QStringLiteral("cold"));
+    Venv quick(TestUtil::config(coldBase, {QStringLiteral("def value():\n    return 2\n")}));
+    const Error error = quick.start(QDeadlineTimer(1));
+    QCOMPARE(error.code, ErrorCode::Timeout);
+    QCOMPARE(quick.state(), State::Idle);
+    QCOMPARE(TestUtil::liveChildren(), QList<qint64>());
+    // Whatever the timeout left half done, the next start (same Venv, no deadline) works.
+    QVERIFY_OK(quick.start());
+    QCOMPARE_VALUE(quick, 2);
+
+    // So does another Venv on the baseDir the slow one gave up on.
+    Venv fast(TestUtil::config(base, {QStringLiteral("def value():\n    return 3\n")}));
+    QVERIFY_OK(fast.start(QDeadlineTimer(60000)));
+    QCOMPARE_VALUE(fast, 3);
+}
+
+// 10b. A Venv closing on the same baseDir removes meta/ (lock files included) while another
+//      waits for the install lock: the waiting one makes it again and starts.
+void tst_Install::metaRemovedWhileWaitingForInstallLock()
+{
+    QTemporaryDir dir;
+    const QString base = dir.filePath(QStringLiteral("base"));
+    const QString meta = base + QStringLiteral("/meta");
+    QVERIFY(QDir().mkpath(meta));
+    // Hold the install lock as another Venv (or process) would.
+    int lockFd = ::open(QFile::encodeName(meta + QStringLiteral("/install.lock")).constData(),
+                        O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    Venv venv(TestUtil::config(base, {QStringLiteral("def value():\n    return 4\n")}));
+    Error error = notReturned();
+    std::thread starter; // joined before venv and error go
+    const auto cleanUp = qScopeGuard([&] {
+        if (lockFd >= 0)
+            ::close(lockFd);
+        if (starter.joinable())
+            starter.join();
+    });
+    QVERIFY(lockFd >= 0);
+    QCOMPARE(::flock(lockFd, LOCK_EX | LOCK_NB), 0);
+
+    starter = std::thread([&] { error = venv.start(QDeadlineTimer(60000)); });
+    QTRY_COMPARE(venv.state(), State::Starting);
+    QVERIFY(!QFileInfo::exists(base + QStringLiteral("/venv"))); // held up by the lock
+    QVERIFY(QDir(meta).removeRecursively());
+    ::close(std::exchange(lockFd, -1));
+    starter.join();
+    QVERIFY_OK(error);
+    QCOMPARE_VALUE(venv, 4);
+}
+
+// 10c. A deadline or close() stops a venv creation that hangs, and kills what it spawned.
+void tst_Install::slowInstallToolIsKilled()
+{
+    QTemporaryDir dir;
+    // A bootstrap "interpreter" that says hello and then hangs, with a child of its own.
+    const QString script = dir.filePath(QStringLiteral("hanging-python"));
+    // A sleep only this process runs (other test processes may run this test at the same time);
+    // /proc/PID/cmdline ends each argument with a NUL, so the needle matches it exactly.
+    const QByteArray sleepSeconds = "31." + QByteArray::number(qint64(::getpid()));
+    const QByteArray sleepNeedle = "sleep" + QByteArray(1, '\0') + sleepSeconds + QByteArray(1, '\0');
+    QVERIFY(writeFile(script, "#!/bin/sh\necho hanging-python started\nsleep " + sleepSeconds + "\n"));
+    QVERIFY(QFile::setPermissions(script, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+    Config config = TestUtil::config(dir.filePath(QStringLiteral("base")), {QStringLiteral("def value():\n    return 1\n")});
+    config.pythonInterpreter = script;
+
+    {
+        Venv venv(config);
+        QElapsedTimer timer;
+        timer.start();
+        const Error error = venv.start(QDeadlineTimer(500));
+        QCOMPARE(error.code, ErrorCode::Timeout);
+        QVERIFY2(timer.elapsed() < 5000, qPrintable(QString::number(timer.elapsed())));
+        QCOMPARE(venv.state(), State::Idle);
+        QCOMPARE(TestUtil::liveChildren(), QList<qint64>());
+        QTRY_VERIFY(TestUtil::processesMentioning(script.toUtf8()).isEmpty());
+        QTRY_VERIFY(TestUtil::processesMentioning(sleepNeedle).isEmpty());
+    }
+    {
+        Venv venv(config);
+        QSignalSpy install(&venv, &Venv::installOutput);
+        venv.startAsync();
+        QTRY_VERIFY_WITH_TIMEOUT(joined(install).contains("hanging-python started"), 30000); // the tool runs
+        QTRY_VERIFY_WITH_TIMEOUT(!TestUtil::processesMentioning(sleepNeedle).isEmpty(), 30000); // and its child
+        QElapsedTimer timer;
+        timer.start();
+        venv.close();
+        QVERIFY2(timer.elapsed() < 5000, qPrintable(QString::number(timer.elapsed())));
+        QCOMPARE(venv.state(), State::Closed);
+        QCOMPARE(TestUtil::liveChildren(), QList<qint64>());
+        QTRY_VERIFY(TestUtil::processesMentioning(script.toUtf8()).isEmpty());
+        QTRY_VERIFY(TestUtil::processesMentioning(sleepNeedle).isEmpty());
+        QVERIFY(!QFileInfo::exists(config.baseDir)); // made by start(), removed by close()
+    }
+}
+
+// 10d. pip runs with the interpreter's real executable, not through a wrapper script such as a
+//      pyenv shim (which rehashes after "-m pip" and fails when two rehash at once).
+void tst_Install::pipRunsWithoutInterpreterWrapper()
+{
+    QTemporaryDir dir;
+    const QString wrapper = dir.filePath(QStringLiteral("python-wrapper"));
+    QVERIFY(writeFile(wrapper, "#!/bin/sh\n"
+                               "case \" $* \" in *\" -m pip \"*) echo 'wrapper: no pip through me'; exit 3;; esac\n"
+                               "exec " + TestUtil::python().toUtf8() + " \"$@\"\n"));
+    QVERIFY(QFile::setPermissions(wrapper, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+    Config config = probeConfig(dir.filePath(QStringLiteral("base")), QStringLiteral("qtpyvenv_probe==1.0"), m_wheelsV1);
+    config.pythonInterpreter = wrapper;
+    Venv venv(config);
+    QSignalSpy install(&venv, &Venv::installOutput);
+    QSignalSpy ready(&venv, &Venv::ready);
+    QVERIFY_OK(venv.start());
+    QCOMPARE_VALUE(venv, QStringLiteral("one"));
+    QTRY_COMPARE(ready.count(), 1);
+    QVERIFY2(joined(install).contains("Successfully installed"), joined(install).constData());
+}
+
+// 11.
+void tst_Install::cleanupTestCase()
+{
+    QCOMPARE(TestUtil::liveChildren(), QList<qint64>());
+}
+
+QTEST_GUILESS_MAIN(tst_Install)
+#include "tst_install.moc"
