@@ -80,7 +80,7 @@ int main(int argc, char *argv[])
     QApplication::setApplicationName(QStringLiteral("qtpyvenv"));
     QApplication::setApplicationDisplayName(QStringLiteral("QtPyVenv"));
     QApplication::setApplicationVersion(QStringLiteral(QTPYVENV_VERSION_STRING));
-    QApplication::setDesktopFileName(QStringLiteral("qtpyvenv"));
+    QApplication::setDesktopFileName(QStringLiteral("io.qtpyvenv.QtPyVenv"));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/qtpyvenv-app/qtpyvenv.svg")));
 
     QCommandLineParser parser;

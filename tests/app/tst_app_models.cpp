@@ -59,6 +59,20 @@ private Q_SLOTS:
         QCOMPARE(running.last().at(0).toInt(), 3);
         QCOMPARE(model.index(0, CallModel::StateColumn).data().toString(), QStringLiteral("running"));
 
+        // The Id column shows the library's call id once known, not the app's key.
+        QCOMPARE(model.index(0, CallModel::IdColumn).data().toString(), QStringLiteral("–"));
+        QSignalSpy idChanged(&model, &QAbstractItemModel::dataChanged);
+        model.setCallId(first, QStringLiteral("7"));
+        model.setCallId(third, QStringLiteral("9"));
+        QCOMPARE(idChanged.size(), 2);
+        QCOMPARE(model.index(0, CallModel::IdColumn).data().toString(), QStringLiteral("7"));
+        QCOMPARE(model.index(0, CallModel::IdColumn).data(CallModel::CallIdRole).toString(), QStringLiteral("7"));
+        QCOMPARE(model.index(0, CallModel::IdColumn).data(CallModel::IdRole).toInt(), first);
+        QCOMPARE(model.record(first)->callId, QStringLiteral("7"));
+        QCOMPARE(model.rowOfCallId(QStringLiteral("9")), model.rowOf(third));
+        QCOMPARE(model.rowOfCallId(QString()), -1);
+        QCOMPARE(model.index(1, CallModel::IdColumn).data().toString(), QStringLiteral("–")); // never sent
+
         QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
         model.tick();
         QCOMPARE(changed.size(), 1);
@@ -191,6 +205,9 @@ private Q_SLOTS:
         QCOMPARE(pipPhaseOfLine(QStringLiteral("Installing collected packages: numpy")), PipPhase::Installing);
         QCOMPARE(pipPhaseOfLine(QStringLiteral("Successfully installed numpy-1.26.4")), PipPhase::Done);
         QCOMPARE(pipPhaseOfLine(QStringLiteral("random text")), PipPhase::None);
+        QCOMPARE(startPhaseText(QtPyVenv::StartPhase::CreatingVenv), QStringLiteral("creating venv"));
+        QCOMPARE(startPhaseText(QtPyVenv::StartPhase::Installing), QStringLiteral("installing"));
+        QCOMPARE(startPhaseText(QtPyVenv::StartPhase::Launching), QStringLiteral("launching"));
     }
 
     void jsonArgs()
@@ -243,11 +260,13 @@ private Q_SLOTS:
         d.indexUrl = QStringLiteral("https://pypi.invalid/simple");
         d.findLinks = QStringLiteral("/wheels");
         d.autoStart = false;
+        d.pythonVersion = QStringLiteral("3.11.7"); // remembered from the last start
         QVERIFY(saveDefinitions(path, {{d}, d.id}));
         const Definitions loaded = loadDefinitions(path, &exists);
         QVERIFY(exists);
         QCOMPARE(loaded.environments.size(), 1);
         QVERIFY(loaded.environments.first() == d);
+        QCOMPARE(loaded.environments.first().pythonVersion, QStringLiteral("3.11.7"));
         QCOMPARE(loaded.currentId, d.id);
         QCOMPARE(d.pipOptions(), (QStringList{QStringLiteral("--index-url"), d.indexUrl,
                                               QStringLiteral("--find-links"), d.findLinks}));

@@ -19,6 +19,7 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QPlainTextEdit>
+#include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -27,6 +28,7 @@
 #include <QTextDocument>
 #include <QTimer>
 #include <QTest>
+#include <QUrl>
 
 #include <csignal>
 #include <memory>
@@ -77,11 +79,34 @@ private Q_SLOTS:
         QVERIFY(m_manager->load());
         QVERIFY(m_manager->isFirstLaunch());
         QVERIFY(demo());
+        // Never started: no version to show (none is read from the venv folder).
+        QVERIFY(demo()->pythonVersion().isEmpty());
+        QCOMPARE(m_manager->model()->index(0, EnvironmentListModel::PythonColumn).data().toString(), QStringLiteral("–"));
         m_window = std::make_unique<MainWindow>(m_manager.get());
         m_window->show();
         QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+
+        // What the app shows at the moment it turns Ready, and on the way there.
+        QList<EnvStatus> statuses;
+        QList<QtPyVenv::StartPhase> phases;
+        QString versionAtReady, workerVersionAtReady, listVersionAtReady, executable;
+        connect(demo(), &Environment::statusChanged, this, [&](EnvStatus status) {
+            statuses << status;
+            if (status == EnvStatus::Ready && demo()->venv()) {
+                versionAtReady = demo()->pythonVersion();
+                workerVersionAtReady = demo()->venv()->pythonVersion();
+                executable = demo()->venv()->pythonExecutable();
+            }
+        });
+        connect(demo(), &Environment::startPhaseChanged, this, [&](QtPyVenv::StartPhase phase) { phases << phase; });
+        connect(demo(), &Environment::summaryChanged, this, [&] {
+            if (demo()->status() == EnvStatus::Ready && listVersionAtReady.isEmpty())
+                listVersionAtReady = m_manager->model()->index(0, EnvironmentListModel::PythonColumn).data().toString();
+        });
+        QSignalSpy packagesRead(demo(), &Environment::packagesChanged);
         m_manager->startAutoStart();
         QTRY_COMPARE_WITH_TIMEOUT(demo()->status(), EnvStatus::Ready, 30000);
+        demo()->disconnect(this);
         QCOMPARE(m_window->windowTitle(), QStringLiteral("QtPyVenv — demo"));
         QVERIFY(m_window->statusText().contains(QStringLiteral("ready")));
         QVERIFY(m_window->statusText().contains(QStringLiteral("PID %1").arg(demo()->pid())));
@@ -89,16 +114,50 @@ private Q_SLOTS:
         for (const auto &f : demo()->functions())
             names << f.name;
         QCOMPARE(names, (QStringList{QStringLiteral("describe"), QStringLiteral("slow"), QStringLiteral("fail")}));
-        // Version and packages come from the venv itself (the hidden helper).
-        QTRY_VERIFY(!demo()->pythonVersion().isEmpty());
-        QCOMPARE(m_manager->model()->index(0, EnvironmentListModel::PythonColumn).data().toString(), demo()->pythonVersion());
-        QVERIFY(QFile::exists(m_paths.defaultBaseDir(QStringLiteral("demo")) + QStringLiteral("/venv/pyvenv.cfg")));
+
+        // A cold start without requirements: the library creates the venv, then launches;
+        // nothing is installed, so the app never says "installing".
+        QCOMPARE(phases, (QList<QtPyVenv::StartPhase>{QtPyVenv::StartPhase::CreatingVenv, QtPyVenv::StartPhase::Launching}));
+        QCOMPARE(statuses, (QList<EnvStatus>{EnvStatus::Starting, EnvStatus::Ready}));
+
+        // The version is the worker's own (Venv::pythonVersion()), known the moment it is Ready.
+        QVERIFY(!workerVersionAtReady.isEmpty());
+        QCOMPARE(versionAtReady, workerVersionAtReady);
+        QCOMPARE(listVersionAtReady, workerVersionAtReady);
+        QCOMPARE(demo()->pythonVersion(), workerVersionAtReady);
+        QCOMPARE(m_manager->model()->index(0, EnvironmentListModel::PythonColumn).data().toString(), workerVersionAtReady);
+        // ... and it is what the worker's interpreter says about itself.
+        QProcess python;
+        python.start(executable, {QStringLiteral("-c"), QStringLiteral("import platform; print(platform.python_version())")});
+        QVERIFY(python.waitForFinished(30000));
+        QCOMPARE(QString::fromUtf8(python.readAllStandardOutput()).trimmed(), workerVersionAtReady);
+        // It is remembered in the saved definition, for showing before the next start.
+        QCOMPARE(demo()->definition().pythonVersion, workerVersionAtReady);
+        const Definitions saved = loadDefinitions(m_paths.definitionsFile());
+        QCOMPARE(saved.environments.size(), 1);
+        QCOMPARE(saved.environments.first().pythonVersion, workerVersionAtReady);
+        QTRY_VERIFY(packagesRead.size() > 0); // the packages come from the hidden helper
+        QVERIFY(!QDir(demo()->baseDir()).isEmpty());
     }
 
     void consoleCallShowsResult()
     {
+        QSignalSpy started(demo()->venv(), &QtPyVenv::Venv::callStarted);
+        QSignalSpy finished(demo()->venv(), &QtPyVenv::Venv::callFinished);
         const int id = callFromConsole(QStringLiteral("describe"), QStringLiteral("[1, 2, 3, 4]"));
         QVERIFY(id > 0);
+        // The Calls table shows the library's id of the call: the one callStarted/callFinished carry.
+        QTRY_COMPARE(started.size(), 1);
+        const QString libraryId = started.first().at(0).toString();
+        QCOMPARE(started.first().at(1).toString(), QStringLiteral("describe"));
+        QTRY_COMPARE(finished.size(), 1);
+        QCOMPARE(finished.first().at(0).toString(), libraryId);
+        QCOMPARE(demo()->calls()->record(id)->callId, libraryId);
+        const QAbstractItemModel *table = m_window->callsPage()->view()->model();
+        QCOMPARE(table->index(0, CallModel::IdColumn).data().toString(), libraryId); // newest first
+        QCOMPARE(table->index(0, CallModel::IdColumn).data(CallModel::IdRole).toInt(), id);
+        QVERIFY2(m_window->callsPage()->detailsText(0).startsWith(QStringLiteral("Call %1: describe").arg(libraryId)),
+                 qPrintable(m_window->callsPage()->detailsText(0)));
         const QJsonObject result = m_window->functionsPage()->resultModel()->json().toObject();
         QCOMPARE(result.value(QStringLiteral("mean")).toDouble(), 2.5);
         QCOMPARE(result.value(QStringLiteral("count")).toInt(), 4);
@@ -131,7 +190,9 @@ private Q_SLOTS:
         QCOMPARE(demo()->calls()->record(id)->state, CallState::Failed);
         // The Calls tab shows it, and its details carry the traceback.
         CallsPage *calls = m_window->callsPage();
-        QCOMPARE(calls->view()->model()->index(0, CallModel::IdColumn).data().toInt(), id); // newest first
+        const QModelIndex newest = calls->view()->model()->index(0, CallModel::IdColumn);
+        QCOMPARE(newest.data(CallModel::IdRole).toInt(), id); // newest first
+        QCOMPARE(newest.data().toString(), demo()->calls()->record(id)->callId);
         QVERIFY(calls->detailsText(0).contains(QStringLiteral("Traceback")));
     }
 
@@ -264,10 +325,80 @@ private Q_SLOTS:
         QVERIFY(page->problemsText().isEmpty());
     }
 
+    void installShowsStartPhases()
+    {
+        // A hermetic install: one wheel in a find-links folder, an empty local index.
+        const QString wheels = m_dir.filePath(QStringLiteral("wheels"));
+        const QString emptyIndex = m_dir.filePath(QStringLiteral("empty-index"));
+        QVERIFY(QDir().mkpath(wheels) && QDir().mkpath(emptyIndex));
+        QVERIFY(!AppTestUtil::buildWheel(wheels, QStringLiteral("qtpyvenv_appprobe"), QStringLiteral("1.0"),
+                                         QStringLiteral("VALUE = 1\n")).isEmpty());
+        const QString previousId = m_window->currentEnvironment()->definition().id;
+        EnvironmentDefinition definition = demo()->definition();
+        definition.id.clear();
+        definition.name = QStringLiteral("install");
+        definition.requirements = {QStringLiteral("qtpyvenv_appprobe==1.0")};
+        definition.findLinks = wheels;
+        definition.indexUrl = QUrl::fromLocalFile(emptyIndex).toString();
+        definition.autoStart = false;
+        Environment *env = m_manager->add(definition);
+        QVERIFY(env->pythonVersion().isEmpty()); // its own venv: nothing known yet
+        m_window->setCurrentEnvironment(env->definition().id);
+        m_window->showTab(MainWindow::RequirementsTab);
+        RequirementsPage *page = m_window->requirementsPage();
+
+        // Connected after the page: each entry sees what the page shows for that phase.
+        QList<EnvStatus> statuses;
+        QList<QtPyVenv::StartPhase> phases;
+        QStringList labels;
+        QStringList statusBar;
+        connect(env, &Environment::statusChanged, this, [&](EnvStatus status) { statuses << status; });
+        connect(env, &Environment::startPhaseChanged, this, [&](QtPyVenv::StartPhase phase) {
+            phases << phase;
+            labels << page->phaseText();
+            statusBar << m_window->statusText();
+        });
+        m_manager->start(env->definition().id);
+        QTRY_COMPARE_WITH_TIMEOUT(env->status(), EnvStatus::Ready, 60000);
+        QCOMPARE(phases, (QList<QtPyVenv::StartPhase>{QtPyVenv::StartPhase::CreatingVenv, QtPyVenv::StartPhase::Installing,
+                                                     QtPyVenv::StartPhase::Launching}));
+        // "installing" is exactly the library's Installing phase: before and after it, starting.
+        QCOMPARE(statuses, (QList<EnvStatus>{EnvStatus::Starting, EnvStatus::Installing, EnvStatus::Starting,
+                                             EnvStatus::Ready}));
+        QVERIFY2(labels.value(0).startsWith(QStringLiteral("Creating venv — ")), qPrintable(labels.join(QLatin1Char('|'))));
+        QVERIFY2(labels.value(1).startsWith(QStringLiteral("Installing — ")), qPrintable(labels.join(QLatin1Char('|'))));
+        QVERIFY2(labels.value(2).startsWith(QStringLiteral("Launching — ")), qPrintable(labels.join(QLatin1Char('|'))));
+        QVERIFY2(statusBar.value(0).contains(QStringLiteral("State: starting (creating venv)")), qPrintable(statusBar.value(0)));
+        QVERIFY2(statusBar.value(1).contains(QStringLiteral("State: installing")), qPrintable(statusBar.value(1)));
+        QVERIFY2(statusBar.value(2).contains(QStringLiteral("State: starting (launching)")), qPrintable(statusBar.value(2)));
+        QCOMPARE(page->phaseText(), QStringLiteral("Installed"));
+        QCOMPARE(env->installPhase(), PipPhase::Done); // pip's own sub-phase, from its output
+        QTRY_VERIFY(page->packageModel()->rowCount() > 0);
+        bool probeInstalled = false;
+        for (const PackageInfo &p : env->packages())
+            probeInstalled |= p.name == QStringLiteral("qtpyvenv_appprobe") && p.version == QStringLiteral("1.0");
+        QVERIFY(probeInstalled);
+        QCOMPARE(env->pythonVersion(), env->venv()->pythonVersion());
+
+        // A restart with nothing changed installs nothing: never "installing".
+        statuses.clear();
+        phases.clear();
+        env->restart();
+        QTRY_COMPARE_WITH_TIMEOUT(env->status(), EnvStatus::Ready, 30000);
+        QCOMPARE(phases, QList<QtPyVenv::StartPhase>{QtPyVenv::StartPhase::Launching});
+        QCOMPARE(statuses, (QList<EnvStatus>{EnvStatus::Starting, EnvStatus::Ready}));
+        env->disconnect(this);
+
+        m_manager->remove(env->definition().id, true);
+        m_window->setCurrentEnvironment(previousId);
+        QCOMPARE(m_window->currentEnvironment()->definition().id, previousId);
+    }
+
     void persistenceAndWarmStart()
     {
         const QString secondId = m_window->currentEnvironment()->definition().id;
         const QList<qint64> pids{demo()->pid(), m_manager->environment(secondId)->pid()};
+        const QString demoVersion = demo()->pythonVersion();
         m_window->close(); // stops every worker
         for (qint64 pid : pids)
             QVERIFY(!AppTestUtil::processAlive(pid));
@@ -281,6 +412,13 @@ private Q_SLOTS:
         QCOMPARE(m_manager->currentId(), secondId);
         m_window = std::make_unique<MainWindow>(m_manager.get());
         QCOMPARE(m_window->windowTitle(), QStringLiteral("QtPyVenv — second"));
+        // Before any start, the list shows the version remembered from the last run.
+        QVERIFY(!demoVersion.isEmpty());
+        QCOMPARE(demo()->status(), EnvStatus::Stopped);
+        QCOMPARE(demo()->pythonVersion(), demoVersion);
+        QCOMPARE(m_manager->model()->index(m_manager->model()->rowOf(QStringLiteral("demo")),
+                                           EnvironmentListModel::PythonColumn).data().toString(),
+                 demoVersion);
         QElapsedTimer warm;
         warm.start();
         m_manager->startAutoStart();

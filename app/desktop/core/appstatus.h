@@ -10,13 +10,13 @@ namespace QtPyVenvApp {
 Q_NAMESPACE
 
 /*!
- * What the app shows for an environment. Derived from QtPyVenv::State: the library has no
- * "installing" state, so Installing means "Starting, and venv/pip output has arrived".
+ * What the app shows for an environment. Derived from QtPyVenv::State and, while it is
+ * Starting, QtPyVenv::StartPhase: Installing is the StartPhase::Installing part of a start.
  */
 enum class EnvStatus {
     Stopped,    //!< No worker: never started, or stopped by the user.
-    Starting,   //!< Creating the venv or launching the worker.
-    Installing, //!< Starting, and pip (or venv creation) is printing.
+    Starting,   //!< Creating the venv or launching the worker (StartPhase CreatingVenv, Launching).
+    Installing, //!< pip installs the requirements (StartPhase::Installing).
     Ready,      //!< The worker runs: calls work.
     Died,       //!< The worker exited unexpectedly.
     Failed,     //!< The last start failed (install error, SyntaxError, no interpreter).

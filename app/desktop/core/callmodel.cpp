@@ -49,9 +49,10 @@ QVariant CallModel::data(const QModelIndex &index, int role) const
     case ResultRole: return QVariant::fromValue(record.result);
     case ErrorRole: return QVariant::fromValue(record.error);
     case ElapsedMsRole: return elapsed(record);
+    case CallIdRole: return record.callId;
     case Qt::DisplayRole:
         switch (index.column()) {
-        case IdColumn: return record.id;
+        case IdColumn: return record.callId.isEmpty() ? QStringLiteral("–") : record.callId;
         case FunctionColumn: return record.function;
         case StartedColumn: return record.started.toString(QStringLiteral("HH:mm:ss"));
         case ElapsedColumn: return formatDuration(elapsed(record));
@@ -76,6 +77,8 @@ QVariant CallModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole:
         if (index.column() == ErrorColumn && !record.error.ok())
             return record.error.message;
+        if (index.column() == IdColumn)
+            return record.callId.isEmpty() ? tr("Never sent to the worker") : tr("Call id in this run of the worker");
         break;
     case Qt::TextAlignmentRole:
         if (index.column() == IdColumn || index.column() == ElapsedColumn)
@@ -114,6 +117,15 @@ int CallModel::addCall(const QString &function, const QJsonValue &args)
     trim();
     Q_EMIT runningCountChanged(runningCount());
     return record.id;
+}
+
+void CallModel::setCallId(int id, const QString &callId)
+{
+    const int row = rowOf(id);
+    if (row < 0 || m_records[row].callId == callId)
+        return;
+    m_records[row].callId = callId;
+    Q_EMIT dataChanged(index(row, IdColumn), index(row, IdColumn), {Qt::DisplayRole, Qt::ToolTipRole, CallIdRole});
 }
 
 void CallModel::finishCall(int id, const QJsonValue &result, const QtPyVenv::Error &error)
@@ -171,6 +183,17 @@ int CallModel::rowOf(int id) const
 {
     for (qsizetype i = m_records.size() - 1; i >= 0; --i) {
         if (m_records[i].id == id)
+            return int(i);
+    }
+    return -1;
+}
+
+int CallModel::rowOfCallId(const QString &callId) const
+{
+    if (callId.isEmpty())
+        return -1;
+    for (qsizetype i = m_records.size() - 1; i >= 0; --i) {
+        if (m_records[i].callId == callId)
             return int(i);
     }
     return -1;

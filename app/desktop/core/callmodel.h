@@ -15,7 +15,8 @@ namespace QtPyVenvApp {
 
 /*! One call made from the app: plain data. */
 struct CallRecord {
-    int id = 0;            //!< the app's call number, unique per environment
+    int id = 0;            //!< the app's key for the row, unique per environment (never shown)
+    QString callId;        //!< the library's call id (Venv::callStarted/callFinished); "" when never sent
     QString function;
     QJsonValue args;
     QDateTime started;     //!< wall clock, for display
@@ -27,8 +28,10 @@ struct CallRecord {
 };
 
 /*!
- * In-flight and recent calls: id, function, started, elapsed (live while running), state,
- * error. Keeps at most maximumRecords() rows, dropping the oldest finished ones.
+ * In-flight and recent calls: the library's call id, function, started, elapsed (live while
+ * running), state, error. Keeps at most maximumRecords() rows, dropping the oldest finished ones.
+ * Rows are keyed by CallRecord::id, the app's own number: a call the app could not send has no
+ * library id, and the library's ids start again with every worker start.
  * Call tick() periodically to refresh the elapsed time of running calls.
  */
 class CallModel : public QAbstractTableModel
@@ -39,12 +42,13 @@ public:
     enum Column { IdColumn, FunctionColumn, StartedColumn, ElapsedColumn, StateColumn, ErrorColumn, ColumnCount };
     Q_ENUM(Column)
     enum Roles {
-        IdRole = Qt::UserRole + 1, //!< int
+        IdRole = Qt::UserRole + 1, //!< int, the app's key (CallRecord::id)
         StateRole,                 //!< QtPyVenvApp::CallState
         ArgsRole,                  //!< QJsonValue
         ResultRole,                //!< QJsonValue
         ErrorRole,                 //!< QtPyVenv::Error
         ElapsedMsRole,             //!< qint64, live while running
+        CallIdRole,                //!< QString, the library's call id (what IdColumn shows)
     };
     Q_ENUM(Roles)
 
@@ -55,8 +59,10 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
-    //! Adds a running call; returns its id.
+    //! Adds a running call; returns its key (CallRecord::id).
     int addCall(const QString &function, const QJsonValue &args);
+    //! Records the library's id of call \a id, once Venv::callAsync() has told it.
+    void setCallId(int id, const QString &callId);
     //! Records the outcome of call \a id (Done when \a error is ok).
     void finishCall(int id, const QJsonValue &result, const QtPyVenv::Error &error);
     //! Refreshes the elapsed column of running calls.
@@ -65,6 +71,8 @@ public:
 
     int runningCount() const;
     int rowOf(int id) const;
+    //! Row of the newest call with the library id \a callId, -1 when absent.
+    int rowOfCallId(const QString &callId) const;
     const CallRecord *record(int id) const;
     QList<CallRecord> records() const { return m_records; }
     int maximumRecords() const { return m_maximum; }

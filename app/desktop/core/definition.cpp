@@ -44,6 +44,7 @@ QJsonObject EnvironmentDefinition::toJson() const
         {QLatin1String("indexUrl"), indexUrl},
         {QLatin1String("findLinks"), findLinks},
         {QLatin1String("autoStart"), autoStart},
+        {QLatin1String("pythonVersion"), pythonVersion},
     };
 }
 
@@ -59,6 +60,7 @@ EnvironmentDefinition EnvironmentDefinition::fromJson(const QJsonObject &object)
     d.indexUrl = object.value(QLatin1String("indexUrl")).toString();
     d.findLinks = object.value(QLatin1String("findLinks")).toString();
     d.autoStart = object.value(QLatin1String("autoStart")).toBool(true);
+    d.pythonVersion = object.value(QLatin1String("pythonVersion")).toString();
     return d;
 }
 

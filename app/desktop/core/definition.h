@@ -19,6 +19,9 @@ struct EnvironmentDefinition {
     QString indexUrl;    //!< pip --index-url, empty for the default
     QString findLinks;   //!< pip --find-links, empty for none
     bool autoStart = true; //!< started when the app starts (cleared by Stop, set by Start)
+    //! The worker's Python version at its last Ready (Venv::pythonVersion()), shown while it
+    //! is not running; empty until the first start. Kept by the Environment, not user-edited.
+    QString pythonVersion;
 
     //! The pip options the index URL and find-links fields stand for.
     QStringList pipOptions() const;

@@ -20,21 +20,6 @@ namespace {
 constexpr auto HelperFunction = "_qtpyvenv_info";
 constexpr int ReloadDebounceMs = 300;
 
-//! The Python version a venv records in its pyvenv.cfg, empty when unknown.
-QString pyvenvVersion(const QString &baseDir)
-{
-    QFile cfg(baseDir + QStringLiteral("/venv/pyvenv.cfg"));
-    if (!cfg.open(QIODevice::ReadOnly))
-        return {};
-    for (const QByteArray &line : cfg.readAll().split('\n')) {
-        const qsizetype eq = line.indexOf('=');
-        const QByteArray key = line.left(eq).trimmed();
-        if (eq > 0 && (key == "version" || key == "version_info"))
-            return QString::fromUtf8(line.mid(eq + 1).trimmed());
-    }
-    return {};
-}
-
 //! The outcome of a finished callAsync() future, without ever letting an exception out.
 QtPyVenv::Error futureOutcome(QFuture<QJsonValue> future, QJsonValue *result)
 {
@@ -75,7 +60,8 @@ Environment::Environment(const EnvironmentDefinition &definition, const QString 
     , m_watcher(new QFileSystemWatcher(this))
     , m_reloadTimer(new QTimer(this))
 {
-    m_pythonVersion = pyvenvVersion(baseDir());
+    // Until a worker reports its version, show the one remembered from the last run.
+    m_pythonVersion = m_definition.pythonVersion;
     connect(m_calls, &CallModel::runningCountChanged, this, &Environment::summaryChanged);
     m_reloadTimer->setSingleShot(true);
     m_reloadTimer->setInterval(ReloadDebounceMs);
@@ -95,15 +81,25 @@ Environment::~Environment()
     releaseVenv();
 }
 
-void Environment::setDefinition(const EnvironmentDefinition &definition)
+void Environment::setDefinition(const EnvironmentDefinition &newDefinition)
 {
+    EnvironmentDefinition definition = newDefinition;
+    // The remembered version is ours: a copy edited elsewhere may carry a stale one. Another
+    // interpreter or venv folder makes it unknown until the next start.
+    const bool otherPython = definition.interpreter != m_definition.interpreter || definition.baseDir != m_definition.baseDir;
+    definition.pythonVersion = otherPython ? QString() : m_definition.pythonVersion;
     if (definition == m_definition)
         return;
     const bool renamed = definition.name != m_definition.name;
     m_definition = definition;
+    bool versionChanged = false;
+    if (otherPython && m_status != EnvStatus::Ready && !m_pythonVersion.isEmpty()) {
+        m_pythonVersion.clear();
+        versionChanged = true;
+    }
     watchSources();
     Q_EMIT definitionChanged();
-    if (renamed)
+    if (renamed || versionChanged)
         Q_EMIT summaryChanged();
 }
 
@@ -147,6 +143,7 @@ void Environment::releaseVenv(const QString &removeDir)
 {
     QtPyVenv::Venv *venv = std::exchange(m_venv, nullptr);
     m_pid = 0;
+    m_startPhase.reset();
     if (m_reaper) {
         m_reaper->reap(venv, removeDir);
         return;
@@ -190,6 +187,7 @@ void Environment::start()
     m_lastError = {};
     m_functions.clear();
     Q_EMIT functionsChanged();
+    m_startPhase.reset();
     m_installPhase = PipPhase::None;
     m_installPartialLine.clear();
     m_startClock.start();
@@ -199,6 +197,7 @@ void Environment::start()
     connect(venv, &QtPyVenv::Venv::ready, this, &Environment::onReady);
     connect(venv, &QtPyVenv::Venv::startFailed, this, [this](const QtPyVenv::Error &error) {
         m_lastError = error;
+        m_startPhase.reset();
         qCWarning(lcApp) << m_definition.name << "failed to start:" << error.toString();
         setStatus(EnvStatus::Failed);
         Q_EMIT startFailed(error);
@@ -218,6 +217,7 @@ void Environment::start()
         m_output.append(OutputStream::Stderr, data);
         Q_EMIT outputReceived(OutputStream::Stderr, data);
     });
+    connect(venv, &QtPyVenv::Venv::startPhaseChanged, this, &Environment::onStartPhase);
     connect(venv, &QtPyVenv::Venv::installOutput, this, &Environment::onInstallOutput);
     setStatus(EnvStatus::Starting);
     venv->startAsync();
@@ -242,10 +242,23 @@ void Environment::restart()
     start();
 }
 
+void Environment::onStartPhase(QtPyVenv::StartPhase phase)
+{
+    if (m_status != EnvStatus::Starting && m_status != EnvStatus::Installing)
+        return;
+    m_startPhase = phase;
+    if (phase == QtPyVenv::StartPhase::Installing) {
+        m_installPhase = PipPhase::None;
+        m_installPartialLine.clear();
+    }
+    qCDebug(lcApp) << m_definition.name << "start phase:" << startPhaseText(phase);
+    // Status first: a startPhaseChanged() receiver sees the matching status.
+    setStatus(phase == QtPyVenv::StartPhase::Installing ? EnvStatus::Installing : EnvStatus::Starting);
+    Q_EMIT startPhaseChanged(phase);
+}
+
 void Environment::onInstallOutput(const QByteArray &data)
 {
-    if (m_status == EnvStatus::Starting)
-        setStatus(EnvStatus::Installing);
     m_output.append(OutputStream::Pip, data);
     Q_EMIT outputReceived(OutputStream::Pip, data);
 
@@ -271,6 +284,14 @@ void Environment::onReady()
 {
     m_pid = m_venv ? m_venv->processId() : 0;
     m_functions = m_venv ? m_venv->functions() : QList<QtPyVenv::FunctionInfo>();
+    m_startPhase.reset();
+    if (const QString version = m_venv ? m_venv->pythonVersion() : QString(); !version.isEmpty()) {
+        m_pythonVersion = version;
+        if (version != m_definition.pythonVersion) {
+            m_definition.pythonVersion = version;
+            Q_EMIT pythonVersionChanged(version);
+        }
+    }
     m_readyClock.start();
     setStatus(EnvStatus::Ready);
     Q_EMIT functionsChanged();
@@ -297,11 +318,7 @@ void Environment::refreshPackages()
             packages.append({p.value(QLatin1String("name")).toString(), p.value(QLatin1String("version")).toString()});
         }
         m_packages = packages;
-        const QString version = info.value(QLatin1String("python")).toString();
-        if (!version.isEmpty())
-            m_pythonVersion = version;
         Q_EMIT packagesChanged();
-        Q_EMIT summaryChanged();
     });
     watcher->setFuture(m_venv->callAsync(QString::fromLatin1(HelperFunction)));
 }
@@ -320,6 +337,9 @@ int Environment::call(const QString &function, const QJsonValue &args)
         });
         return id;
     }
+    QString callId;
+    const QFuture<QJsonValue> future = m_venv->callAsync(function, args, &callId);
+    m_calls->setCallId(id, callId); // the id Venv::callStarted()/callFinished() carry
     auto *watcher = new QFutureWatcher<QJsonValue>(this);
     connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, id] {
         watcher->deleteLater();
@@ -328,7 +348,7 @@ int Environment::call(const QString &function, const QJsonValue &args)
         m_calls->finishCall(id, result, error);
         Q_EMIT callFinished(id);
     });
-    watcher->setFuture(m_venv->callAsync(function, args));
+    watcher->setFuture(future);
     return id;
 }
 

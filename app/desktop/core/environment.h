@@ -15,6 +15,8 @@
 #include <QObject>
 #include <QPointer>
 
+#include <optional>
+
 class QFileSystemWatcher;
 class QTimer;
 
@@ -53,11 +55,19 @@ public:
     //! Milliseconds since Ready, -1 when not Ready.
     qint64 uptimeMs() const;
     int callsInFlight() const { return m_calls->runningCount(); }
+    /*!
+     * The worker's Python version: Venv::pythonVersion() since the last Ready, before that the
+     * version remembered in the definition from an earlier run; empty when never started.
+     */
     QString pythonVersion() const { return m_pythonVersion; }
     QList<QtPyVenv::FunctionInfo> functions() const { return m_functions; }
     QList<PackageInfo> packages() const { return m_packages; }
     //! Why the last start failed, or why the worker died; NoError otherwise.
     QtPyVenv::Error lastError() const { return m_lastError; }
+    //! What the current start is doing (Venv::startPhaseChanged()); nullopt when not starting
+    //! or before the library has said.
+    std::optional<QtPyVenv::StartPhase> startPhase() const { return m_startPhase; }
+    //! pip's own sub-phase, read from its output, while startPhase() is Installing.
     PipPhase installPhase() const { return m_installPhase; }
     //! Milliseconds since the current start began, -1 when not starting.
     qint64 startElapsedMs() const;
@@ -79,10 +89,11 @@ public:
     void restart();
     /*!
      * Calls \a function with \a args (one JSON value, passed as the single argument) and
-     * returns the call's id in calls(); its outcome arrives with callFinished().
+     * returns the call's key in calls() (CallRecord::id); its outcome arrives with
+     * callFinished(). The record's callId is the library's id of the call.
      */
     int call(const QString &function, const QJsonValue &args);
-    //! Re-reads the Python version and the installed packages from the venv (when Ready).
+    //! Re-reads the installed packages from the venv (when Ready).
     void refreshPackages();
 
     //! The hidden helper source appended to the user's sources.
@@ -97,7 +108,11 @@ Q_SIGNALS:
     void packagesChanged();
     void outputReceived(QtPyVenvApp::OutputStream stream, const QByteArray &data);
     void outputCleared();
+    void startPhaseChanged(QtPyVenv::StartPhase phase);
     void installPhaseChanged(QtPyVenvApp::PipPhase phase);
+    //! A start found a Python version other than the remembered one; definition() holds it now
+    //! (save the definitions to keep it).
+    void pythonVersionChanged(const QString &version);
     void callFinished(int id);
     void died(const QtPyVenv::Error &error);
     void startFailed(const QtPyVenv::Error &error);
@@ -107,6 +122,7 @@ Q_SIGNALS:
 private:
     void setStatus(EnvStatus status);
     void releaseVenv(const QString &removeDir = {});
+    void onStartPhase(QtPyVenv::StartPhase phase);
     void onInstallOutput(const QByteArray &data);
     void onReady();
     void watchSources();
@@ -124,6 +140,7 @@ private:
     QList<QtPyVenv::FunctionInfo> m_functions;
     QList<PackageInfo> m_packages;
     QtPyVenv::Error m_lastError;
+    std::optional<QtPyVenv::StartPhase> m_startPhase;
     PipPhase m_installPhase = PipPhase::None;
     QByteArray m_installPartialLine;
     OutputBuffer m_output;

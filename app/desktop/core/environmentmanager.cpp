@@ -78,6 +78,8 @@ Environment *EnvironmentManager::createEnvironment(const EnvironmentDefinition &
     m_environments.append(environment);
     connect(environment, &Environment::summaryChanged, this,
             [this, environment] { m_model->upsert(environment->summary()); });
+    // Remember the version a start found, to show it before the next start.
+    connect(environment, &Environment::pythonVersionChanged, this, [this] { save(); });
     m_model->upsert(environment->summary());
     Q_EMIT environmentAdded(environment);
     return environment;
@@ -87,6 +89,7 @@ Environment *EnvironmentManager::add(EnvironmentDefinition definition)
 {
     if (definition.id.isEmpty() || environment(definition.id))
         definition.id = newEnvironmentId();
+    definition.pythonVersion.clear(); // a new environment: unknown until it first starts
     Environment *environment = createEnvironment(definition);
     save();
     return environment;

@@ -47,7 +47,8 @@ public:
     QList<Environment *> environments() const { return m_environments; }
     Environment *environment(const QString &id) const;
 
-    //! Adds \a definition (a fresh id when it has none) and saves; starts nothing.
+    //! Adds \a definition (a fresh id when it has none, no remembered Python version) and
+    //! saves; starts nothing.
     Environment *add(EnvironmentDefinition definition);
     //! A copy of \a id's definition under a new id and name, with its own venv folder.
     Environment *duplicate(const QString &id);

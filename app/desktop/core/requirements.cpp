@@ -119,4 +119,14 @@ QString pipPhaseText(PipPhase phase)
     return {};
 }
 
+QString startPhaseText(QtPyVenv::StartPhase phase)
+{
+    switch (phase) {
+    case QtPyVenv::StartPhase::CreatingVenv: return QStringLiteral("creating venv");
+    case QtPyVenv::StartPhase::Installing: return QStringLiteral("installing");
+    case QtPyVenv::StartPhase::Launching: return QStringLiteral("launching");
+    }
+    return {};
+}
+
 } // namespace QtPyVenvApp

@@ -3,6 +3,8 @@
 
 #include "appstatus.h"
 
+#include <QtPyVenv/venv.h>
+
 #include <QList>
 #include <QObject>
 #include <QString>
@@ -29,5 +31,7 @@ QStringList requirementsFromText(const QString &text);
 PipPhase pipPhaseOfLine(const QString &line);
 //! Readable word for \a phase.
 QString pipPhaseText(PipPhase phase);
+//! Readable words for what a start is doing: "creating venv", "installing", "launching".
+QString startPhaseText(QtPyVenv::StartPhase phase);
 
 } // namespace QtPyVenvApp

@@ -88,7 +88,8 @@ QString CallsPage::detailsText(int proxyRow) const
     const CallRecord *record = m_environment->calls()->record(index.data(CallModel::IdRole).toInt());
     if (!record)
         return {};
-    QString text = tr("Call %1: %2(%3)\n").arg(record->id).arg(record->function, jsonScalarText(record->args).isEmpty()
+    const QString id = record->callId.isEmpty() ? tr("(not sent)") : record->callId;
+    QString text = tr("Call %1: %2(%3)\n").arg(id).arg(record->function, jsonScalarText(record->args).isEmpty()
                                                                                    ? prettyJson(record->args)
                                                                                    : jsonScalarText(record->args));
     switch (record->state) {
@@ -117,7 +118,7 @@ void CallsPage::showDetails(const QModelIndex &index)
     auto *dialog = new QDialog(this);
     dialog->setObjectName(QStringLiteral("callDetails"));
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setWindowTitle(tr("Call %1").arg(index.data(CallModel::IdRole).toInt()));
+    dialog->setWindowTitle(tr("Call %1").arg(index.siblingAtColumn(CallModel::IdColumn).data().toString()));
     auto *text = new QPlainTextEdit(detailsText(index.row()), dialog);
     text->setReadOnly(true);
     text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));

@@ -212,6 +212,7 @@ void MainWindow::onCurrentRowChanged()
         m_connections << connect(env, &Environment::summaryChanged, this, &MainWindow::updateStatus)
                       << connect(env, &Environment::summaryChanged, this, &MainWindow::updateTitle)
                       << connect(env, &Environment::summaryChanged, this, &MainWindow::updateActions)
+                      << connect(env, &Environment::startPhaseChanged, this, &MainWindow::updateStatus)
                       << connect(env, &Environment::statusChanged, this, &MainWindow::updateBanner);
     }
     m_requirements->setEnvironment(env);
@@ -251,7 +252,10 @@ void MainWindow::updateStatus()
         m_statusCalls->clear();
         return;
     }
-    m_statusState->setText(tr("State: %1").arg(QtPyVenvApp::statusText(m_current->status())));
+    QString state = QtPyVenvApp::statusText(m_current->status());
+    if (const auto phase = m_current->startPhase(); phase && m_current->status() == EnvStatus::Starting)
+        state += QStringLiteral(" (%1)").arg(startPhaseText(*phase));
+    m_statusState->setText(tr("State: %1").arg(state));
     m_statusPid->setText(m_current->pid() > 0 ? tr("PID %1").arg(m_current->pid()) : tr("PID –"));
     m_statusUptime->setText(tr("Uptime %1").arg(formatUptime(m_current->uptimeMs())));
     m_statusCalls->setText(tr("%n call(s) in flight", nullptr, m_current->callsInFlight()));

@@ -24,6 +24,15 @@
 
 namespace QtPyVenvApp {
 
+namespace {
+QString capitalized(QString text)
+{
+    if (!text.isEmpty())
+        text[0] = text[0].toUpper();
+    return text;
+}
+} // namespace
+
 RequirementsPage::RequirementsPage(QWidget *parent)
     : QWidget(parent)
     , m_editor(new QPlainTextEdit(this))
@@ -55,6 +64,7 @@ RequirementsPage::RequirementsPage(QWidget *parent)
     m_busy->setRange(0, 0);
     m_busy->setMaximumWidth(160);
     m_phase->setObjectName(QStringLiteral("installPhase"));
+    m_phase->setToolTip(tr("What the start is doing: creating the venv, installing (with pip's own phase) or launching"));
     m_pipLog->setObjectName(QStringLiteral("pipLog"));
     m_pipLog->setReadOnly(true);
     m_pipLog->setFont(fixed);
@@ -146,6 +156,7 @@ void RequirementsPage::setEnvironment(Environment *environment)
         auto refreshPackages = [this] { m_packages->setPackages(m_environment->packages()); };
         m_connections << connect(environment, &Environment::packagesChanged, this, refreshPackages)
                       << connect(environment, &Environment::statusChanged, this, &RequirementsPage::updateProgress)
+                      << connect(environment, &Environment::startPhaseChanged, this, &RequirementsPage::updateProgress)
                       << connect(environment, &Environment::installPhaseChanged, this, &RequirementsPage::updateProgress)
                       << connect(environment, &Environment::definitionChanged, this, &RequirementsPage::load)
                       << connect(environment, &Environment::outputReceived, this,
@@ -182,6 +193,11 @@ void RequirementsPage::load()
 QString RequirementsPage::problemsText() const
 {
     return m_problems->text();
+}
+
+QString RequirementsPage::phaseText() const
+{
+    return m_phase->text();
 }
 
 bool RequirementsPage::canApply() const
@@ -288,9 +304,14 @@ void RequirementsPage::updateProgress()
         if (!m_elapsedTimer->isActive())
             m_elapsedTimer->start();
         const qint64 seconds = qMax<qint64>(0, m_environment->startElapsedMs() / 1000);
-        m_phase->setText(status == EnvStatus::Installing
-                             ? tr("Installing — %1 — %2 s").arg(pipPhaseText(m_environment->installPhase())).arg(seconds)
-                             : tr("Starting — %1 s").arg(seconds));
+        // The library says which part of the start runs; pip's output says how far pip is.
+        const std::optional<QtPyVenv::StartPhase> phase = m_environment->startPhase();
+        if (!phase)
+            m_phase->setText(tr("Starting — %1 s").arg(seconds));
+        else if (*phase == QtPyVenv::StartPhase::Installing)
+            m_phase->setText(tr("Installing — %1 — %2 s").arg(pipPhaseText(m_environment->installPhase())).arg(seconds));
+        else
+            m_phase->setText(tr("%1 — %2 s").arg(capitalized(startPhaseText(*phase))).arg(seconds));
     } else {
         m_elapsedTimer->stop();
         m_phase->setText(status == EnvStatus::Ready ? tr("Installed") : QString());

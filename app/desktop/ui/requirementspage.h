@@ -23,7 +23,8 @@ struct EnvironmentDefinition;
 /*!
  * The Requirements tab: requirement lines validated inline, import/export of
  * requirements.txt, index URL and find-links, Apply (restarts the environment, which
- * installs), live pip output with phase and elapsed time, a failure view, and the
+ * installs), live pip output, the start's phase (creating venv / installing with pip's own
+ * phase / launching) and elapsed time, a failure view, and the
  * packages installed in the venv.
  */
 class RequirementsPage : public QWidget
@@ -35,6 +36,8 @@ public:
     void setEnvironment(Environment *environment);
     QPlainTextEdit *editor() const { return m_editor; }
     QString problemsText() const;
+    //! The phase label: "Creating venv — 3 s", "Installing — downloading — 5 s", "Launching — 6 s".
+    QString phaseText() const;
     bool canApply() const;
     PackageModel *packageModel() const { return m_packages; }
 
