@@ -212,7 +212,9 @@ bool WorkerConnection::readFrames()
             }
             if (m_in.size() - m_inStart < 4 + qsizetype(size))
                 break;
-            const QString violation = m_handler->onFrame(m_in.sliced(m_inStart + 4, size));
+            // No copy: the handler parses the frame before m_in changes again.
+            const QString violation =
+                m_handler->onFrame(QByteArray::fromRawData(m_in.constData() + m_inStart + 4, size));
             m_inStart += 4 + size;
             if (!violation.isEmpty()) {
                 std::lock_guard lock(m_outMutex);

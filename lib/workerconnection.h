@@ -36,7 +36,7 @@ public:
     {
     public:
         virtual ~Handler() = default;
-        //! One frame's body; return a non-empty reason to kill the worker for a protocol error.
+        //! One frame's body, valid only during the call; a non-empty return is a protocol error.
         virtual QString onFrame(const QByteArray &body) = 0;
         virtual void onOutput(int fd, const char *data, qsizetype size) = 0;
         //! The last report: the worker was reaped and its pipes drained.

@@ -2,7 +2,7 @@
 // The desktop app's real flow under the offscreen platform: first launch creates and starts
 // the demo, the console calls into it, output and calls show up, a killed worker raises the
 // banner and Restart brings it back; definitions persist; quitting leaves no process.
-#include "apptestutil.h"
+#include "testutil.h"
 
 #include "core/environment.h"
 #include "core/environmentmanager.h"
@@ -331,7 +331,7 @@ private Q_SLOTS:
         const QString wheels = m_dir.filePath(QStringLiteral("wheels"));
         const QString emptyIndex = m_dir.filePath(QStringLiteral("empty-index"));
         QVERIFY(QDir().mkpath(wheels) && QDir().mkpath(emptyIndex));
-        QVERIFY(!AppTestUtil::buildWheel(wheels, QStringLiteral("qtpyvenv_appprobe"), QStringLiteral("1.0"),
+        QVERIFY(!TestUtil::buildWheel(wheels, QStringLiteral("qtpyvenv_appprobe"), QStringLiteral("1.0"),
                                          QStringLiteral("VALUE = 1\n")).isEmpty());
         const QString previousId = m_window->currentEnvironment()->definition().id;
         EnvironmentDefinition definition = demo()->definition();
@@ -401,7 +401,7 @@ private Q_SLOTS:
         const QString demoVersion = demo()->pythonVersion();
         m_window->close(); // stops every worker
         for (qint64 pid : pids)
-            QVERIFY(!AppTestUtil::processAlive(pid));
+            QVERIFY(!TestUtil::processAlive(pid));
         m_window.reset();
         m_manager.reset();
 
@@ -438,7 +438,7 @@ private Q_SLOTS:
     {
         m_window.reset();
         m_manager.reset();
-        QCOMPARE(AppTestUtil::liveChildren(), QList<qint64>());
+        QCOMPARE(TestUtil::liveChildren(), QList<qint64>());
     }
 };
 

@@ -144,6 +144,8 @@ void Environment::releaseVenv(const QString &removeDir)
     QtPyVenv::Venv *venv = std::exchange(m_venv, nullptr);
     m_pid = 0;
     m_startPhase.reset();
+    if (!venv && removeDir.isEmpty())
+        return;
     if (m_reaper) {
         m_reaper->reap(venv, removeDir);
         return;

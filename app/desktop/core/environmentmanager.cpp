@@ -25,6 +25,8 @@ EnvironmentManager::EnvironmentManager(const AppPaths &paths, QObject *parent)
 EnvironmentManager::~EnvironmentManager()
 {
     shutdown();
+    // Before QObject deletes the children: the environments still use the reaper.
+    qDeleteAll(std::exchange(m_environments, {}));
 }
 
 bool EnvironmentManager::load(QString *error)
@@ -114,8 +116,9 @@ Environment *EnvironmentManager::duplicate(const QString &id)
     return add(copy);
 }
 
-void EnvironmentManager::remove(const QString &id, bool deleteFolder)
+void EnvironmentManager::remove(const QString &idRef, bool deleteFolder)
 {
+    const QString id = idRef; // the caller's may be the definition deleted below
     Environment *env = environment(id);
     if (!env)
         return;
