@@ -3,6 +3,7 @@
 #include "testutil.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QSet>
 #include <QSignalSpy>
@@ -102,6 +103,7 @@ private Q_SLOTS:
     void maxWorkersRunCallsInParallel();
     void startAsyncReportsOutcome();
     void workerExitsWhenHostIsKilled();
+    void callTool();
     void cleanupTestCase();
 
 private:
@@ -823,6 +825,38 @@ void tst_Venv::workerExitsWhenHostIsKilled()
     QVERIFY(host.waitForFinished());
     for (qint64 pid : workers)
         QTRY_VERIFY_WITH_TIMEOUT(!TestUtil::processAlive(pid), 2000);
+}
+
+void tst_Venv::callTool()
+{
+    const QString script = m_dir->path() + str("/tool.py");
+    QFile file(script);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("def add(args):\n    print('visible on stderr')\n    return {'sum': args['a'] + args['b']}\n"
+               "def fail(args):\n    raise KeyError('missing')\n");
+    file.close();
+    auto run = [&](const QStringList &arguments, QByteArray *out, QByteArray *err) {
+        QProcess tool;
+        tool.start(str(QTPYVENV_CALL_TOOL), QStringList{str("--python"), TestUtil::python(), str("--source"), script}
+                                                + arguments);
+        if (!tool.waitForFinished(60000))
+            return -1;
+        *out = tool.readAllStandardOutput();
+        *err = tool.readAllStandardError();
+        return tool.exitStatus() == QProcess::NormalExit ? tool.exitCode() : -1;
+    };
+    QByteArray out, err;
+    QCOMPARE(run({str("add"), str(R"({"a": 2, "b": 40})")}, &out, &err), 0);
+    QCOMPARE(QJsonDocument::fromJson(out).object(), (QJsonObject{{str("sum"), 42}}));
+    QVERIFY2(err.contains("visible on stderr"), err.constData()); // the worker's prints pass through
+
+    QCOMPARE(run({str("fail")}, &out, &err), 1);
+    QVERIFY(out.isEmpty());
+    QVERIFY2(err.contains("PythonError: KeyError"), err.constData());
+    QVERIFY2(err.contains("Traceback (most recent call last)"), err.constData());
+
+    QCOMPARE(run({str("add"), str("{not json")}, &out, &err), 2);
+    QVERIFY2(err.contains("not valid JSON"), err.constData());
 }
 
 void tst_Venv::cleanupTestCase()
