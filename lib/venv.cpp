@@ -109,7 +109,6 @@ VenvPrivate::VenvPrivate(Venv *q, const Config &cfg)
     , config(effectiveConfig(cfg))
     , environment(config)
 {
-    resultTtl = config.resultCacheTtl;
     abortFd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (const QString problem = Internal::checkRequirements(config.requirements); !problem.isEmpty()) {
         configError = makeError(ErrorCode::InvalidConfig, problem);
@@ -521,12 +520,12 @@ std::shared_ptr<CallEntry> VenvPrivate::takeCall(quint64 id)
 
 void VenvPrivate::evictExpired()
 {
-    if (resultTtl < std::chrono::milliseconds::zero())
+    if (config.resultCacheTtl < std::chrono::milliseconds::zero())
         return;
     const auto now = Clock::now();
     while (!finished.empty()) {
         const auto it = calls.find(finished.front());
-        if (now - it->second->finishedAt < resultTtl)
+        if (now - it->second->finishedAt < config.resultCacheTtl)
             break;
         it->second->consumed = true;
         calls.erase(it);

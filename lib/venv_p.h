@@ -92,7 +92,6 @@ public:
     bool createdBaseDir = false;  // a configured baseDir that did not exist before
     Internal::Environment environment;
     int abortFd = -1;             // eventfd, written by close() to cancel installs and lock waits
-    std::chrono::milliseconds resultTtl;
 
     mutable std::mutex mutex;
     std::condition_variable stateCv;

@@ -7,12 +7,9 @@
 #include <QDir>
 #include <QFile>
 #include <QProcess>
-#include <QStandardPaths>
 #include <QString>
 #include <QTemporaryDir>
 #include <QTest>
-
-#include <csignal>
 
 #include <unistd.h>
 
