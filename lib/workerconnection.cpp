@@ -155,6 +155,11 @@ void WorkerConnection::loop(ChildProcess &child)
             std::lock_guard lock(m_outMutex);
             flushLocked();
         }
+        // Output first: what a call printed before returning is then reported before its result.
+        if (fds[2].revents)
+            readOutput(out, 1);
+        if (fds[3].revents)
+            readOutput(err, 2);
         if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
             const bool wasOpen = m_inputOpen;
             const QString violation = readFrames() ? QString() : m_protocolError;
@@ -163,10 +168,6 @@ void WorkerConnection::loop(ChildProcess &child)
             if (wasOpen && !m_inputOpen)
                 inputClosedAt = std::chrono::steady_clock::now();
         }
-        if (fds[2].revents)
-            readOutput(out, 1);
-        if (fds[3].revents)
-            readOutput(err, 2);
         if (fds[4].revents || child.exitFd() < 0)
             child.reap(false);
         if (ready == 0 && !m_inputOpen && !killed && child.exitFd() >= 0

@@ -431,7 +431,8 @@ private Q_SLOTS:
         QSignalSpy reaped(m_manager->reaper(), &VenvReaper::reaped);
         m_manager->remove(secondId, true);
         QCOMPARE(m_manager->environments().size(), 1);
-        QTRY_VERIFY(!QFile::exists(folder));
+        QTRY_VERIFY_WITH_TIMEOUT(!reaped.isEmpty(), 15000); // closing and removing run off the GUI thread
+        QVERIFY(!QFile::exists(folder));
     }
 
     void cleanupTestCase()
