@@ -155,7 +155,8 @@ void WorkerConnection::loop(ChildProcess &child)
             std::lock_guard lock(m_outMutex);
             flushLocked();
         }
-        // Output first: what a call printed before returning is then reported before its result.
+        // Output first: when both are ready, what a call printed is reported before its result.
+        // (Output and results travel on different channels: no order is promised.)
         if (fds[2].revents)
             readOutput(out, 1);
         if (fds[3].revents)

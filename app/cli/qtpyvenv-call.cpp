@@ -130,5 +130,9 @@ int main(int argc, char *argv[])
     });
     venv.startAsync();
     app.exec();
+    // Whatever the worker printed and is still on its way (also from threads of its own):
+    // close() drains the worker's pipes, and its last output signals are delivered here.
+    venv.close();
+    QCoreApplication::sendPostedEvents();
     return exitCode;
 }
