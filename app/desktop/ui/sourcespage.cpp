@@ -96,7 +96,10 @@ QString SourcesPage::errorText() const
 
 void SourcesPage::load()
 {
-    m_model->setStringList(m_environment ? m_environment->definition().sources : QStringList());
+    // Reset only when the list differs: an unchanged list keeps the selection (after a move).
+    const QStringList sources = m_environment ? m_environment->definition().sources : QStringList();
+    if (sources != m_model->stringList())
+        m_model->setStringList(sources);
 }
 
 void SourcesPage::commit()
