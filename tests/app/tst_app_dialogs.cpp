@@ -669,6 +669,24 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!QFileInfo::exists(folder), 10000);
     }
 
+    void duplicateCopiesTheDefinition()
+    {
+        const EnvironmentDefinition original = demo()->definition();
+        Environment *copy = m_manager->duplicate(original.id);
+        QVERIFY(copy);
+        const EnvironmentDefinition made = copy->definition();
+        QVERIFY(made.id != original.id);
+        QCOMPARE(made.name, original.name + QStringLiteral(" copy"));
+        QCOMPARE(made.sources, original.sources);
+        QCOMPARE(made.requirements, original.requirements);
+        QCOMPARE(made.interpreter, original.interpreter);
+        QVERIFY(copy->baseDir() != demo()->baseDir()); // a venv of its own
+        QCOMPARE(m_manager->duplicate(original.id)->definition().name, original.name + QStringLiteral(" copy 2"));
+        const QString copyId = made.id;
+        m_manager->remove(copyId, true);
+        QVERIFY(!m_manager->environment(copyId));
+    }
+
     void cleanupTestCase()
     {
         if (m_window)
