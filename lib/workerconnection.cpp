@@ -331,6 +331,7 @@ void WorkerConnection::wake()
 
 void WorkerConnection::join()
 {
+    std::lock_guard lock(m_joinMutex);
     if (m_thread.joinable() && m_thread.get_id() != std::this_thread::get_id())
         m_thread.join();
 }

@@ -58,6 +58,7 @@ public:
     bool send(const QByteArray &body);
     //! Kills the worker; onExit() follows on the I/O thread.
     void kill(const QString &protocolError = {});
+    //! Waits for the I/O thread to end; safe from several threads at once (close() and a start()).
     void join();
 
 private:
@@ -70,6 +71,7 @@ private:
 
     Handler *const m_handler;
     std::thread m_thread;
+    std::mutex m_joinMutex; // std::thread::join() from two threads at once is undefined
     std::atomic<pid_t> m_pid = 0;
     int m_socket = -1;   // host end, non-blocking
     int m_childEnd = -1; // worker end, closed once forked

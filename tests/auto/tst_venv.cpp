@@ -94,6 +94,7 @@ private Q_SLOTS:
     void oversizedFrameIsProtocolError();
     void closeWakesAwaiters();
     void closeIsFinal();
+    void closeDuringStart();
     void destructorWithCallsInFlight();
     void resultsExpireAfterTtl();
     void negativeTtlNeverEvicts();
@@ -656,6 +657,25 @@ void tst_Venv::closeIsFinal()
     QVERIFY(QFileInfo::exists(m_dir->path() + str("/keep.txt")));
     QVERIFY(!QFileInfo::exists(m_dir->path() + str("/venv")));
     QVERIFY(!QFileInfo::exists(m_dir->path() + str("/meta")));
+}
+
+void tst_Venv::closeDuringStart()
+{
+    // The worker is parked while it defines the sources, so start() waits for its handshake
+    // while close() runs on another thread: both end the same worker, neither may hang.
+    const QString slowSource = str("import sys, time\nsys.stderr.write('defining\\n')\ntime.sleep(60)\n");
+    Venv venv(TestUtil::config(m_dir->path(), {slowSource}));
+    Error started;
+    std::thread starter([&] { started = venv.start(); });
+    QTRY_VERIFY_WITH_TIMEOUT(venv.tailStdErr().contains("defining"), 30000);
+    const qint64 pid = venv.processId(); // known from the worker's first frame
+    QVERIFY(TestUtil::processAlive(pid));
+    venv.close();
+    starter.join();
+    QCOMPARE(started.code, ErrorCode::Closed);
+    QCOMPARE(venv.state(), State::Closed);
+    QVERIFY(!TestUtil::processAlive(pid));
+    QCOMPARE(TestUtil::liveChildren(), QList<qint64>());
 }
 
 void tst_Venv::destructorWithCallsInFlight()
