@@ -107,8 +107,8 @@ void WorkerConnection::run(ChildProcess::Options options, std::promise<QString> 
 
 void WorkerConnection::loop(ChildProcess &child)
 {
-    int out = child.stdoutFd();
-    int err = child.stderrFd();
+    m_stdout = child.stdoutFd();
+    m_stderr = child.stderrFd();
     std::chrono::steady_clock::time_point inputClosedAt;
     bool killed = false;
 
@@ -135,8 +135,8 @@ void WorkerConnection::loop(ChildProcess &child)
         pollfd fds[5] = {
             {m_wakeFd, POLLIN, 0},
             {m_inputOpen ? m_socket : -1, short(POLLIN | (wantWrite ? POLLOUT : 0)), 0},
-            {out, POLLIN, 0},
-            {err, POLLIN, 0},
+            {m_stdout, POLLIN, 0},
+            {m_stderr, POLLIN, 0},
             {child.exitFd(), POLLIN, 0},
         };
         int timeout = -1;
@@ -155,12 +155,10 @@ void WorkerConnection::loop(ChildProcess &child)
             std::lock_guard lock(m_outMutex);
             flushLocked();
         }
-        // Output first: when both are ready, what a call printed is reported before its result.
-        // (Output and results travel on different channels: no order is promised.)
         if (fds[2].revents)
-            readOutput(out, 1);
+            readOutput(m_stdout, 1);
         if (fds[3].revents)
-            readOutput(err, 2);
+            readOutput(m_stderr, 2);
         if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
             const bool wasOpen = m_inputOpen;
             const QString violation = readFrames() ? QString() : m_protocolError;
@@ -181,8 +179,8 @@ void WorkerConnection::loop(ChildProcess &child)
     // What the worker wrote before it went: finished calls and its last words.
     if (m_inputOpen && m_protocolError.isEmpty())
         readFrames();
-    readOutput(out, 1);
-    readOutput(err, 2);
+    readOutput(m_stdout, 1);
+    readOutput(m_stderr, 2);
     child.closeOutput();
 }
 
@@ -204,6 +202,9 @@ bool WorkerConnection::readFrames()
                 m_inputOpen = false;
             break;
         }
+        // The worker writes what a call printed before its result, but on another channel:
+        // reading the pipes after the frames arrived reports the output first.
+        readPendingOutput();
         while (m_in.size() - m_inStart >= 4) {
             const quint32 size = qFromBigEndian<quint32>(m_in.constData() + m_inStart);
             if (size > MaxFrameBytes) {
@@ -254,6 +255,17 @@ void WorkerConnection::readOutput(int &fd, int stream)
             fd = -1; // EOF: stop polling it; ChildProcess closes it
         return;
     }
+}
+
+void WorkerConnection::readPendingOutput()
+{
+    pollfd fds[2] = {{m_stdout, POLLIN, 0}, {m_stderr, POLLIN, 0}};
+    if (::poll(fds, 2, 0) <= 0)
+        return;
+    if (fds[0].revents)
+        readOutput(m_stdout, 1);
+    if (fds[1].revents)
+        readOutput(m_stderr, 2);
 }
 
 bool WorkerConnection::send(const QByteArray &body)

@@ -66,6 +66,7 @@ private:
     void loop(ChildProcess &child);
     bool readFrames();
     void readOutput(int &fd, int stream);
+    void readPendingOutput();
     bool flushLocked();
     void wake();
 
@@ -76,6 +77,8 @@ private:
     int m_socket = -1;   // host end, non-blocking
     int m_childEnd = -1; // worker end, closed once forked
     int m_wakeFd = -1;   // eventfd
+    int m_stdout = -1;   // the worker's pipes, -1 once at EOF
+    int m_stderr = -1;
 
     QByteArray m_in;
     qsizetype m_inStart = 0;

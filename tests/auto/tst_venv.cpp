@@ -87,6 +87,7 @@ private Q_SLOTS:
     void exceptionWhileDefining();
     void missingInterpreter();
     void signalsInOrder();
+    void callOutputPrecedesItsResult();
     void killedMidCallThenRestart();
     void printStormDoesNotCorruptProtocol();
     void rawFdWritesCapturedSeparately();
@@ -479,6 +480,33 @@ void tst_Venv::signalsInOrder()
         return all;
     };
     QTRY_COMPARE(received(), QByteArray("shouted 1\n"));
+}
+
+void tst_Venv::callOutputPrecedesItsResult()
+{
+    // Output and results travel on different channels; what a call printed before it returned
+    // must still be reported before callFinished(), even with many calls racing.
+    Config config = TestUtil::config(m_dir->path(), {str("import sys\ndef say(n):\n    sys.stdout.write('said %d\\n' % n)\n    return n\n")});
+    config.maxWorkers = 4;
+    Venv venv(config);
+    QVERIFY(venv.start().ok());
+    QByteArray printed;
+    QHash<QString, int> argumentOf;
+    QStringList reportedEarly;
+    int finished = 0;
+    connect(&venv, &Venv::stdoutReceived, this, [&](const QByteArray &chunk) { printed += chunk; });
+    connect(&venv, &Venv::callFinished, this, [&](const QString &id, const Error &error) {
+        ++finished;
+        QVERIFY2(error.ok(), qPrintable(describe(error)));
+        const QByteArray line = "said " + QByteArray::number(argumentOf.value(id)) + '\n';
+        if (!printed.contains(line))
+            reportedEarly.append(id);
+    });
+    constexpr int Calls = 2000;
+    for (int n = 0; n < Calls; ++n)
+        argumentOf.insert(venv.call(str("say"), n), n);
+    QTRY_COMPARE_WITH_TIMEOUT(finished, Calls, 30000);
+    QCOMPARE(reportedEarly, QStringList());
 }
 
 void tst_Venv::killedMidCallThenRestart()
