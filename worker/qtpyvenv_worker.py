@@ -6,9 +6,7 @@ Run as: python qtpyvenv_worker.py IN_FD OUT_FD MAX_WORKERS MAX_FRAME_BYTES
 Frames are a 4-byte big-endian length and a UTF-8 JSON object. They travel on IN_FD/OUT_FD,
 never on fd 0/1/2, so user code may print, write to sys.stderr or to fd 1 from C freely.
 
-Threads follow a leader/follower scheme: MAX_WORKERS threads take turns reading the next
-frame and the thread that read a call runs it. That bounds concurrency exactly as a
-ThreadPoolExecutor(MAX_WORKERS) would, without waking a second thread for every call.
+MAX_WORKERS threads serve calls, one of them at a time reading frames: see Dispatcher.
 Stdlib only; Python >= 3.8.
 """
 import json
@@ -26,6 +24,8 @@ SOURCES_MODULE = "__qtpyvenv__"
 _HEADER = struct.Struct(">I")
 _DIRECT_READ_BYTES = 1 << 20  # a body this big is read straight into its own buffer
 _SOURCES = {}  # name -> code, for tracebacks
+# How long the reading thread may spend in one call before a standby thread reads on.
+_TAKEOVER_SECONDS = 0.001
 # ASCII output: CPython's ASCII escaper is about twice as fast as the Unicode one on large strings.
 _encode = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode
 
@@ -148,22 +148,6 @@ class Worker:
         self.namespace = self.module.__dict__
         self._takes_no_args = {}
 
-    def serve(self):
-        while True:
-            frame = self.channel.read_frame()
-            if frame is None:
-                os._exit(0)
-            message = json.loads(frame)
-            kind = message.get("type")
-            if kind == "call":
-                self.call(message)
-            elif kind == "define":
-                self.define(message)
-            elif kind == "ping":
-                self.channel.send({"type": "pong", "opID": message.get("opID")})
-            else:
-                raise ProtocolViolation("unknown frame type %r" % (kind,))
-
     def call(self, message):
         call_id = message["callID"]
         try:
@@ -227,26 +211,106 @@ class Worker:
         return functions
 
 
-def main():
-    in_fd, out_fd, max_workers, max_frame = (int(a) for a in sys.argv[1:5])
-    for fd in (in_fd, out_fd):
-        os.set_inheritable(fd, False)  # user subprocesses must not keep the pipes alive
-    channel = Channel(in_fd, out_fd, max_frame)
-    worker = Worker(channel)
+class Dispatcher:
+    """Runs calls on at most MAX_WORKERS threads, waking no second thread while calls are quick.
 
-    def serve():
+    One thread at a time, the leader, reads frames and runs each call itself, so a stream of
+    short calls costs no thread switches. A standby thread looks every _TAKEOVER_SECONDS whether
+    the leader is still in the same call; if so, it becomes the leader and reads on, and the old
+    one, once its call returns, waits for a role again. A slow or blocking call thus holds up the
+    calls behind it by about a millisecond, and at most MAX_WORKERS run at once. The remaining
+    threads sleep until a standby is needed; an idle worker has no thread waking at all.
+    """
+
+    def __init__(self, worker, threads):
+        self._worker = worker
+        self._threads = max(1, threads)
+        lock = threading.Lock()
+        self._roles = threading.Condition(lock)  # spare threads wait here
+        self._watch = threading.Condition(lock)  # the standby waits here
+        self._leader = None
+        self._standby = None
+        self._standby_asleep = False
+        self._in_call = False
+        self._call_seq = 0  # the leader's calls so far: the standby's sign of progress
+
+    def run(self):
+        for _ in range(self._threads - 1):
+            threading.Thread(target=self._serve, name="qtpyvenv-worker", daemon=True).start()
+        self._serve()
+
+    def _serve(self):
+        me = threading.get_ident()
         try:
-            worker.serve()
+            while True:
+                with self._roles:
+                    while self._leader is not None:
+                        if self._standby is None:
+                            self._stand_by(me)
+                        else:
+                            self._roles.wait()
+                    self._leader = me
+                self._lead(me)
         except BaseException as exc:
             sys.stderr.write("qtpyvenv worker: protocol failure: %s\n" % (exc,))
             sys.stderr.flush()
             os._exit(70)
 
+    def _stand_by(self, me):
+        """Waits, holding the lock, until the leader is stuck in a call; then takes its place."""
+        self._standby = me
+        while True:
+            if not self._in_call:
+                self._standby_asleep = True
+                self._watch.wait()
+                self._standby_asleep = False
+                continue
+            seq = self._call_seq
+            self._watch.wait(_TAKEOVER_SECONDS)
+            if self._in_call and self._call_seq == seq:
+                self._leader = None  # the caller's loop claims it
+                self._standby = None
+                self._in_call = False
+                self._roles.notify()  # a spare becomes the next standby
+                return
+
+    def _lead(self, me):
+        """Reads and runs frames until another thread took over during a call."""
+        channel = self._worker.channel
+        lock = self._roles
+        while True:
+            frame = channel.read_frame()
+            if frame is None:
+                os._exit(0)  # the host is gone
+            message = json.loads(frame.decode("utf-8"))
+            kind = message.get("type")
+            if kind == "call":
+                with lock:
+                    self._call_seq += 1
+                    self._in_call = True
+                    if self._standby_asleep:
+                        self._watch.notify()
+                self._worker.call(message)
+                with lock:
+                    if self._leader != me:
+                        return
+                    self._in_call = False
+            elif kind == "define":
+                self._worker.define(message)
+            elif kind == "ping":
+                channel.send({"type": "pong", "opID": message.get("opID")})
+            else:
+                raise ProtocolViolation("unknown frame type %r" % (kind,))
+
+
+def main():
+    in_fd, out_fd, max_workers, max_frame = (int(a) for a in sys.argv[1:5])
+    for fd in (in_fd, out_fd):
+        os.set_inheritable(fd, False)  # user subprocesses must not keep the pipes alive
+    channel = Channel(in_fd, out_fd, max_frame)
     channel.send({"type": "ready", "protocol": PROTOCOL_VERSION, "pid": os.getpid(),
                   "python": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable})
-    for _ in range(max(1, max_workers) - 1):
-        threading.Thread(target=serve, name="qtpyvenv-worker", daemon=True).start()
-    serve()
+    Dispatcher(Worker(channel), max_workers).run()
 
 
 if __name__ == "__main__":

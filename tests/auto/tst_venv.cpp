@@ -103,6 +103,7 @@ private Q_SLOTS:
     void blockingCallsFromThreadWithoutEventLoop();
     void callAsyncFuture();
     void maxWorkersRunCallsInParallel();
+    void maxWorkersBoundsConcurrency();
     void startAsyncReportsOutcome();
     void workerExitsWhenHostIsKilled();
     void callTool();
@@ -835,6 +836,48 @@ void tst_Venv::maxWorkersRunCallsInParallel()
         QVERIFY2(error.ok(), qPrintable(describe(error))); // a BrokenBarrierError if they ran one by one
         QCOMPARE(out, QJsonValue(true));
     }
+}
+
+void tst_Venv::maxWorkersBoundsConcurrency()
+{
+    // Each call holds its thread until the test creates a file; the third must wait for a free one.
+    const QString door = m_dir->path() + str("/open");
+    const QString source = str(R"PY(
+import os, sys, threading, time
+_lock = threading.Lock()
+_active = 0
+_peak = 0
+
+def enter(door):
+    global _active, _peak
+    with _lock:
+        _active += 1
+        _peak = max(_peak, _active)
+    sys.stderr.write("entered\n")
+    deadline = time.monotonic() + 30
+    while not os.path.exists(door) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    with _lock:
+        _active -= 1
+    return _peak
+)PY");
+    Config config = TestUtil::config(m_dir->path(), {source});
+    config.maxWorkers = 2;
+    Venv venv(config);
+    QVERIFY(venv.start().ok());
+    const QStringList ids{venv.call(str("enter"), door), venv.call(str("enter"), door), venv.call(str("enter"), door)};
+    QTRY_COMPARE_WITH_TIMEOUT(venv.tailStdErr().count("entered"), 2, 10000);
+    bool done = true;
+    QVERIFY(venv.result(ids[2], &done).ok());
+    QVERIFY(!done);
+    QVERIFY(QFile(door).open(QIODevice::WriteOnly));
+    for (const QString &id : ids) {
+        QJsonValue peak;
+        const Error error = venv.await(id, &peak, QDeadlineTimer(30s));
+        QVERIFY2(error.ok(), qPrintable(describe(error)));
+        QCOMPARE(peak, QJsonValue(2));
+    }
+    QCOMPARE(venv.tailStdErr().count("entered"), 3);
 }
 
 void tst_Venv::startAsyncReportsOutcome()
