@@ -563,7 +563,10 @@ QString VenvPrivate::call(const QString &function, const QJsonValue &args, Error
         calls.emplace(id, entry);
         worker = connection;
     }
-    QByteArray frame = "{\"type\":\"call\",\"callID\":" + QByteArray::number(id) + ",\"func\":";
+    QByteArray frame = worker->takeFrameBuffer();
+    frame += "{\"type\":\"call\",\"callID\":";
+    frame += QByteArray::number(id);
+    frame += ",\"func\":";
     Internal::appendJson(frame, function);
     frame += ",\"args\":";
     Internal::appendJson(frame, args);
@@ -587,7 +590,7 @@ QString VenvPrivate::call(const QString &function, const QJsonValue &args, Error
         return callId;
     }
     // If the worker just died, its exit report fails this call with Died.
-    worker->send(frame);
+    worker->send(std::move(frame));
     if (error)
         *error = {};
     return callId;

@@ -23,6 +23,10 @@ namespace {
 constexpr int SocketBufferBytes = 1 << 20;
 constexpr qsizetype ReadChunk = 256 * 1024;
 constexpr int OutputChunk = 64 * 1024;
+// Frame buffers kept for reuse: big enough that fresh pages cost more than the encoding, small
+// enough that keeping one for the worker's lifetime costs little.
+constexpr qsizetype SpareFrameMinBytes = 1 << 20;
+constexpr qsizetype SpareFrameMaxBytes = 64 << 20;
 // A worker that closed its end of the socket but still runs gets this long to exit.
 constexpr int ExitGraceMs = 2000;
 
@@ -268,17 +272,17 @@ void WorkerConnection::readPendingOutput()
         readOutput(m_stderr, 2);
 }
 
-bool WorkerConnection::send(const QByteArray &body)
+bool WorkerConnection::send(QByteArray body)
 {
     char prefix[4];
     qToBigEndian(quint32(body.size()), prefix);
-    const QByteArray header(prefix, 4);
+    QByteArray header(prefix, 4);
     std::lock_guard lock(m_outMutex);
     if (m_dead || m_killRequested)
         return false;
     const bool idle = m_out.empty();
-    m_out.push_back(header);
-    m_out.push_back(body);
+    m_out.push_back(std::move(header));
+    m_out.push_back(std::move(body));
     if (idle) {
         flushLocked();
         if (!m_out.empty())
@@ -313,6 +317,7 @@ bool WorkerConnection::flushLocked()
             const qsizetype left = m_out.front().size() - m_outOffset;
             if (n >= left) {
                 n -= left;
+                recycleLocked(m_out.front());
                 m_out.pop_front();
                 m_outOffset = 0;
             } else {
@@ -322,6 +327,26 @@ bool WorkerConnection::flushLocked()
         }
     }
     return true;
+}
+
+void WorkerConnection::recycleLocked(QByteArray &sent)
+{
+    const qsizetype capacity = sent.capacity();
+    if (capacity < SpareFrameMinBytes || capacity > SpareFrameMaxBytes || capacity <= m_spareFrame.capacity()
+        || !sent.isDetached())
+        return;
+    m_spareFrame = std::move(sent);
+    m_spareFrame.resize(0); // keeps the capacity
+    m_hasSpareFrame.store(true, std::memory_order_relaxed);
+}
+
+QByteArray WorkerConnection::takeFrameBuffer()
+{
+    if (!m_hasSpareFrame.load(std::memory_order_relaxed))
+        return {};
+    std::lock_guard lock(m_outMutex);
+    m_hasSpareFrame.store(false, std::memory_order_relaxed);
+    return std::exchange(m_spareFrame, QByteArray());
 }
 
 void WorkerConnection::kill(const QString &protocolError)

@@ -55,7 +55,13 @@ public:
     bool start(ChildProcess::Options options, const QStringList &trailingArguments, QString *error);
     pid_t pid() const { return m_pid; }
     //! Queues one frame (the length prefix is added here). False once the worker is gone.
-    bool send(const QByteArray &body);
+    bool send(QByteArray body);
+    /*!
+     * An empty buffer to build the next frame in: the last big frame sent, once written, so that
+     * a stream of big calls reuses memory that is already mapped instead of faulting in fresh
+     * pages for every frame. An ordinary empty QByteArray when there is none.
+     */
+    QByteArray takeFrameBuffer();
     //! Kills the worker; onExit() follows on the I/O thread.
     void kill(const QString &protocolError = {});
     //! Waits for the I/O thread to end; safe from several threads at once (close() and a start()).
@@ -69,6 +75,7 @@ private:
     void readPendingOutput();
     bool flushLocked();
     void wake();
+    void recycleLocked(QByteArray &sent);
 
     Handler *const m_handler;
     std::thread m_thread;
@@ -87,6 +94,8 @@ private:
     std::mutex m_outMutex;
     std::deque<QByteArray> m_out; // frames (and a leftover) the socket had no room for
     qsizetype m_outOffset = 0;
+    QByteArray m_spareFrame;
+    std::atomic<bool> m_hasSpareFrame = false; // lets small calls skip the lock
     bool m_dead = false;
     bool m_killRequested = false;
     QString m_protocolError;

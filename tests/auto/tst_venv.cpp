@@ -100,6 +100,7 @@ private Q_SLOTS:
     void resultsExpireAfterTtl();
     void negativeTtlNeverEvicts();
     void concurrentCallers();
+    void concurrentBigAndSmallFrames();
     void blockingCallsFromThreadWithoutEventLoop();
     void callAsyncFuture();
     void maxWorkersRunCallsInParallel();
@@ -768,6 +769,34 @@ void tst_Venv::concurrentCallers()
                 const QJsonObject args{{str("thread"), t}, {str("i"), i}};
                 QJsonValue out;
                 if (!venv.callAndAwait(str("echo"), args, &out).ok() || out != QJsonValue(args))
+                    ++wrong;
+            }
+        });
+    }
+    for (auto &t : threads)
+        t.join();
+    QCOMPARE(wrong.load(), 0);
+}
+
+void tst_Venv::concurrentBigAndSmallFrames()
+{
+    // Big frames overflow the socket buffer (the I/O thread writes their rest) and their buffers
+    // are reused for later frames: every echo must still come back whole and as it was sent.
+    Config config = TestUtil::config(m_dir->path(), {GatedSource});
+    config.maxWorkers = 2;
+    Venv venv(config);
+    QVERIFY(venv.start().ok());
+    constexpr int Threads = 4, Calls = 6;
+    std::atomic<int> wrong = 0;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < Threads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < Calls; ++i) {
+                const bool big = (t + i) % 2 == 0;
+                const QJsonValue args = big ? QJsonValue(QString(3 * 1024 * 1024 - i, QLatin1Char(char('a' + t * Calls + i))))
+                                            : QJsonValue(QJsonArray{t, i});
+                QJsonValue out;
+                if (!venv.callAndAwait(str("echo"), args, &out).ok() || out != args)
                     ++wrong;
             }
         });
