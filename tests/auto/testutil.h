@@ -11,9 +11,23 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <thread>
+#include <vector>
+
 #include <unistd.h>
 
 namespace TestUtil {
+
+//! Runs body(0) ... body(count - 1) on COUNT threads at once and returns when all are done.
+template<typename Body>
+void runThreads(int count, Body body)
+{
+    std::vector<std::thread> threads;
+    for (int index = 0; index < count; ++index)
+        threads.emplace_back(body, index);
+    for (auto &thread : threads)
+        thread.join();
+}
 
 //! The bootstrap interpreter the tests use: $QTPYVENV_TEST_PYTHON or python3 on PATH.
 inline QString python()

@@ -762,19 +762,14 @@ void tst_Venv::concurrentCallers()
     QVERIFY(venv.start().ok());
     constexpr int Threads = 16, Calls = 300;
     std::atomic<int> wrong = 0;
-    std::vector<std::thread> threads;
-    for (int t = 0; t < Threads; ++t) {
-        threads.emplace_back([&, t] {
-            for (int i = 0; i < Calls; ++i) {
-                const QJsonObject args{{str("thread"), t}, {str("i"), i}};
-                QJsonValue out;
-                if (!venv.callAndAwait(str("echo"), args, &out).ok() || out != QJsonValue(args))
-                    ++wrong;
-            }
-        });
-    }
-    for (auto &t : threads)
-        t.join();
+    TestUtil::runThreads(Threads, [&](int t) {
+        for (int i = 0; i < Calls; ++i) {
+            const QJsonObject args{{str("thread"), t}, {str("i"), i}};
+            QJsonValue out;
+            if (!venv.callAndAwait(str("echo"), args, &out).ok() || out != QJsonValue(args))
+                ++wrong;
+        }
+    });
     QCOMPARE(wrong.load(), 0);
 }
 
@@ -788,21 +783,16 @@ void tst_Venv::concurrentBigAndSmallFrames()
     QVERIFY(venv.start().ok());
     constexpr int Threads = 4, Calls = 6;
     std::atomic<int> wrong = 0;
-    std::vector<std::thread> threads;
-    for (int t = 0; t < Threads; ++t) {
-        threads.emplace_back([&, t] {
-            for (int i = 0; i < Calls; ++i) {
-                const bool big = (t + i) % 2 == 0;
-                const QJsonValue args = big ? QJsonValue(QString(3 * 1024 * 1024 - i, QLatin1Char(char('a' + t * Calls + i))))
-                                            : QJsonValue(QJsonArray{t, i});
-                QJsonValue out;
-                if (!venv.callAndAwait(str("echo"), args, &out).ok() || out != args)
-                    ++wrong;
-            }
-        });
-    }
-    for (auto &t : threads)
-        t.join();
+    TestUtil::runThreads(Threads, [&](int t) {
+        for (int i = 0; i < Calls; ++i) {
+            const QJsonValue args = (t + i) % 2 == 0
+                ? QJsonValue(QString(3 * 1024 * 1024 - i, QLatin1Char(char('a' + t * Calls + i))))
+                : QJsonValue(QJsonArray{t, i});
+            QJsonValue out;
+            if (!venv.callAndAwait(str("echo"), args, &out).ok() || out != args)
+                ++wrong;
+        }
+    });
     QCOMPARE(wrong.load(), 0);
 }
 
