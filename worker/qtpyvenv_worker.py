@@ -27,7 +27,44 @@ _SOURCES = {}  # name -> code, for tracebacks
 # How long the reading thread may spend in one call before a standby thread reads on.
 _TAKEOVER_SECONDS = 0.001
 # ASCII output: CPython's ASCII escaper is about twice as fast as the Unicode one on large strings.
-_encode = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode
+_encoder = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+_encode = _encoder.encode
+
+
+def _direct_encoder():
+    """The C encoder behind JSONEncoder.encode, built once: encode() builds a new one for every
+    message, which costs more than encoding a small reply. Stateless (no circular-reference
+    check: deep recursion fails instead), so threads can share it. None where this Python's
+    accelerator does not take these arguments or does not encode the same."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    try:
+        encode = make(None, _encoder.default, json.encoder.encode_basestring_ascii, None,
+                      ":", ",", False, False, False)
+        sample = {"a": [1, 2.5, -3e300, "x\u00e9\n", None, True], "b": {}}
+        if "".join(encode(sample, 0)) != _encoder.encode(sample):
+            return None
+    except Exception:
+        return None
+    return lambda message: "".join(encode(message, 0))
+
+
+_encode = _direct_encoder() or _encode
+# json.loads() wraps the C scanner in several Python-level calls and two regular expression
+# matches, which cost more than the parsing of a small frame.
+_scan = json.decoder.JSONDecoder().scan_once
+
+
+def _parse(text):
+    """One frame's JSON object."""
+    try:
+        message, end = _scan(text, 0)
+    except StopIteration as stop:
+        raise ProtocolViolation("a frame is not JSON (at character %s)" % (stop.value,))
+    if end != len(text) or not isinstance(message, dict):
+        raise ProtocolViolation("a frame is not one JSON object")
+    return message
 
 
 class ProtocolViolation(Exception):
@@ -163,7 +200,7 @@ class Worker:
             try:
                 self.channel.send(reply)
                 return
-            except (TypeError, ValueError) as exc:
+            except (TypeError, ValueError, RecursionError) as exc:
                 raise TypeError("the result of %s() is not JSON-serialisable: %s"
                                 % (message["func"], _first_line(exc, type(exc).__name__)))
         except BaseException as exc:  # SystemExit and KeyboardInterrupt from user code too
@@ -282,7 +319,7 @@ class Dispatcher:
             frame = channel.read_frame()
             if frame is None:
                 os._exit(0)  # the host is gone
-            message = json.loads(frame.decode("utf-8"))
+            message = _parse(frame.decode("utf-8"))
             kind = message.get("type")
             if kind == "call":
                 with lock:

@@ -44,6 +44,11 @@ def unserialisable(args):
 def not_a_number(args):
     return float("nan")
 
+def circular(args):
+    loop = []
+    loop.append(loop)
+    return loop
+
 def no_args():
     return "called without args"
 
@@ -385,6 +390,11 @@ void tst_Venv::pythonErrors()
     error = venv.callAndAwait(str("not_a_number"));
     QCOMPARE(error.code, ErrorCode::PythonError);
     QVERIFY2(error.message.contains(str("JSON")), qPrintable(error.message));
+
+    error = venv.callAndAwait(str("circular"));
+    QCOMPARE(error.code, ErrorCode::PythonError);
+    QCOMPARE(error.type, str("TypeError"));
+    QVERIFY2(error.message.contains(str("circular()")), qPrintable(error.message));
 
     // The worker survives all of that.
     QJsonValue out;
