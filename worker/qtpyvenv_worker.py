@@ -136,9 +136,13 @@ class Channel:
             self._write_all(batch)
 
     def _write_all(self, buffers):
+        written = 0
+        if len(buffers) <= 512:
+            written = os.writev(self._out, buffers)
+            if written == sum(map(len, buffers)):
+                return  # the usual case: all of it at once
         views = [memoryview(b) for b in buffers]
-        while views:
-            written = os.writev(self._out, views[:512])
+        while True:
             while written:
                 if written >= len(views[0]):
                     written -= len(views[0])
@@ -146,6 +150,9 @@ class Channel:
                 else:
                     views[0] = views[0][written:]
                     written = 0
+            if not views:
+                return
+            written = os.writev(self._out, views[:512])
 
 
 def _first_line(text, fallback):
@@ -262,9 +269,9 @@ class Dispatcher:
     def __init__(self, worker, threads):
         self._worker = worker
         self._threads = max(1, threads)
-        lock = threading.Lock()
-        self._roles = threading.Condition(lock)  # spare threads wait here
-        self._watch = threading.Condition(lock)  # the standby waits here
+        self._lock = threading.Lock()  # taken as is on the hot path: a Condition's with is Python code
+        self._roles = threading.Condition(self._lock)  # spare threads wait here
+        self._watch = threading.Condition(self._lock)  # the standby waits here
         self._leader = None
         self._standby = None
         self._standby_asleep = False
@@ -314,7 +321,7 @@ class Dispatcher:
     def _lead(self, me):
         """Reads and runs frames until another thread took over during a call."""
         channel = self._worker.channel
-        lock = self._roles
+        lock = self._lock
         while True:
             frame = channel.read_frame()
             if frame is None:
