@@ -97,6 +97,12 @@ QString installedModule(const QString &baseDir, const QString &module)
     return {};
 }
 
+//! A config whose sources define value(), returning VALUE.
+Config valueConfig(const QString &baseDir, int value = 1)
+{
+    return TestUtil::config(baseDir, {QStringLiteral("def value():\n    return %1\n").arg(value)});
+}
+
 Config probeConfig(const QString &baseDir, const QString &requirement, const QString &findLinks)
 {
     Config config = TestUtil::config(baseDir, {ProbeSource});
@@ -351,7 +357,7 @@ void tst_Install::optionLikeRequirementIsInvalidConfig()
     QFETCH(bool, defaultBaseDir);
     QTemporaryDir dir;
     const QString base = defaultBaseDir ? QString() : dir.filePath(QStringLiteral("not-yet"));
-    Config config = TestUtil::config(base, {QStringLiteral("def value():\n    return 1\n")});
+    Config config = valueConfig(base);
     config.requirements = requirements;
     Venv venv(config);
     QSignalSpy failed(&venv, &Venv::startFailed);
@@ -386,7 +392,7 @@ void tst_Install::missingInterpreter()
     QFETCH(QString, interpreter);
     QTemporaryDir dir;
     const QString base = dir.filePath(QStringLiteral("base"));
-    Config config = TestUtil::config(base, {QStringLiteral("def value():\n    return 1\n")});
+    Config config = valueConfig(base);
     config.pythonInterpreter = interpreter;
     Venv venv(config);
     QSignalSpy failed(&venv, &Venv::startFailed);
@@ -410,7 +416,7 @@ void tst_Install::missingInterpreterKeepsExistingVenv()
 {
     QTemporaryDir dir;
     const QString base = dir.filePath(QStringLiteral("base"));
-    Config config = TestUtil::config(base, {QStringLiteral("def value():\n    return 1\n")});
+    Config config = valueConfig(base);
     config.removeBaseDirOnClose = false;
     {
         Venv venv(config);
@@ -476,7 +482,7 @@ void tst_Install::foreignVenvIsLeftAlone()
     QVERIFY(QDir().mkpath(base + QStringLiteral("/venv")));
     QVERIFY(writeFile(userFile, "mine"));
 
-    Config config = TestUtil::config(base, {QStringLiteral("def value():\n    return 1\n")});
+    Config config = valueConfig(base);
     config.removeBaseDirOnClose = true;
     Venv venv(config);
     QSignalSpy failed(&venv, &Venv::startFailed);
@@ -522,7 +528,7 @@ void tst_Install::closeRemovesOnlyWhatWasCreated()
 // 8b. No baseDir configured: the library's temporary directory goes entirely.
 void tst_Install::closeRemovesTemporaryBaseDir()
 {
-    Venv venv(TestUtil::config(QString(), {QStringLiteral("def value():\n    return 1\n")}));
+    Venv venv(valueConfig(QString()));
     const QString base = venv.config().baseDir;
     QVERIFY(!base.isEmpty());
     QVERIFY(base.startsWith(QDir::tempPath()));
@@ -538,7 +544,7 @@ void tst_Install::closeRemovesCreatedBaseDir()
 {
     QTemporaryDir dir;
     const QString base = dir.filePath(QStringLiteral("new/base"));
-    Venv venv(TestUtil::config(base, {QStringLiteral("def value():\n    return 1\n")}));
+    Venv venv(valueConfig(base));
     QVERIFY_OK(venv.start());
     QCOMPARE_VALUE(venv, 1);
     venv.close();
@@ -550,7 +556,7 @@ void tst_Install::closeKeepsVenvWhenNotRemoving()
 {
     QTemporaryDir dir;
     const QString base = dir.filePath(QStringLiteral("base"));
-    Config config = TestUtil::config(base, {QStringLiteral("def value():\n    return 1\n")});
+    Config config = valueConfig(base);
     config.removeBaseDirOnClose = false;
     Venv venv(config);
     QVERIFY_OK(venv.start());
@@ -558,7 +564,7 @@ void tst_Install::closeKeepsVenvWhenNotRemoving()
     QVERIFY(QFileInfo(base + QStringLiteral("/venv/bin/python")).isExecutable());
     QVERIFY(QFileInfo::exists(base + QStringLiteral("/meta/state.json")));
 
-    Config keep = TestUtil::config(QString(), {QStringLiteral("def value():\n    return 1\n")});
+    Config keep = valueConfig(QString());
     keep.removeBaseDirOnClose = false;
     Venv kept(keep);
     const QString keptBase = kept.config().baseDir;
@@ -661,7 +667,7 @@ void tst_Install::deadlineDuringStart()
 
     // A 1 ms deadline expires while the venv is being created.
     const QString coldBase = dir.filePath(QStringLiteral("cold"));
-    Venv quick(TestUtil::config(coldBase, {QStringLiteral("def value():\n    return 2\n")}));
+    Venv quick(valueConfig(coldBase, 2));
     const Error error = quick.start(QDeadlineTimer(1));
     QCOMPARE(error.code, ErrorCode::Timeout);
     QCOMPARE(quick.state(), State::Idle);
@@ -671,7 +677,7 @@ void tst_Install::deadlineDuringStart()
     QCOMPARE_VALUE(quick, 2);
 
     // So does another Venv on the baseDir the slow one gave up on.
-    Venv fast(TestUtil::config(base, {QStringLiteral("def value():\n    return 3\n")}));
+    Venv fast(valueConfig(base, 3));
     QVERIFY_OK(fast.start(QDeadlineTimer(60000)));
     QCOMPARE_VALUE(fast, 3);
 }
@@ -687,7 +693,7 @@ void tst_Install::metaRemovedWhileWaitingForInstallLock()
     // Hold the install lock as another Venv (or process) would.
     int lockFd = ::open(QFile::encodeName(meta + QStringLiteral("/install.lock")).constData(),
                         O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    Venv venv(TestUtil::config(base, {QStringLiteral("def value():\n    return 4\n")}));
+    Venv venv(valueConfig(base, 4));
     Error error = notReturned();
     std::thread starter; // joined before venv and error go
     const auto cleanUp = qScopeGuard([&] {
@@ -721,7 +727,7 @@ void tst_Install::slowInstallToolIsKilled()
     const QByteArray sleepNeedle = "sleep" + QByteArray(1, '\0') + sleepSeconds + QByteArray(1, '\0');
     QVERIFY(writeFile(script, "#!/bin/sh\necho hanging-python started\nsleep " + sleepSeconds + "\n"));
     QVERIFY(QFile::setPermissions(script, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
-    Config config = TestUtil::config(dir.filePath(QStringLiteral("base")), {QStringLiteral("def value():\n    return 1\n")});
+    Config config = valueConfig(dir.filePath(QStringLiteral("base")));
     config.pythonInterpreter = script;
 
     {
