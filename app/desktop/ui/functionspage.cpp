@@ -161,9 +161,8 @@ void FunctionsPage::setEnvironment(Environment *environment)
 {
     if (environment == m_environment)
         return;
-    for (const auto &c : std::as_const(m_connections))
-        disconnect(c);
-    m_connections.clear();
+    if (m_environment)
+        m_environment->disconnect(this); // every connection made below, to the one it replaces
     m_environment = environment;
     m_pendingCall = 0;
     m_shownCall = 0;
@@ -175,12 +174,12 @@ void FunctionsPage::setEnvironment(Environment *environment)
     m_resultHeader->setText(tr("Pick a function, type its arguments, press Ctrl+Return."));
     m_history->setModel(environment ? environment->history() : nullptr);
     if (environment) {
-        m_connections << connect(environment, &Environment::functionsChanged, this, &FunctionsPage::reloadFunctions)
-                      << connect(environment, &Environment::statusChanged, this, &FunctionsPage::updateCallEnabled)
-                      << connect(environment, &Environment::callFinished, this, [this](int id) {
-                             if (id == m_pendingCall)
-                                 showCall(id);
-                         });
+        connect(environment, &Environment::functionsChanged, this, &FunctionsPage::reloadFunctions);
+        connect(environment, &Environment::statusChanged, this, &FunctionsPage::updateCallEnabled);
+        connect(environment, &Environment::callFinished, this, [this](int id) {
+            if (id == m_pendingCall)
+                showCall(id);
+        });
     }
     reloadFunctions();
 }

@@ -58,7 +58,6 @@ private:
     void rerun(const QModelIndex &historyIndex);
 
     QPointer<Environment> m_environment;
-    QList<QMetaObject::Connection> m_connections;
     FunctionModel *m_functionModel;
     JsonTreeModel *m_resultModel;
     QListView *m_functionList;

@@ -203,17 +203,16 @@ void MainWindow::onCurrentRowChanged()
 {
     const QString id = m_list->currentIndex().data(EnvironmentListModel::IdRole).toString();
     Environment *env = m_manager->environment(id);
-    for (const auto &c : std::as_const(m_connections))
-        disconnect(c);
-    m_connections.clear();
+    if (m_current)
+        m_current->disconnect(this); // every connection made below, to the one it replaces
     m_current = env;
     if (env) {
         m_manager->setCurrentId(id);
-        m_connections << connect(env, &Environment::summaryChanged, this, &MainWindow::updateStatus)
-                      << connect(env, &Environment::summaryChanged, this, &MainWindow::updateTitle)
-                      << connect(env, &Environment::summaryChanged, this, &MainWindow::updateActions)
-                      << connect(env, &Environment::startPhaseChanged, this, &MainWindow::updateStatus)
-                      << connect(env, &Environment::statusChanged, this, &MainWindow::updateBanner);
+        connect(env, &Environment::summaryChanged, this, &MainWindow::updateStatus);
+        connect(env, &Environment::summaryChanged, this, &MainWindow::updateTitle);
+        connect(env, &Environment::summaryChanged, this, &MainWindow::updateActions);
+        connect(env, &Environment::startPhaseChanged, this, &MainWindow::updateStatus);
+        connect(env, &Environment::statusChanged, this, &MainWindow::updateBanner);
     }
     m_requirements->setEnvironment(env);
     m_sources->setEnvironment(env);

@@ -75,7 +75,6 @@ private:
 
     EnvironmentManager *m_manager;
     QPointer<Environment> m_current;
-    QList<QMetaObject::Connection> m_connections;
     QTreeView *m_list;
     QTabWidget *m_tabs;
     Banner *m_banner;

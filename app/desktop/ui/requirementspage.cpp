@@ -147,23 +147,22 @@ void RequirementsPage::setEnvironment(Environment *environment)
 {
     if (environment == m_environment)
         return;
-    for (const auto &c : std::as_const(m_connections))
-        disconnect(c);
-    m_connections.clear();
+    if (m_environment)
+        m_environment->disconnect(this); // every connection made below, to the one it replaces
     m_environment = environment;
     m_pipLog->clear();
     if (environment) {
         auto refreshPackages = [this] { m_packages->setPackages(m_environment->packages()); };
-        m_connections << connect(environment, &Environment::packagesChanged, this, refreshPackages)
-                      << connect(environment, &Environment::statusChanged, this, &RequirementsPage::updateProgress)
-                      << connect(environment, &Environment::startPhaseChanged, this, &RequirementsPage::updateProgress)
-                      << connect(environment, &Environment::installPhaseChanged, this, &RequirementsPage::updateProgress)
-                      << connect(environment, &Environment::definitionChanged, this, &RequirementsPage::load)
-                      << connect(environment, &Environment::outputReceived, this,
-                                 [this](OutputStream stream, const QByteArray &data) {
-                                     if (stream == OutputStream::Pip)
-                                         appendPip(data);
-                                 });
+        connect(environment, &Environment::packagesChanged, this, refreshPackages);
+        connect(environment, &Environment::statusChanged, this, &RequirementsPage::updateProgress);
+        connect(environment, &Environment::startPhaseChanged, this, &RequirementsPage::updateProgress);
+        connect(environment, &Environment::installPhaseChanged, this, &RequirementsPage::updateProgress);
+        connect(environment, &Environment::definitionChanged, this, &RequirementsPage::load);
+        connect(environment, &Environment::outputReceived, this,
+                [this](OutputStream stream, const QByteArray &data) {
+                    if (stream == OutputStream::Pip)
+                        appendPip(data);
+                });
         for (const OutputChunk &chunk : environment->output().chunks()) {
             if (chunk.stream == OutputStream::Pip)
                 appendPip(chunk.data);

@@ -57,7 +57,6 @@ private:
     void appendPip(const QByteArray &data);
 
     QPointer<Environment> m_environment;
-    QList<QMetaObject::Connection> m_connections;
     QPlainTextEdit *m_editor;
     QLabel *m_problems;
     QLineEdit *m_indexUrl;

@@ -66,19 +66,18 @@ void SourcesPage::setEnvironment(Environment *environment)
 {
     if (environment == m_environment)
         return;
-    for (const auto &c : std::as_const(m_connections))
-        disconnect(c);
-    m_connections.clear();
+    if (m_environment)
+        m_environment->disconnect(this); // every connection made below, to the one it replaces
     m_environment = environment;
     m_reloaded->clear();
     if (environment) {
-        m_connections << connect(environment, &Environment::definitionChanged, this, &SourcesPage::load)
-                      << connect(environment, &Environment::statusChanged, this, &SourcesPage::updateError)
-                      << connect(environment, &Environment::sourceFileChanged, this, [this](const QString &path) {
-                             m_reloaded->setText(tr("%1 changed on disk at %2: reloading")
-                                                     .arg(QFileInfo(path).fileName(),
-                                                          QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))));
-                         });
+        connect(environment, &Environment::definitionChanged, this, &SourcesPage::load);
+        connect(environment, &Environment::statusChanged, this, &SourcesPage::updateError);
+        connect(environment, &Environment::sourceFileChanged, this, [this](const QString &path) {
+            m_reloaded->setText(tr("%1 changed on disk at %2: reloading")
+                                    .arg(QFileInfo(path).fileName(),
+                                         QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))));
+        });
     }
     load();
     updateError();

@@ -45,7 +45,6 @@ private:
     void updateError();
 
     QPointer<Environment> m_environment;
-    QList<QMetaObject::Connection> m_connections;
     QStringListModel *m_model;
     QListView *m_view;
     QLabel *m_error;
