@@ -76,33 +76,31 @@ class Channel:
         self._in = in_fd
         self._out = out_fd
         self._max = max_frame
-        self._read_lock = threading.Lock()
         self._buf = bytearray()
         self._out_lock = threading.Lock()
         self._pending = []
         self._flushing = False
 
     def read_frame(self):
-        """The next frame's body, or None at end of input (the host is gone)."""
-        with self._read_lock:
-            buf = self._buf
-            while True:
-                need = 4
-                if len(buf) >= 4:
-                    (size,) = _HEADER.unpack_from(buf)
-                    if size > self._max:
-                        raise ProtocolViolation("frame of %d bytes exceeds the cap of %d" % (size, self._max))
-                    need = 4 + size
-                    if len(buf) >= need:
-                        frame = buf[4:need]
-                        del buf[:need]
-                        return frame
-                    if size >= _DIRECT_READ_BYTES:
-                        return self._read_body(size)
-                chunk = os.read(self._in, 1 << 16)
-                if not chunk:
-                    return None
-                buf += chunk
+        """The next frame's body, or None at end of input (the host is gone). Only the
+        dispatcher's leader reads, one thread at a time."""
+        buf = self._buf
+        while True:
+            if len(buf) >= 4:
+                (size,) = _HEADER.unpack_from(buf)
+                if size > self._max:
+                    raise ProtocolViolation("frame of %d bytes exceeds the cap of %d" % (size, self._max))
+                need = 4 + size
+                if len(buf) >= need:
+                    frame = buf[4:need]
+                    del buf[:need]
+                    return frame
+                if size >= _DIRECT_READ_BYTES:
+                    return self._read_body(size)
+            chunk = os.read(self._in, 1 << 16)
+            if not chunk:
+                return None
+            buf += chunk
 
     def _read_body(self, size):
         body = bytearray(size)
