@@ -372,7 +372,7 @@ void Environment::removeCreated()
         QDir(venvDir()).removeRecursively();
     for (const QString &name : {StateFile, InstallLock, UseLock, QStringLiteral("stdout-a"), QStringLiteral("stdout-b"),
                                 QStringLiteral("stderr-a"), QStringLiteral("stderr-b"),
-                                QStringLiteral("qtpyvenv_worker.py")}) {
+                                QStringLiteral("qtpyvenv_worker.py"), QStringLiteral("qtpyvenv.py")}) {
         QFile::remove(meta + QLatin1Char('/') + name);
     }
     QDir().rmdir(meta);

@@ -1,11 +1,20 @@
 // SPDX-License-Identifier: MIT
 #include "jsonwriter.h"
 
+#include "bignum.h"
+
+#include <QtPyVenv/value.h>
+
+#include <QCborArray>
+#include <QCborMap>
+#include <QCborStreamWriter>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QLocale>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -122,61 +131,262 @@ void appendString(QByteArray &out, QStringView text)
     out += '"';
 }
 
-void appendNumber(QByteArray &out, double number)
+// JSON has no NaN or infinity: the old JSON API writes null, as Qt does.
+void appendJsonDouble(QByteArray &out, double number)
 {
     if (!std::isfinite(number)) {
-        out += "null"; // JSON has no NaN or infinity; Qt writes null too
+        out += "null";
         return;
     }
     out += QByteArray::number(number, 'g', QLocale::FloatingPointShortest);
 }
 
+// The wire dialect keeps a double a double in Python: 3.0 rather than 3, and NaN and infinities.
+void appendWireDouble(QByteArray &out, double number)
+{
+    if (std::isnan(number)) {
+        out += "NaN";
+        return;
+    }
+    if (std::isinf(number)) {
+        out += number > 0 ? "Infinity" : "-Infinity";
+        return;
+    }
+    const qsizetype at = out.size();
+    out += QByteArray::number(number, 'g', QLocale::FloatingPointShortest);
+    if (std::all_of(out.cbegin() + at, out.cend(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); }))
+        out += ".0";
+}
+
+QString tooDeep()
+{
+    return QStringLiteral("the value is nested deeper than %1 levels").arg(MaxValueDepth);
+}
+
 } // namespace
 
-void appendJson(QByteArray &out, const QJsonValue &value)
+void appendJsonString(QByteArray &out, QStringView text)
 {
-    switch (value.type()) {
-    case QJsonValue::Null:
-    case QJsonValue::Undefined:
-        out += "null";
-        break;
-    case QJsonValue::Bool:
-        out += value.toBool() ? "true" : "false";
-        break;
-    case QJsonValue::Double:
-        if (value.toInteger(-1) == value.toInteger(1)) // a whole number that fits qint64
-            out += QByteArray::number(value.toInteger());
-        else
-            appendNumber(out, value.toDouble());
-        break;
-    case QJsonValue::String:
-        appendString(out, value.toString());
-        break;
-    case QJsonValue::Array: {
-        out += '[';
-        bool first = true;
-        for (const QJsonValue &item : value.toArray()) {
-            if (!first)
-                out += ',';
-            first = false;
-            appendJson(out, item);
+    appendString(out, text);
+}
+
+bool appendJson(QByteArray &out, const QJsonValue &value, QString *error)
+{
+    // One entry per open array or object. Reading through const references never detaches, so
+    // the walk is linear in the size of the value however deep it is.
+    struct Level {
+        QJsonArray array;
+        QJsonObject object;
+        bool isObject;
+        qsizetype index = 0;
+    };
+    std::vector<Level> stack;
+    QJsonValue current = value;
+    for (;;) {
+        switch (current.type()) {
+        case QJsonValue::Null:
+        case QJsonValue::Undefined:
+            out += "null";
+            break;
+        case QJsonValue::Bool:
+            out += current.toBool() ? "true" : "false";
+            break;
+        case QJsonValue::Double:
+            if (current.toInteger(-1) == current.toInteger(1)) // a whole number that fits qint64
+                out += QByteArray::number(current.toInteger());
+            else
+                appendJsonDouble(out, current.toDouble());
+            break;
+        case QJsonValue::String:
+            appendString(out, current.toString());
+            break;
+        case QJsonValue::Array:
+        case QJsonValue::Object:
+            if (stack.size() >= size_t(MaxValueDepth)) {
+                *error = tooDeep();
+                return false;
+            }
+            if (current.isArray()) {
+                out += '[';
+                stack.push_back({current.toArray(), {}, false});
+            } else {
+                out += '{';
+                stack.push_back({{}, current.toObject(), true});
+            }
+            break;
         }
-        out += ']';
-        break;
-    }
-    case QJsonValue::Object: {
-        out += '{';
-        const QJsonObject object = value.toObject();
-        for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
-            if (it != object.constBegin())
-                out += ',';
-            appendString(out, it.key());
-            out += ':';
-            appendJson(out, it.value());
+        // Close what is complete, then move to the next item.
+        for (;;) {
+            if (stack.empty())
+                return true;
+            Level &top = stack.back();
+            const qsizetype size = top.isObject ? top.object.size() : top.array.size();
+            if (top.index < size) {
+                if (top.index > 0)
+                    out += ',';
+                if (top.isObject) {
+                    const auto it = std::as_const(top.object).constBegin() + top.index;
+                    appendString(out, it.key());
+                    out += ':';
+                    current = it.value();
+                } else {
+                    current = top.array.at(top.index);
+                }
+                ++top.index;
+                break;
+            }
+            out += top.isObject ? '}' : ']';
+            stack.pop_back();
         }
-        out += '}';
-        break;
     }
+}
+
+namespace {
+
+bool appendKey(QByteArray &out, const QCborValue &key, bool *nulKey, QString *error)
+{
+    if (key.isString()) {
+        const QString text = key.toString();
+        if (text.size() == 1 && text.front() == QChar(0))
+            *nulKey = true;
+        appendString(out, text);
+    } else if (key.isInteger()) {
+        out += '"' + QByteArray::number(key.toInteger()) + '"';
+    } else if (key.isDouble()) {
+        out += '"';
+        appendWireDouble(out, key.toDouble());
+        out += '"';
+    } else if (key.isBool()) {
+        out += key.toBool() ? "\"true\"" : "\"false\"";
+    } else {
+        *error = QStringLiteral("a map key is neither text nor a number (%1)").arg(int(key.type()));
+        return false;
+    }
+    out += ':';
+    return true;
+}
+
+// The bytes of a byte string value. toByteArray() copies them into fresh memory, whose page
+// faults cost more than the copy; written through a CBOR writer they can go into a buffer that
+// the last big part left behind. The CBOR head in front is dropped (in O(1): Qt moves the start).
+QByteArray byteString(const QCborValue &value, FrameParts *parts)
+{
+    if (parts->spareBlob.capacity() == 0)
+        return value.toByteArray();
+    QByteArray blob = std::exchange(parts->spareBlob, QByteArray());
+    {
+        QCborStreamWriter writer(&blob);
+        value.toCbor(writer);
+    }
+    const int additional = static_cast<unsigned char>(blob.at(0)) & 0x1f;
+    blob.remove(0, additional < 24 ? 1 : 1 + (1 << (additional - 24)));
+    return blob;
+}
+
+} // namespace
+
+bool appendValue(QByteArray &out, const QCborValue &value, FrameParts *parts, QString *error)
+{
+    // One entry per open array, map or tag. A tag is a level with one item, its content.
+    enum class Kind { Array, Map, Tag };
+    struct Level {
+        Kind kind;
+        QCborArray array;
+        QCborMap map;
+        QCborValue tagged;
+        qsizetype index = 0;
+    };
+    std::vector<Level> stack;
+    bool nulKey = false;
+    QCborValue current = value;
+    for (;;) {
+        if (current.isArray() || current.isMap() || current.isTag()) {
+            if (stack.size() >= size_t(MaxValueDepth)) {
+                *error = tooDeep();
+                return false;
+            }
+        }
+        switch (current.type()) {
+        case QCborValue::Integer:
+            out += QByteArray::number(current.toInteger());
+            break;
+        case QCborValue::Double:
+            appendWireDouble(out, current.toDouble());
+            break;
+        case QCborValue::False:
+            out += "false";
+            break;
+        case QCborValue::True:
+            out += "true";
+            break;
+        case QCborValue::String:
+            appendString(out, current.toString());
+            break;
+        case QCborValue::ByteArray:
+            parts->tagged = true;
+            out += "{\"\\u0000\":" + QByteArray::number(parts->blobs.size()) + '}';
+            parts->blobs.append(byteString(current, parts));
+            break;
+        case QCborValue::Array:
+            out += '[';
+            stack.push_back({Kind::Array, current.toArray(), {}, {}});
+            break;
+        case QCborValue::Map:
+            out += '{';
+            stack.push_back({Kind::Map, {}, current.toMap(), {}});
+            break;
+        default:
+            if (current.isTag()) {
+                const quint64 tag = quint64(current.tag());
+                const QCborValue content = current.taggedValue();
+                if ((tag == 2 || tag == 3) && content.isByteArray()) {
+                    // Bignums travel as digits: Python reads them as int, exactly.
+                    const QByteArray magnitude = content.toByteArray();
+                    if (tag == 3)
+                        out += '-' + decimalFromMagnitude(addToMagnitude(magnitude, 1));
+                    else
+                        out += decimalFromMagnitude(magnitude);
+                    break;
+                }
+                parts->tagged = true;
+                out += "{\"\\u0000\":[" + QByteArray::number(tag) + ',';
+                stack.push_back({Kind::Tag, {}, {}, content});
+            } else {
+                out += "null"; // undefined and simple values: Python has only None
+            }
+            break;
+        }
+        for (;;) {
+            if (stack.empty()) {
+                if (nulKey && parts->tagged) {
+                    *error = QStringLiteral("a map has the key \"\\u0000\", which QtPyVenv reserves");
+                    return false;
+                }
+                return true;
+            }
+            Level &top = stack.back();
+            const qsizetype size = top.kind == Kind::Array ? top.array.size()
+                : top.kind == Kind::Map                   ? top.map.size()
+                                                          : 1;
+            if (top.index < size) {
+                if (top.index > 0)
+                    out += ',';
+                if (top.kind == Kind::Map) {
+                    const auto it = top.map.constBegin() + top.index;
+                    if (!appendKey(out, it.key(), &nulKey, error))
+                        return false;
+                    current = it.value();
+                } else if (top.kind == Kind::Array) {
+                    current = top.array.at(top.index);
+                } else {
+                    current = top.tagged;
+                }
+                ++top.index;
+                break;
+            }
+            out += top.kind == Kind::Array ? "]" : top.kind == Kind::Map ? "}" : "]}";
+            stack.pop_back();
+        }
     }
 }
 

@@ -3,13 +3,12 @@
 
 #include "jsonwriter.h"
 #include "logging.h"
+#include "valuereader.h"
 
+#include <QCborArray>
 #include <QDir>
 #include <QFileInfo>
 #include <QFile>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QMetaMethod>
 #include <QProcessEnvironment>
 #include <QSaveFile>
@@ -29,15 +28,45 @@ namespace {
 
 constexpr int StderrLinesInDeathReport = 20;
 
-const QByteArray &workerScript()
+//! The worker's Python files, written next to each other into meta/: qtpyvenv_worker.py runs,
+//! qtpyvenv.py is the module user code imports.
+const QList<std::pair<QString, QByteArray>> &workerFiles()
 {
-    static const QByteArray script = [] {
-        QFile file(QStringLiteral(":/qtpyvenv/qtpyvenv_worker.py"));
-        file.open(QIODevice::ReadOnly);
-        return file.readAll();
+    static const QList<std::pair<QString, QByteArray>> files = [] {
+        QList<std::pair<QString, QByteArray>> result;
+        for (const char *name : {"qtpyvenv_worker.py", "qtpyvenv.py"}) {
+            QFile file(QStringLiteral(":/qtpyvenv/") + QLatin1String(name));
+            file.open(QIODevice::ReadOnly);
+            result.append({QLatin1String(name), file.readAll()});
+        }
+        return result;
     }();
-    return script;
+    return files;
 }
+
+//! The delivery of a future of T: the rich value itself, or its JSON projection.
+template<typename T>
+class PromiseDelivery : public FutureDelivery
+{
+public:
+    QFuture<T> future() { return m_promise.future(); }
+    void start() override { m_promise.start(); }
+    void deliver(const QCborValue &result, const Error &error) override
+    {
+        if (error.ok()) {
+            if constexpr (std::is_same_v<T, QJsonValue>)
+                m_promise.addResult(toJson(result));
+            else
+                m_promise.addResult(result);
+        } else {
+            m_promise.setException(CallException(error));
+        }
+        m_promise.finish();
+    }
+
+private:
+    QPromise<T> m_promise;
+};
 
 Config effectiveConfig(Config config)
 {
@@ -52,7 +81,7 @@ Config effectiveConfig(Config config)
     return config;
 }
 
-Error pythonError(const QJsonObject &frame)
+Error pythonError(const QCborMap &frame)
 {
     Error error;
     error.code = ErrorCode::PythonError;
@@ -73,6 +102,38 @@ bool waitUntil(std::condition_variable &cv, std::unique_lock<std::mutex> &lock, 
         return true;
     }
     return cv.wait_until(lock, deadline.deadline<Clock>(), predicate);
+}
+
+ParameterInfo::Kind parameterKind(const QString &name)
+{
+    if (name == QLatin1String("POSITIONAL_ONLY"))
+        return ParameterInfo::Kind::Positional;
+    if (name == QLatin1String("VAR_POSITIONAL"))
+        return ParameterInfo::Kind::VarPositional;
+    if (name == QLatin1String("KEYWORD_ONLY"))
+        return ParameterInfo::Kind::Keyword;
+    if (name == QLatin1String("VAR_KEYWORD"))
+        return ParameterInfo::Kind::VarKeyword;
+    return ParameterInfo::Kind::PositionalOrKeyword;
+}
+
+FunctionInfo functionInfo(const QCborMap &info)
+{
+    FunctionInfo function{info.value(QLatin1String("name")).toString(),
+                          info.value(QLatin1String("signature")).toString(),
+                          info.value(QLatin1String("doc")).toString(),
+                          {}};
+    for (const QCborValue &value : info.value(QLatin1String("params")).toArray()) {
+        const QCborMap param = value.toMap();
+        ParameterInfo parameter;
+        parameter.name = param.value(QLatin1String("name")).toString();
+        parameter.kind = parameterKind(param.value(QLatin1String("kind")).toString());
+        parameter.hasDefault = param.contains(QLatin1String("default"));
+        parameter.defaultValue = param.value(QLatin1String("default")).toString();
+        parameter.annotation = param.value(QLatin1String("annotation")).toString();
+        function.parameters.append(parameter);
+    }
+    return function;
 }
 
 QString lastLines(const QByteArray &text, int count)
@@ -288,12 +349,15 @@ Error VenvPrivate::launch(QDeadlineTimer deadline)
     }
 
     // The worker runs from a file, so ps and tracebacks show a path rather than the script.
-    const QString script = environment.metaDir() + QStringLiteral("/qtpyvenv_worker.py");
-    if (QFile installed(script); !installed.open(QIODevice::ReadOnly) || installed.readAll() != workerScript()) {
-        QSaveFile file(script);
-        if (!file.open(QIODevice::WriteOnly) || file.write(workerScript()) != workerScript().size() || !file.commit())
-            return makeError(ErrorCode::StartFailed, QStringLiteral("cannot write %1").arg(script));
+    for (const auto &[name, content] : workerFiles()) {
+        const QString path = environment.metaDir() + QLatin1Char('/') + name;
+        if (QFile installed(path); installed.open(QIODevice::ReadOnly) && installed.readAll() == content)
+            continue;
+        QSaveFile file(path);
+        if (!file.open(QIODevice::WriteOnly) || file.write(content) != content.size() || !file.commit())
+            return makeError(ErrorCode::StartFailed, QStringLiteral("cannot write %1").arg(path));
     }
+    const QString script = environment.metaDir() + QStringLiteral("/qtpyvenv_worker.py");
     Internal::ChildProcess::Options options;
     options.program = environment.venvPython();
     options.arguments = {script};
@@ -350,64 +414,74 @@ void VenvPrivate::handshakeFailed(const Error &error)
 
 // --- wire ------------------------------------------------------------------------------------
 
-QString VenvPrivate::onFrame(const QByteArray &body)
+QString VenvPrivate::onFrame(const Internal::Frame &frame)
 {
-    QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(body, &parseError);
-    if (!document.isObject())
-        return QStringLiteral("the worker sent a frame that is not a JSON object (%1)").arg(parseError.errorString());
-    const QJsonObject frame = document.object();
-    const QString type = frame.value(QLatin1String("type")).toString();
+    Internal::ValueReader reader(frame.tagged ? &frame.parts : nullptr, true);
+    const QCborValue document = reader.read(frame.json);
+    if (!document.isMap()) {
+        return QStringLiteral("the worker sent a frame that is not a JSON object (%1)")
+            .arg(reader.error().isEmpty() ? QStringLiteral("not an object") : reader.error());
+    }
+    const QCborMap message = document.toMap();
+    const QString type = message.value(QLatin1String("type")).toString();
 
     if (type == QLatin1String("call_done")) {
-        const QJsonValue idValue = frame.value(QLatin1String("callID"));
-        const auto id = quint64(idValue.toInteger(-1));
         std::vector<std::shared_ptr<CallEntry>> settled;
+        const QCborValue idValue = message.value(QLatin1String("callID"));
+        const auto id = quint64(idValue.toInteger(-1));
         {
             std::lock_guard lock(mutex);
             const auto it = calls.find(id);
             if (it == calls.end() || it->second->done)
                 return QStringLiteral("the worker finished call %1, which is not running").arg(idValue.toInteger(-1));
-            if (frame.value(QLatin1String("ok")).toBool())
-                finishCall(id, it->second, frame.value(QLatin1String("result")), {}, &settled);
-            else
-                finishCall(id, it->second, {}, pythonError(frame), &settled);
+            if (!message.value(QLatin1String("ok")).toBool()) {
+                finishCall(id, it->second, {}, pythonError(message), &settled);
+            } else if (!reader.tooDeep().isEmpty()) {
+                // The frame is sound; only this result cannot be represented.
+                Error error = makeError(ErrorCode::PythonError,
+                                        QStringLiteral("the result of %1() cannot be received: %2")
+                                            .arg(it->second->function, reader.tooDeep()));
+                error.type = QStringLiteral("ValueError");
+                finishCall(id, it->second, {}, error, &settled);
+            } else {
+                finishCall(id, it->second, message.value(QLatin1String("result")), {}, &settled);
+            }
         }
         settle(settled);
         return {};
     }
+    if (!reader.tooDeep().isEmpty())
+        return QStringLiteral("the worker sent a %1 frame nested too deep").arg(type);
 
     std::lock_guard lock(mutex);
     if (type == QLatin1String("ready") && handshake == Handshake::WaitingReady && connection) {
-        pid = frame.value(QLatin1String("pid")).toInteger();
-        pythonVersion = frame.value(QLatin1String("python")).toString();
-        pythonExecutable = frame.value(QLatin1String("executable")).toString();
-        QJsonArray sources;
+        pid = message.value(QLatin1String("pid")).toInteger();
+        pythonVersion = message.value(QLatin1String("python")).toString();
+        pythonExecutable = message.value(QLatin1String("executable")).toString();
+        QByteArray define = "{\"type\":\"define\",\"opID\":1,\"sources\":[";
         for (qsizetype i = 0; i < config.sources.size(); ++i) {
             const QString name = i < config.sourceNames.size() && !config.sourceNames[i].isEmpty()
                 ? config.sourceNames[i]
                 : QStringLiteral("<source %1>").arg(i + 1);
-            sources.append(QJsonObject{{QLatin1String("name"), name}, {QLatin1String("code"), config.sources[i]}});
+            define += i ? ",{\"name\":" : "{\"name\":";
+            Internal::appendJsonString(define, name);
+            define += ",\"code\":";
+            Internal::appendJsonString(define, config.sources[i]);
+            define += '}';
         }
+        define += "]}";
         handshake = Handshake::WaitingDefine;
-        connection->send(QJsonDocument(QJsonObject{{QLatin1String("type"), QLatin1String("define")},
-                                                   {QLatin1String("opID"), 1},
-                                                   {QLatin1String("sources"), sources}})
-                             .toJson(QJsonDocument::Compact));
+        connection->send(std::move(define));
         return {};
     }
     if (type == QLatin1String("op_done") && handshake == Handshake::WaitingDefine) {
-        if (!frame.value(QLatin1String("ok")).toBool()) {
-            handshakeFailed(pythonError(frame));
+        if (!message.value(QLatin1String("ok")).toBool()) {
+            handshakeFailed(pythonError(message));
             return {};
         }
         functions.clear();
-        for (const QJsonValue &value : frame.value(QLatin1String("functions")).toArray()) {
-            const QJsonObject info = value.toObject();
-            functions.append({info.value(QLatin1String("name")).toString(),
-                              info.value(QLatin1String("signature")).toString(),
-                              info.value(QLatin1String("doc")).toString()});
-        }
+        for (const QCborValue &value : message.value(QLatin1String("functions")).toArray())
+            functions.append(functionInfo(value.toMap()));
         handshake = Handshake::Done;
         if (state == State::Starting) {
             setState(State::Ready);
@@ -462,7 +536,7 @@ void VenvPrivate::onExit(const Internal::WorkerConnection::Exit &exit)
 
 // --- calls -----------------------------------------------------------------------------------
 
-void VenvPrivate::finishCall(quint64 id, std::shared_ptr<CallEntry> entry, QJsonValue result, Error error,
+void VenvPrivate::finishCall(quint64 id, std::shared_ptr<CallEntry> entry, QCborValue result, Error error,
                              std::vector<std::shared_ptr<CallEntry>> *settled)
 {
     entry->done = true;
@@ -470,7 +544,7 @@ void VenvPrivate::finishCall(quint64 id, std::shared_ptr<CallEntry> entry, QJson
     entry->error = std::move(error);
     if (isConnected(QMetaMethod::fromSignal(&Venv::callFinished)))
         post({.kind = PendingSignal::CallFinished, .error = entry->error, .callId = QString::number(id)});
-    if (entry->promise) {
+    if (entry->future) {
         calls.erase(id); // the future is the one delivery
         entry->consumed = true;
     } else {
@@ -483,16 +557,10 @@ void VenvPrivate::finishCall(quint64 id, std::shared_ptr<CallEntry> entry, QJson
 void VenvPrivate::settle(const std::vector<std::shared_ptr<CallEntry>> &settled)
 {
     for (const auto &entry : settled) {
-        if (entry->promise) {
-            // Continuations run here, so no lock may be held.
-            if (entry->error.ok())
-                entry->promise->addResult(entry->result);
-            else
-                entry->promise->setException(CallException(entry->error));
-            entry->promise->finish();
-        } else {
+        if (entry->future)
+            entry->future->deliver(entry->result, entry->error);
+        else
             entry->cv.notify_all();
-        }
     }
 }
 
@@ -533,24 +601,53 @@ void VenvPrivate::evictExpired()
     }
 }
 
-QString VenvPrivate::call(const QString &function, const QJsonValue &args, Error *error,
-                          std::unique_ptr<QPromise<QJsonValue>> promise)
+bool VenvPrivate::encodeCall(QByteArray &frame, quint64 id, const CallRequest &request, Internal::FrameParts *parts,
+                             Error *error) const
+{
+    frame += "{\"type\":\"call\",\"callID\":";
+    frame += QByteArray::number(id);
+    frame += ",\"func\":";
+    Internal::appendJsonString(frame, request.function);
+    QString problem;
+    bool encoded;
+    if (request.value) {
+        frame += ",\"args\":";
+        encoded = Internal::appendJson(frame, *request.value, &problem);
+    } else {
+        frame += ",\"argv\":";
+        encoded = Internal::appendValue(frame, request.arguments->positional, parts, &problem);
+        if (encoded && !request.arguments->keywords.isEmpty()) {
+            frame += ",\"kwargs\":";
+            encoded = Internal::appendValue(frame, request.arguments->keywords, parts, &problem);
+        }
+    }
+    frame += '}';
+    if (encoded && Internal::WorkerConnection::frameSize(frame, *parts) > qint64(Internal::MaxFrameBytes)) {
+        problem = QStringLiteral("the arguments encode to %1 bytes, over the frame cap of %2")
+                      .arg(Internal::WorkerConnection::frameSize(frame, *parts))
+                      .arg(Internal::MaxFrameBytes);
+        encoded = false;
+    }
+    if (!encoded)
+        *error = makeError(ErrorCode::InvalidArgument, QStringLiteral("cannot call %1(): %2").arg(request.function, problem));
+    return encoded;
+}
+
+QString VenvPrivate::call(const CallRequest &request, Error *error, std::unique_ptr<FutureDelivery> future)
 {
     auto entry = std::make_shared<CallEntry>();
-    entry->function = function;
-    entry->promise = std::move(promise);
-    if (entry->promise)
-        entry->promise->start();
+    entry->function = request.function;
+    entry->future = std::move(future);
+    if (entry->future)
+        entry->future->start();
     auto fail = [&](const Error &e) {
         if (error)
             *error = e;
-        if (entry->promise) {
-            entry->promise->setException(CallException(e));
-            entry->promise->finish();
-        }
+        if (entry->future)
+            entry->future->deliver({}, e);
         return QString();
     };
-    if (function.isEmpty())
+    if (request.function.isEmpty())
         return fail(makeError(ErrorCode::PythonError, QStringLiteral("no function name given")));
     std::shared_ptr<Internal::WorkerConnection> worker;
     quint64 id;
@@ -564,39 +661,26 @@ QString VenvPrivate::call(const QString &function, const QJsonValue &args, Error
         worker = connection;
     }
     QByteArray frame = worker->takeFrameBuffer();
-    frame += "{\"type\":\"call\",\"callID\":";
-    frame += QByteArray::number(id);
-    frame += ",\"func\":";
-    Internal::appendJson(frame, function);
-    frame += ",\"args\":";
-    Internal::appendJson(frame, args);
-    frame += '}';
+    Internal::FrameParts parts;
+    if (request.arguments)
+        parts.spareBlob = worker->takeBlobBuffer();
+    if (Error refused; !encodeCall(frame, id, request, &parts, &refused)) {
+        std::lock_guard lock(mutex);
+        calls.erase(id); // nothing was sent: the id was never seen
+        entry->consumed = true;
+        return fail(refused);
+    }
     const QString callId = QString::number(id);
     if (isConnected(QMetaMethod::fromSignal(&Venv::callStarted)))
-        post({.kind = PendingSignal::CallStarted, .callId = callId, .function = function});
-    if (frame.size() > qsizetype(Internal::MaxFrameBytes)) {
-        std::vector<std::shared_ptr<CallEntry>> settled;
-        {
-            std::lock_guard lock(mutex);
-            if (calls.count(id) && !entry->done) {
-                finishCall(id, entry, {},
-                           makeError(ErrorCode::ProtocolError,
-                                     QStringLiteral("the arguments encode to %1 bytes, over the frame cap of %2")
-                                         .arg(frame.size()).arg(Internal::MaxFrameBytes)),
-                           &settled);
-            }
-        }
-        settle(settled);
-        return callId;
-    }
+        post({.kind = PendingSignal::CallStarted, .callId = callId, .function = request.function});
     // If the worker just died, its exit report fails this call with Died.
-    worker->send(std::move(frame));
+    worker->send(std::move(frame), std::move(parts));
     if (error)
         *error = {};
     return callId;
 }
 
-Error VenvPrivate::await(const QString &callId, QJsonValue *result, QDeadlineTimer deadline)
+Error VenvPrivate::await(const QString &callId, QCborValue *result, QDeadlineTimer deadline)
 {
     bool valid = false;
     const quint64 id = callId.toULongLong(&valid);
@@ -625,7 +709,7 @@ Error VenvPrivate::await(const QString &callId, QJsonValue *result, QDeadlineTim
     return entry->error;
 }
 
-Error VenvPrivate::result(const QString &callId, bool *done, QJsonValue *result)
+Error VenvPrivate::result(const QString &callId, bool *done, QCborValue *result)
 {
     if (done)
         *done = false;
@@ -664,7 +748,7 @@ void VenvPrivate::close()
         worker = std::move(connection);
         std::vector<quint64> futures;
         for (const auto &[id, entry] : calls) {
-            if (!entry->done && entry->promise)
+            if (!entry->done && entry->future)
                 futures.push_back(id);
             entry->cv.notify_all(); // parked await()s see Closed
         }
@@ -706,6 +790,7 @@ Venv::Venv(const Config &config, QObject *parent)
 {
     qRegisterMetaType<QtPyVenv::Error>();
     qRegisterMetaType<QtPyVenv::FunctionInfo>();
+    qRegisterMetaType<QtPyVenv::ParameterInfo>();
     qRegisterMetaType<QtPyVenv::State>();
     qRegisterMetaType<QtPyVenv::StartPhase>();
 }
@@ -778,30 +863,37 @@ void Venv::startAsync()
 QString Venv::call(const QString &function, const QJsonValue &args, Error *error)
 {
     Q_D(Venv);
-    return d->call(function, args, error, nullptr);
+    return d->call({function, &args, nullptr}, error, nullptr);
 }
 
 Error Venv::await(const QString &callId, QJsonValue *result, QDeadlineTimer deadline)
 {
     Q_D(Venv);
-    return d->await(callId, result, deadline);
+    QCborValue value;
+    const Error error = d->await(callId, result ? &value : nullptr, deadline);
+    if (result)
+        *result = toJson(value);
+    return error;
 }
 
 Error Venv::result(const QString &callId, bool *done, QJsonValue *result)
 {
     Q_D(Venv);
-    return d->result(callId, done, result);
+    QCborValue value;
+    const Error error = d->result(callId, done, result ? &value : nullptr);
+    if (result)
+        *result = toJson(value);
+    return error;
 }
 
 Error Venv::callAndAwait(const QString &function, const QJsonValue &args, QJsonValue *result,
                          QDeadlineTimer deadline)
 {
-    Q_D(Venv);
     Error error;
-    const QString id = d->call(function, args, &error, nullptr);
+    const QString id = call(function, args, &error);
     if (id.isEmpty())
         return error;
-    return d->await(id, result, deadline);
+    return await(id, result, deadline);
 }
 
 QFuture<QJsonValue> Venv::callAsync(const QString &function, const QJsonValue &args)
@@ -812,9 +904,54 @@ QFuture<QJsonValue> Venv::callAsync(const QString &function, const QJsonValue &a
 QFuture<QJsonValue> Venv::callAsync(const QString &function, const QJsonValue &args, QString *callId)
 {
     Q_D(Venv);
-    auto promise = std::make_unique<QPromise<QJsonValue>>();
-    QFuture<QJsonValue> future = promise->future();
-    const QString id = d->call(function, args, nullptr, std::move(promise));
+    auto delivery = std::make_unique<PromiseDelivery<QJsonValue>>();
+    QFuture<QJsonValue> future = delivery->future();
+    const QString id = d->call({function, &args, nullptr}, nullptr, std::move(delivery));
+    if (callId)
+        *callId = id;
+    return future;
+}
+
+QString Venv::invoke(const QString &function, const Arguments &arguments, Error *error)
+{
+    Q_D(Venv);
+    return d->call({function, nullptr, &arguments}, error, nullptr);
+}
+
+Error Venv::awaitValue(const QString &callId, QCborValue *result, QDeadlineTimer deadline)
+{
+    Q_D(Venv);
+    return d->await(callId, result, deadline);
+}
+
+Error Venv::resultValue(const QString &callId, bool *done, QCborValue *result)
+{
+    Q_D(Venv);
+    return d->result(callId, done, result);
+}
+
+Error Venv::invokeAndAwait(const QString &function, const Arguments &arguments, QCborValue *result,
+                           QDeadlineTimer deadline)
+{
+    Q_D(Venv);
+    Error error;
+    const QString id = d->call({function, nullptr, &arguments}, &error, nullptr);
+    if (id.isEmpty())
+        return error;
+    return d->await(id, result, deadline);
+}
+
+QFuture<QCborValue> Venv::invokeAsync(const QString &function, const Arguments &arguments)
+{
+    return invokeAsync(function, arguments, nullptr);
+}
+
+QFuture<QCborValue> Venv::invokeAsync(const QString &function, const Arguments &arguments, QString *callId)
+{
+    Q_D(Venv);
+    auto delivery = std::make_unique<PromiseDelivery<QCborValue>>();
+    QFuture<QCborValue> future = delivery->future();
+    const QString id = d->call({function, nullptr, &arguments}, nullptr, std::move(delivery));
     if (callId)
         *callId = id;
     return future;

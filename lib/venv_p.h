@@ -7,6 +7,7 @@
 #include "outputlog.h"
 #include "workerconnection.h"
 
+#include <QCborMap>
 #include <QPromise>
 
 #include <chrono>
@@ -20,20 +21,35 @@
 
 namespace QtPyVenv {
 
+//! The future of a callAsync() or invokeAsync(): the one delivery of its call.
+class FutureDelivery
+{
+public:
+    virtual ~FutureDelivery() = default;
+    virtual void start() = 0;
+    //! Finishes the future; continuations run here, so no lock may be held.
+    virtual void deliver(const QCborValue &result, const Error &error) = 0;
+};
+
 //! One call, from call() until its result is delivered or evicted.
 struct CallEntry {
     QString function;
     bool done = false;
     bool consumed = false;
-    QJsonValue result;
+    QCborValue result;
     Error error;
     std::condition_variable cv; // parked await()s of this call only: no thundering herd
     int waiters = 0;
-    // callAsync(): delivered to the future instead. Held by pointer: moving a QPromise in
-    // Qt 6.4 copies its state and the moved-from destructor then cancels it.
-    std::unique_ptr<QPromise<QJsonValue>> promise;
+    std::unique_ptr<FutureDelivery> future; // callAsync()/invokeAsync(): delivered there instead
     std::list<quint64>::iterator finishedPos;    // in VenvPrivate::finished once done
     std::chrono::steady_clock::time_point finishedAt;
+};
+
+//! What a call sends: the old one-value form (fn(args)) or positional and keyword arguments.
+struct CallRequest {
+    QString function;
+    const QJsonValue *value = nullptr;
+    const Arguments *arguments = nullptr;
 };
 
 //! A signal waiting to be emitted in the Venv's thread.
@@ -58,21 +74,23 @@ public:
 
     Error start(QDeadlineTimer deadline);
     Error launch(QDeadlineTimer deadline);
-    QString call(const QString &function, const QJsonValue &args, Error *error,
-                 std::unique_ptr<QPromise<QJsonValue>> promise);
-    Error await(const QString &callId, QJsonValue *result, QDeadlineTimer deadline);
-    Error result(const QString &callId, bool *done, QJsonValue *result);
+    QString call(const CallRequest &request, Error *error, std::unique_ptr<FutureDelivery> future);
+    Error await(const QString &callId, QCborValue *result, QDeadlineTimer deadline);
+    Error result(const QString &callId, bool *done, QCborValue *result);
     void close();
 
     // WorkerConnection::Handler, on the I/O thread
-    QString onFrame(const QByteArray &body) override;
+    QString onFrame(const Internal::Frame &frame) override;
     void onOutput(int fd, const char *data, qsizetype size) override;
     void onExit(const Internal::WorkerConnection::Exit &exit) override;
 
     // with mutex held
     Error unavailableError() const;
     void setState(State state);
-    void finishCall(quint64 id, std::shared_ptr<CallEntry> entry, QJsonValue result, Error error,
+    bool encodeCall(QByteArray &frame, quint64 id, const CallRequest &request, Internal::FrameParts *parts,
+                    Error *error) const;
+    void onCallDone(const QCborMap &frame, const QString &tooDeep, std::vector<std::shared_ptr<CallEntry>> *settled);
+    void finishCall(quint64 id, std::shared_ptr<CallEntry> entry, QCborValue result, Error error,
                     std::vector<std::shared_ptr<CallEntry>> *settled);
     void failRunningCalls(const Error &error, std::vector<std::shared_ptr<CallEntry>> *settled);
     std::shared_ptr<CallEntry> takeCall(quint64 id);

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -29,6 +30,33 @@ constexpr qsizetype SpareFrameMinBytes = 1 << 20;
 constexpr qsizetype SpareFrameMaxBytes = 64 << 20;
 // A worker that closed its end of the socket but still runs gets this long to exit.
 constexpr int ExitGraceMs = 2000;
+
+// The frame word: flags above the length (docs/protocol.md).
+constexpr quint32 LengthMask = 0x1fffffff;
+constexpr quint32 TaggedFlag = 0x20000000;
+constexpr quint32 PartsFlag = 0x40000000;
+constexpr quint32 ReservedFlag = 0x80000000;
+constexpr qsizetype PartAlignment = 16;
+// Padding before each part, at least: room for a receiver to write a CBOR head in front of it.
+constexpr qsizetype PartHeadroom = 16;
+
+// Asks for transparent huge pages over the whole 2 MiB pages inside [data, data + size): a big
+// frame then costs a few hundred page faults instead of one per 4 KiB. Advice only: where the
+// kernel has them off, nothing changes.
+void adviseHugePages(void *data, qsizetype size)
+{
+    constexpr quintptr HugePage = 2 * 1024 * 1024;
+    const quintptr begin = (quintptr(data) + HugePage - 1) & ~(HugePage - 1);
+    const quintptr end = (quintptr(data) + quintptr(size)) & ~(HugePage - 1);
+    if (end > begin)
+        ::madvise(reinterpret_cast<void *>(begin), end - begin, MADV_HUGEPAGE);
+}
+
+// Where the part after \a offset starts: aligned, and at least the headroom away.
+constexpr qsizetype alignPart(qsizetype offset)
+{
+    return (offset + PartHeadroom + PartAlignment - 1) & ~(PartAlignment - 1);
+}
 
 } // namespace
 
@@ -192,8 +220,19 @@ bool WorkerConnection::readFrames()
 {
     for (;;) {
         const qsizetype used = m_in.size();
-        m_in.resize(used + ReadChunk);
-        const ssize_t n = ::recv(m_socket, m_in.data() + used, size_t(ReadChunk), MSG_DONTWAIT);
+        // The rest of a big frame in one go, into a buffer that has room for all of it.
+        qsizetype want = ReadChunk;
+        if (used - m_inStart >= 4) {
+            const quint32 size = qFromBigEndian<quint32>(m_in.constData() + m_inStart) & LengthMask;
+            if (size <= MaxFrameBytes)
+                want = std::max(want, m_inStart + 4 + qsizetype(size) - used);
+        }
+        if (used + want > m_in.capacity()) {
+            m_in.reserve(used + want);
+            adviseHugePages(m_in.data(), m_in.capacity());
+        }
+        m_in.resize(used + want);
+        const ssize_t n = ::recv(m_socket, m_in.data() + used, size_t(want), MSG_DONTWAIT);
         m_in.resize(used + std::max<ssize_t>(n, 0));
         if (n == 0) {
             m_inputOpen = false;
@@ -210,18 +249,20 @@ bool WorkerConnection::readFrames()
         // reading the pipes after the frames arrived reports the output first.
         readPendingOutput();
         while (m_in.size() - m_inStart >= 4) {
-            const quint32 size = qFromBigEndian<quint32>(m_in.constData() + m_inStart);
-            if (size > MaxFrameBytes) {
+            const quint32 word = qFromBigEndian<quint32>(m_in.constData() + m_inStart);
+            const quint32 size = word & LengthMask;
+            if (size > MaxFrameBytes || (word & ReservedFlag)) {
                 std::lock_guard lock(m_outMutex);
-                m_protocolError = QStringLiteral("the worker sent a frame of %1 bytes, over the cap of %2")
-                                      .arg(size).arg(MaxFrameBytes);
+                m_protocolError = size > MaxFrameBytes
+                    ? QStringLiteral("the worker sent a frame of %1 bytes, over the cap of %2").arg(size).arg(MaxFrameBytes)
+                    : QStringLiteral("the worker sent a frame with a reserved flag set");
                 return false;
             }
             if (m_in.size() - m_inStart < 4 + qsizetype(size))
                 break;
+            m_lastFrameBig = size >= SpareFrameMinBytes;
             // No copy: the handler parses the frame before m_in changes again.
-            const QString violation =
-                m_handler->onFrame(QByteArray::fromRawData(m_in.constData() + m_inStart + 4, size));
+            const QString violation = deliverFrame(word, QByteArrayView(m_in.constData() + m_inStart + 4, size));
             m_inStart += 4 + size;
             if (!violation.isEmpty()) {
                 std::lock_guard lock(m_outMutex);
@@ -236,10 +277,48 @@ bool WorkerConnection::readFrames()
             m_in.remove(0, m_inStart);
             m_inStart = 0;
         }
-        if (n < ReadChunk)
+        // A buffer bigger than a spare frame is kept while big frames keep coming (fresh pages
+        // cost more than copying into them), and given back after the first small one.
+        if (m_in.isEmpty() && m_in.capacity() > SpareFrameMaxBytes && !m_lastFrameBig)
+            m_in = QByteArray();
+        if (n < want)
             break;
     }
     return true;
+}
+
+QString WorkerConnection::deliverFrame(quint32 word, QByteArrayView body)
+{
+    Frame frame;
+    frame.tagged = word & TaggedFlag;
+    if (!(word & PartsFlag)) {
+        frame.json = body;
+        return m_handler->onFrame(frame);
+    }
+    const QString bad = QStringLiteral("the worker sent a frame whose part table does not add up");
+    if (body.size() < 8)
+        return bad;
+    const quint32 count = qFromBigEndian<quint32>(body.data());
+    const quint32 jsonSize = qFromBigEndian<quint32>(body.data() + 4);
+    if (count > quint32(body.size() - 8) / 4)
+        return bad;
+    const qsizetype tableEnd = 8 + 4 * qsizetype(count);
+    if (jsonSize > quint64(body.size() - tableEnd))
+        return bad;
+    frame.json = body.sliced(tableEnd, jsonSize);
+    qsizetype at = tableEnd + jsonSize;
+    frame.parts.reserve(count);
+    for (quint32 i = 0; i < count; ++i) {
+        const quint32 partSize = qFromBigEndian<quint32>(body.data() + 8 + 4 * i);
+        at = alignPart(at);
+        if (at > body.size() || partSize > quint64(body.size() - at))
+            return bad;
+        frame.parts.append(body.sliced(at, partSize));
+        at += partSize;
+    }
+    if (at != body.size())
+        return bad;
+    return m_handler->onFrame(frame);
 }
 
 void WorkerConnection::readOutput(int &fd, int stream)
@@ -272,17 +351,46 @@ void WorkerConnection::readPendingOutput()
         readOutput(m_stderr, 2);
 }
 
-bool WorkerConnection::send(QByteArray body)
+qint64 WorkerConnection::frameSize(const QByteArray &json, const FrameParts &parts)
 {
-    char prefix[4];
-    qToBigEndian(quint32(body.size()), prefix);
-    QByteArray header(prefix, 4);
+    if (parts.blobs.isEmpty())
+        return json.size();
+    qint64 size = 8 + 4 * qint64(parts.blobs.size()) + json.size();
+    for (const QByteArray &blob : parts.blobs)
+        size = alignPart(size) + blob.size();
+    return size;
+}
+
+bool WorkerConnection::send(QByteArray json, FrameParts parts)
+{
+    const qint64 size = frameSize(json, parts);
+    Q_ASSERT(size <= MaxFrameBytes);
+    quint32 word = quint32(size) | (parts.tagged ? TaggedFlag : 0) | (parts.blobs.isEmpty() ? 0 : PartsFlag);
+    QByteArray header(4, Qt::Uninitialized);
+    qToBigEndian(word, header.data());
+    if (!parts.blobs.isEmpty()) {
+        header.resize(12 + 4 * parts.blobs.size());
+        qToBigEndian(quint32(parts.blobs.size()), header.data() + 4);
+        qToBigEndian(quint32(json.size()), header.data() + 8);
+        for (qsizetype i = 0; i < parts.blobs.size(); ++i)
+            qToBigEndian(quint32(parts.blobs[i].size()), header.data() + 12 + 4 * i);
+    }
+    const qint64 jsonEnd = 8 + 4 * qint64(parts.blobs.size()) + json.size();
     std::lock_guard lock(m_outMutex);
     if (m_dead || m_killRequested)
         return false;
     const bool idle = m_out.empty();
-    m_out.push_back(std::move(header));
-    m_out.push_back(std::move(body));
+    m_out.push_back({std::move(header)});
+    m_out.push_back({std::move(json)});
+    // The parts go out as they are, with zero padding between them: no copy.
+    qint64 offset = jsonEnd;
+    for (QByteArray &blob : parts.blobs) {
+        if (const qint64 pad = alignPart(offset) - offset)
+            m_out.push_back({QByteArray(qsizetype(pad), '\0')});
+        offset = alignPart(offset) + blob.size();
+        if (!blob.isEmpty())
+            m_out.push_back({std::move(blob), true});
+    }
     if (idle) {
         flushLocked();
         if (!m_out.empty())
@@ -298,7 +406,7 @@ bool WorkerConnection::flushLocked()
         int count = 0;
         for (auto it = m_out.begin(); it != m_out.end() && count < 64; ++it, ++count) {
             const qsizetype skip = count == 0 ? m_outOffset : 0;
-            iov[count] = {const_cast<char *>(it->constData()) + skip, size_t(it->size() - skip)};
+            iov[count] = {const_cast<char *>(it->bytes.constData()) + skip, size_t(it->bytes.size() - skip)};
         }
         msghdr message{};
         message.msg_iov = iov;
@@ -314,7 +422,7 @@ bool WorkerConnection::flushLocked()
             return false;
         }
         while (n > 0) {
-            const qsizetype left = m_out.front().size() - m_outOffset;
+            const qsizetype left = m_out.front().bytes.size() - m_outOffset;
             if (n >= left) {
                 n -= left;
                 recycleLocked(m_out.front());
@@ -329,15 +437,23 @@ bool WorkerConnection::flushLocked()
     return true;
 }
 
-void WorkerConnection::recycleLocked(QByteArray &sent)
+void WorkerConnection::recycleLocked(OutPiece &sent)
 {
-    const qsizetype capacity = sent.capacity();
-    if (capacity < SpareFrameMinBytes || capacity > SpareFrameMaxBytes || capacity <= m_spareFrame.capacity()
-        || !sent.isDetached())
+    QByteArray &spare = sent.blob ? m_spareBlob : m_spareFrame;
+    const qsizetype capacity = sent.bytes.capacity();
+    const qsizetype cap = sent.blob ? qsizetype(MaxFrameBytes) : SpareFrameMaxBytes;
+    if (capacity < SpareFrameMinBytes || capacity > cap || capacity <= spare.capacity() || !sent.bytes.isDetached())
         return;
-    m_spareFrame = std::move(sent);
-    m_spareFrame.resize(0); // keeps the capacity
-    m_hasSpareFrame.store(true, std::memory_order_relaxed);
+    spare = std::move(sent.bytes);
+    spare.resize(0); // keeps the capacity
+    if (!sent.blob)
+        m_hasSpareFrame.store(true, std::memory_order_relaxed);
+}
+
+QByteArray WorkerConnection::takeBlobBuffer()
+{
+    std::lock_guard lock(m_outMutex);
+    return std::exchange(m_spareBlob, QByteArray());
 }
 
 QByteArray WorkerConnection::takeFrameBuffer()

@@ -2,8 +2,11 @@
 #pragma once
 
 #include "childprocess.h"
+#include "jsonwriter.h"
 
 #include <QByteArray>
+#include <QByteArrayView>
+#include <QList>
 #include <QString>
 
 #include <atomic>
@@ -16,6 +19,16 @@ namespace QtPyVenv::Internal {
 
 //! The largest frame either side accepts (256 MiB); a bigger length prefix is a protocol error.
 inline constexpr quint32 MaxFrameBytes = 256u * 1024 * 1024;
+
+/*!
+ * One frame as it arrived (docs/protocol.md); views into the connection's buffer. The 16 bytes
+ * before each part are padding in that buffer, which the handler may overwrite.
+ */
+struct Frame {
+    QByteArrayView json;
+    QList<QByteArrayView> parts;
+    bool tagged = false;
+};
 
 /*
  * The worker process and the I/O thread that serves it. The thread forks the worker (so
@@ -36,8 +49,8 @@ public:
     {
     public:
         virtual ~Handler() = default;
-        //! One frame's body, valid only during the call; a non-empty return is a protocol error.
-        virtual QString onFrame(const QByteArray &body) = 0;
+        //! One frame, valid only during the call; a non-empty return is a protocol error.
+        virtual QString onFrame(const Frame &frame) = 0;
         virtual void onOutput(int fd, const char *data, qsizetype size) = 0;
         //! The last report: the worker was reaped and its pipes drained.
         virtual void onExit(const Exit &exit) = 0;
@@ -54,28 +67,39 @@ public:
      */
     bool start(ChildProcess::Options options, const QStringList &trailingArguments, QString *error);
     pid_t pid() const { return m_pid; }
-    //! Queues one frame (the length prefix is added here). False once the worker is gone.
-    bool send(QByteArray body);
+    //! Queues one frame (the length prefix and part table are added here). False once the worker
+    //! is gone.
+    bool send(QByteArray json, FrameParts parts = {});
+    //! The size of the frame that send() would make of \a json and \a parts.
+    static qint64 frameSize(const QByteArray &json, const FrameParts &parts);
     /*!
      * An empty buffer to build the next frame in: the last big frame sent, once written, so that
      * a stream of big calls reuses memory that is already mapped instead of faulting in fresh
      * pages for every frame. An ordinary empty QByteArray when there is none.
      */
     QByteArray takeFrameBuffer();
+    //! The same for a frame's parts: the buffer of the last big part sent, once written.
+    QByteArray takeBlobBuffer();
     //! Kills the worker; onExit() follows on the I/O thread.
     void kill(const QString &protocolError = {});
     //! Waits for the I/O thread to end; safe from several threads at once (close() and a start()).
     void join();
 
 private:
+    struct OutPiece {
+        QByteArray bytes;
+        bool blob = false; // a frame's part, recycled as the next part's buffer
+    };
+
     void run(ChildProcess::Options options, std::promise<QString> *started);
     void loop(ChildProcess &child);
     bool readFrames();
+    QString deliverFrame(quint32 word, QByteArrayView body);
     void readOutput(int &fd, int stream);
     void readPendingOutput();
     bool flushLocked();
     void wake();
-    void recycleLocked(QByteArray &sent);
+    void recycleLocked(OutPiece &sent);
 
     Handler *const m_handler;
     std::thread m_thread;
@@ -90,11 +114,13 @@ private:
     QByteArray m_in;
     qsizetype m_inStart = 0;
     bool m_inputOpen = true;
+    bool m_lastFrameBig = false;
 
     std::mutex m_outMutex;
-    std::deque<QByteArray> m_out; // frames (and a leftover) the socket had no room for
+    std::deque<OutPiece> m_out; // frames (and a leftover) the socket had no room for
     qsizetype m_outOffset = 0;
     QByteArray m_spareFrame;
+    QByteArray m_spareBlob;
     std::atomic<bool> m_hasSpareFrame = false; // lets small calls skip the lock
     bool m_dead = false;
     bool m_killRequested = false;

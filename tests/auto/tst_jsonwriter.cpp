@@ -3,6 +3,10 @@
 // by parsing the output back with Qt.
 #include "jsonwriter.h"
 
+#include <QtPyVenv/value.h>
+
+#include <QElapsedTimer>
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -15,7 +19,9 @@ namespace {
 QByteArray encode(const QJsonValue &value)
 {
     QByteArray out;
-    appendJson(out, value);
+    QString error;
+    if (!appendJson(out, value, &error))
+        qWarning() << "not encoded:" << error;
     return out;
 }
 
@@ -42,6 +48,7 @@ private Q_SLOTS:
     void loneSurrogatesBecomeReplacementCharacters();
     void bigPlainString();
     void nestedValues();
+    void depthIsCheckedWithoutRecursion();
 };
 
 void tst_JsonWriter::escapesAtEveryPosition_data()
@@ -116,6 +123,31 @@ void tst_JsonWriter::nestedValues()
                             {QString(), QJsonArray{}}};
     QCOMPARE(decode(encode(value)), QJsonValue(value));
     QCOMPARE(encode(QJsonArray{1, QStringLiteral("x")}), QByteArray(R"([1,"x"])"));
+}
+
+void tst_JsonWriter::depthIsCheckedWithoutRecursion()
+{
+    auto nested = [](int depth) {
+        QJsonArray value{1};
+        for (int i = 1; i < depth; ++i)
+            value = QJsonArray{value};
+        return value;
+    };
+    QByteArray out;
+    QString error;
+    QVERIFY(appendJson(out, nested(QtPyVenv::MaxValueDepth), &error));
+    QCOMPARE(out, QByteArray(QtPyVenv::MaxValueDepth, '[') + '1' + QByteArray(QtPyVenv::MaxValueDepth, ']'));
+    // 100,000 levels overflowed the stack of the recursive encoder; now they are refused, quickly.
+    QElapsedTimer timer;
+    timer.start();
+    out.clear();
+    QVERIFY(!appendJson(out, nested(100000), &error));
+    QVERIFY2(error.contains(QStringLiteral("512")), qPrintable(error));
+    QVERIFY(timer.elapsed() < 5000);
+    QJsonObject object;
+    for (int i = 0; i <= QtPyVenv::MaxValueDepth; ++i)
+        object = QJsonObject{{QStringLiteral("k"), object}};
+    QVERIFY(!appendJson(out, object, &error));
 }
 
 QTEST_GUILESS_MAIN(tst_JsonWriter)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QtPyVenv/qtpyvenv_export.h>
+#include <QtPyVenv/value.h>
 
 #include <QDeadlineTimer>
 #include <QException>
@@ -54,6 +55,7 @@ enum class ErrorCode {
     StartFailed,   //!< The interpreter or the worker could not be launched.
     InstallFailed, //!< Creating the venv or pip install failed; message ends with pip's last lines.
     ProtocolError, //!< The worker broke the wire protocol (garbage, oversized frame); it was killed.
+    InvalidArgument, //!< The arguments cannot be sent (too deep, over the frame cap); nothing was sent.
 };
 Q_ENUM_NS(ErrorCode)
 
@@ -68,11 +70,22 @@ struct QTPYVENV_EXPORT Error {
     QString toString() const;
 };
 
+/*! One parameter of a FunctionInfo, as inspect.signature() describes it. */
+struct QTPYVENV_EXPORT ParameterInfo {
+    enum class Kind { Positional, PositionalOrKeyword, VarPositional, Keyword, VarKeyword };
+    QString name;
+    Kind kind = Kind::PositionalOrKeyword;
+    bool hasDefault = false;
+    QString defaultValue; //!< repr() of the default, when hasDefault
+    QString annotation;   //!< the annotation as text, empty when there is none
+};
+
 /*! A public callable defined by the sources, as Python describes it. */
 struct QTPYVENV_EXPORT FunctionInfo {
     QString name;
     QString signature; //!< e.g. "(args)" or "(n=3)"
     QString doc;       //!< the cleaned docstring, empty when there is none
+    QList<ParameterInfo> parameters; //!< empty when Python cannot tell the signature
 };
 
 /*! How a Venv is built and run. Defaults are applied by Venv::config(). */
@@ -187,6 +200,26 @@ public:
     QFuture<QJsonValue> callAsync(const QString &function, const QJsonValue &args, QString *callId);
 
     /*!
+     * Sends a call of fn(*arguments.positional, **arguments.keywords) with rich values (see
+     * value.h) and returns its id at once, or "" with \a error set. Its result can be claimed with
+     * awaitValue() or resultValue() as the rich value, or with await()/result() as its JSON
+     * projection; either way exactly once. Values nested deeper than MaxValueDepth are refused.
+     */
+    QString invoke(const QString &function, const Arguments &arguments = {}, Error *error = nullptr);
+    //! await() for the rich value: blocks until done or \a deadline; a delivery consumes it.
+    Error awaitValue(const QString &callId, QCborValue *result,
+                     QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
+    //! result() for the rich value: never blocks; consumes the result when done.
+    Error resultValue(const QString &callId, bool *done, QCborValue *result);
+    //! invoke() then awaitValue().
+    Error invokeAndAwait(const QString &function, const Arguments &arguments, QCborValue *result,
+                         QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
+    //! invoke() whose future finishes with the rich result, or with a CallException.
+    QFuture<QCborValue> invokeAsync(const QString &function, const Arguments &arguments = {});
+    //! invokeAsync() that also tells the call's id, "" when it failed at once.
+    QFuture<QCborValue> invokeAsync(const QString &function, const Arguments &arguments, QString *callId);
+
+    /*!
      * Kills the worker, fails waiting and future calls with Closed and, when
      * Config::removeBaseDirOnClose, removes what the library created under baseDir.
      * Idempotent; emits no died().
@@ -225,3 +258,4 @@ private:
 
 Q_DECLARE_METATYPE(QtPyVenv::Error)
 Q_DECLARE_METATYPE(QtPyVenv::FunctionInfo)
+Q_DECLARE_METATYPE(QtPyVenv::ParameterInfo)
