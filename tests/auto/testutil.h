@@ -4,6 +4,7 @@
 
 #include <QtPyVenv/venv.h>
 
+#include <QCborMap>
 #include <QDir>
 #include <QFile>
 #include <QProcess>
@@ -27,6 +28,15 @@ void runThreads(int count, Body body)
         threads.emplace_back(body, index);
     for (auto &thread : threads)
         thread.join();
+}
+
+//! The keys of MAP in its order, as text.
+inline QStringList mapKeys(const QCborMap &map)
+{
+    QStringList keys;
+    for (auto it = map.constBegin(); it != map.constEnd(); ++it)
+        keys << it.key().toString();
+    return keys;
 }
 
 //! The bootstrap interpreter the tests use: $QTPYVENV_TEST_PYTHON or python3 on PATH.

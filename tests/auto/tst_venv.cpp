@@ -10,6 +10,7 @@
 #include <QThread>
 
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <latch>
 #include <thread>
@@ -385,16 +386,16 @@ void tst_Venv::pythonErrors()
     error = venv.callAndAwait(str("unserialisable"));
     QCOMPARE(error.code, ErrorCode::PythonError);
     QCOMPARE(error.type, str("TypeError"));
-    QVERIFY2(error.message.contains(str("JSON")), qPrintable(error.message));
+    QVERIFY2(error.message.contains(str("object")) && error.message.contains(str("qtpyvenv.register")),
+             qPrintable(error.message));
 
-    error = venv.callAndAwait(str("not_a_number"));
-    QCOMPARE(error.code, ErrorCode::PythonError);
-    QVERIFY2(error.message.contains(str("JSON")), qPrintable(error.message));
+    QJsonValue nan;
+    QVERIFY(venv.callAndAwait(str("not_a_number"), {}, &nan).ok()); // NaN is a value now
+    QVERIFY(std::isnan(nan.toDouble()));
 
     error = venv.callAndAwait(str("circular"));
     QCOMPARE(error.code, ErrorCode::PythonError);
-    QCOMPARE(error.type, str("TypeError"));
-    QVERIFY2(error.message.contains(str("circular()")), qPrintable(error.message));
+    QVERIFY2(error.message.contains(str("circular()")), qPrintable(error.toString()));
 
     // The worker survives all of that.
     QJsonValue out;
