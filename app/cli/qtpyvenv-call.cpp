@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: MIT
-// qtpyvenv-call: load Python sources into a venv worker, call one function, print its JSON result.
+// qtpyvenv-call: load Python sources into a venv worker, call one function, print its result as JSON.
 #include <QtPyVenv/venv.h>
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFile>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
+#include <QSaveFile>
 #include <QTextStream>
 
 #include <cstdio>
+#include <optional>
 
 namespace {
 
@@ -29,6 +28,74 @@ int report(const QtPyVenv::Error &error)
     return 1;
 }
 
+//! Parses one JSON value from the command line, or sets \a message and returns nothing.
+std::optional<QCborValue> parseJson(const QString &text, QString *message)
+{
+    QString error;
+    const QCborValue value = QtPyVenv::fromJsonText(text.toUtf8(), &error);
+    if (value.isUndefined()) {
+        *message = error;
+        return std::nullopt;
+    }
+    return value;
+}
+
+/*!
+ * Whether the worker would call \a function without arguments for a null argument, as the
+ * one-argument form fn(args) does: every parameter has a default or is *args/**kwargs.
+ * False when the sources do not define it or Python cannot tell its signature.
+ */
+bool takesNoArguments(const QList<QtPyVenv::FunctionInfo> &functions, const QString &function)
+{
+    using Kind = QtPyVenv::ParameterInfo::Kind;
+    for (const QtPyVenv::FunctionInfo &info : functions) {
+        if (info.name != function)
+            continue;
+        if (info.parameters.isEmpty())
+            return info.signature == QLatin1String("()");
+        for (const QtPyVenv::ParameterInfo &parameter : info.parameters) {
+            if (!parameter.hasDefault && parameter.kind != Kind::VarPositional && parameter.kind != Kind::VarKeyword)
+                return false;
+        }
+        return true;
+    }
+    return false;
+}
+
+bool writeAll(FILE *stream, const QByteArray &data)
+{
+    return std::fwrite(data.constData(), 1, size_t(data.size()), stream) == size_t(data.size())
+        && std::fflush(stream) == 0;
+}
+
+/*!
+ * Writes the result of \a function, an Image's data or a byte string, as it is to \a path
+ * ("-": standard output). A file is replaced only once everything was written. Returns an error
+ * message, empty on success.
+ */
+QString writeRaw(const QString &function, const QCborValue &result, const QString &path)
+{
+    QByteArray data;
+    if (const QtPyVenv::Image image = QtPyVenv::Image::fromCbor(result); image.isValid()) {
+        data = image.data();
+    } else if (result.isByteArray()) {
+        data = result.toByteArray();
+    } else {
+        QByteArray shown = QtPyVenv::toJsonText(result, 0);
+        if (shown.size() > 80)
+            shown = shown.left(77) + "...";
+        return QStringLiteral("--output needs an image or a byte string, but %1() returned %2")
+            .arg(function, QString::fromUtf8(shown));
+    }
+
+    if (path == QLatin1String("-"))
+        return writeAll(stdout, data) ? QString() : QStringLiteral("cannot write to standard output");
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(data) != data.size() || !file.commit())
+        return QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+    return {};
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -38,8 +105,10 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationVersion(QStringLiteral(QTPYVENV_VERSION_STRING));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Calls a Python function in a virtual environment and prints "
-                                                    "its JSON result."));
+    parser.setApplicationDescription(QStringLiteral(
+        "Calls a Python function in a virtual environment and prints its result as JSON.\n"
+        "With at most one JSON argument and no --kw it is called as fn(json), or as fn()\n"
+        "when json is missing or null and fn takes no arguments; otherwise as fn(*json, **kw)."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption source(QStringLiteral("source"), QStringLiteral("Python source file to load (repeatable)."),
@@ -57,25 +126,54 @@ int main(int argc, char *argv[])
     const QCommandLineOption python(QStringLiteral("python"),
                                     QStringLiteral("Bootstrap Python interpreter (default: python3)."),
                                     QStringLiteral("interpreter"), QStringLiteral("python3"));
-    parser.addOptions({source, requirement, pipOption, baseDir, python});
+    const QCommandLineOption keyword(QStringLiteral("kw"),
+                                     QStringLiteral("A keyword argument: its name and JSON value (repeatable)."),
+                                     QStringLiteral("name=json"));
+    const QCommandLineOption compact(QStringLiteral("compact"), QStringLiteral("Print the result on one line."));
+    const QCommandLineOption output(QStringLiteral("output"),
+                                    QStringLiteral("Write the result, an image or a byte string, as it is to "
+                                                   "the file (-: standard output) instead of printing JSON."),
+                                    QStringLiteral("file"));
+    parser.addOptions({source, requirement, pipOption, baseDir, python, keyword, compact, output});
     parser.addPositionalArgument(QStringLiteral("function"), QStringLiteral("The function to call."));
-    parser.addPositionalArgument(QStringLiteral("json"), QStringLiteral("Its argument as JSON (default: null)."),
-                                 QStringLiteral("[json]"));
+    parser.addPositionalArgument(QStringLiteral("json"), QStringLiteral("Its positional arguments as JSON."),
+                                 QStringLiteral("[json...]"));
     parser.process(app);
 
-    const QStringList positional = parser.positionalArguments();
-    if (positional.isEmpty() || positional.size() > 2)
-        return fail(QStringLiteral("expected FUNCTION [JSON]; see --help"), 2);
+    QStringList positional = parser.positionalArguments();
+    if (positional.isEmpty())
+        return fail(QStringLiteral("expected FUNCTION [JSON...]; see --help"), 2);
+    const QString function = positional.takeFirst();
 
-    QJsonValue args;
-    if (positional.size() == 2) {
-        QJsonParseError error;
-        // Wrapped in an array so that scalars parse too.
-        const QJsonDocument doc = QJsonDocument::fromJson("[" + positional[1].toUtf8() + "]", &error);
-        if (error.error != QJsonParseError::NoError || doc.array().size() != 1)
-            return fail(QStringLiteral("the argument is not valid JSON: %1").arg(positional[1]), 2);
-        args = doc.array().at(0);
+    QtPyVenv::Arguments arguments;
+    for (const QString &text : std::as_const(positional)) {
+        QString message;
+        const std::optional<QCborValue> value = parseJson(text, &message);
+        if (!value)
+            return fail(QStringLiteral("the argument is not valid JSON: %1 (%2)").arg(text, message), 2);
+        arguments.positional.append(*value);
     }
+    for (const QString &assignment : parser.values(keyword)) {
+        const qsizetype equals = assignment.indexOf(QLatin1Char('='));
+        if (equals <= 0)
+            return fail(QStringLiteral("--kw expects NAME=JSON, got: %1").arg(assignment), 2);
+        const QString name = assignment.left(equals);
+        if (arguments.keywords.contains(name))
+            return fail(QStringLiteral("--kw %1 is given twice").arg(name), 2);
+        QString message;
+        const std::optional<QCborValue> value = parseJson(assignment.mid(equals + 1), &message);
+        if (!value)
+            return fail(QStringLiteral("the value of --kw %1 is not valid JSON: %2 (%3)")
+                            .arg(name, assignment.mid(equals + 1), message), 2);
+        arguments.keywords.insert(name, *value);
+    }
+    // The one-argument form of earlier versions: fn(json), and fn() for no or a null argument
+    // when fn takes none. Decided once the worker has told the functions' signatures.
+    const bool oneArgumentForm = arguments.keywords.isEmpty() && arguments.positional.size() <= 1;
+
+    const bool rawOutput = parser.isSet(output);
+    const QString outputPath = parser.value(output);
+    const int indent = parser.isSet(compact) ? 0 : 2;
 
     QtPyVenv::Config config;
     for (const QString &path : parser.values(source)) {
@@ -111,16 +209,26 @@ int main(int argc, char *argv[])
         app.quit();
     });
     QObject::connect(&venv, &QtPyVenv::Venv::ready, &app, [&] {
-        venv.callAsync(positional[0], args)
+        if (oneArgumentForm) {
+            const bool isNull = arguments.positional.isEmpty() || arguments.positional.at(0).isNull();
+            if (isNull && takesNoArguments(venv.functions(), function))
+                arguments.positional = QCborArray();
+            else if (isNull)
+                arguments.positional = QCborArray{nullptr};
+        }
+        venv.invokeAsync(function, arguments)
             .then(&app,
-                  [&](const QJsonValue &result) {
-                      const QByteArray json = QJsonDocument(QJsonArray{result}).toJson(QJsonDocument::Indented);
-                      // Strip the wrapping array: "[\n    value\n]\n"
-                      QByteArray inner = json.mid(1, json.lastIndexOf(']') - 1).trimmed();
-                      QByteArray unindented;
-                      for (QByteArray line : inner.split('\n'))
-                          unindented += (line.startsWith("    ") ? line.mid(4) : line) + '\n';
-                      std::fwrite(unindented.constData(), 1, size_t(unindented.size()), stdout);
+                  [&](const QCborValue &result) {
+                      if (rawOutput) {
+                          if (const QString message = writeRaw(function, result, outputPath); !message.isEmpty())
+                              exitCode = fail(message);
+                      } else {
+                          QByteArray json = QtPyVenv::toJsonText(result, indent);
+                          if (!json.endsWith('\n'))
+                              json += '\n';
+                          if (!writeAll(stdout, json))
+                              exitCode = fail(QStringLiteral("cannot write to standard output"));
+                      }
                       app.quit();
                   })
             .onFailed(&app, [&](const QtPyVenv::CallException &exception) {

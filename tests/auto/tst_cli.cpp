@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: MIT
+// qtpyvenv-call: positional and keyword arguments, the one-argument form of earlier versions,
+// JSON output that keeps key order, --compact, --output, and its usage errors.
+#include "testutil.h"
+
+#include <QCborArray>
+#include <QCborMap>
+
+using namespace QtPyVenv;
+
+namespace {
+
+const QByteArray Source = R"PY(
+import array, datetime, decimal, math
+import qtpyvenv
+
+def keys(args):
+    return list(args)
+
+def no_args():
+    return "called without arguments"
+
+def one(args):
+    return {"args": args}
+
+def combine(a, b=0, *rest, scale=1, **extra):
+    return {"a": a, "b": b, "rest": list(rest), "scale": scale, "extra": extra}
+
+def only_keywords(*, name, count=2):
+    return [name] * count
+
+def echo(value):
+    return value
+
+def big(n):
+    return [n, n + 1, type(n).__name__]
+
+def special(x, *, y):
+    return {"x_is_nan": math.isnan(x), "y": y, "inf": float("inf")}
+
+def ordered():
+    return {"z": 1, "a": {"y": [1, 2], "b": None}, "m": "text"}
+
+def typed():
+    return {"when": datetime.date(2024, 5, 1), "amount": decimal.Decimal("1.10"), "raw": b"\x00\x01"}
+
+def arrays():
+    return {"d": array.array("d", [1.5, -2.0]), "i": array.array("i", [3, 2, 1])}
+
+def image():
+    return qtpyvenv.Image(b"GIF89a\x01\x00\x01\x00", "image/gif")
+
+def blob():
+    return bytes(range(256))
+
+def text():
+    return "not bytes"
+
+def shout(message):
+    print("from the worker")
+    raise ValueError(message)
+)PY";
+
+QString str(const char *text)
+{
+    return QString::fromUtf8(text);
+}
+
+} // namespace
+
+class tst_Cli : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void oneArgumentForm();
+    void positionalAndKeywordArguments();
+    void keyOrderKept();
+    void bigIntegersExact();
+    void nanAndInfinity();
+    void typedValuesAsJson();
+    void compactAndIndented();
+    void typedArraysAsLists();
+    void outputWritesBytes();
+    void outputWritesImage();
+    void outputRefusesOtherResults();
+    void pythonErrorAndUsageErrors_data();
+    void pythonErrorAndUsageErrors();
+    void cleanupTestCase();
+
+private:
+    //! Runs the tool with the test's source and venv; the exit code, -1 when it did not finish.
+    int run(const QStringList &arguments, QByteArray *out, QByteArray *err = nullptr);
+
+    QTemporaryDir m_dir;
+    QString m_source;
+};
+
+int tst_Cli::run(const QStringList &arguments, QByteArray *out, QByteArray *err)
+{
+    // One baseDir for every run, so that only the first one creates the venv.
+    QProcess tool;
+    tool.start(str(QTPYVENV_CALL_TOOL), QStringList{str("--python"), TestUtil::python(), str("--base-dir"),
+                                                    m_dir.filePath(str("base")), str("--source"), m_source}
+                                            + arguments);
+    if (!tool.waitForFinished(60000)) {
+        tool.kill();
+        tool.waitForFinished();
+        return -1;
+    }
+    *out = tool.readAllStandardOutput();
+    const QByteArray errors = tool.readAllStandardError();
+    if (err)
+        *err = errors;
+    else if (tool.exitCode() != 0)
+        qWarning("%s", errors.constData());
+    return tool.exitStatus() == QProcess::NormalExit ? tool.exitCode() : -1;
+}
+
+void tst_Cli::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    m_source = m_dir.filePath(str("tool.py"));
+    QFile file(m_source);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(Source);
+}
+
+void tst_Cli::oneArgumentForm()
+{
+    // As before: one JSON argument is fn(args); none, or null, is fn() when fn takes none.
+    QByteArray out;
+    QCOMPARE(run({str("keys"), str(R"({"b": 1, "a": 2, "c": 3})")}, &out), 0);
+    QCOMPARE(fromJsonText(out), QCborValue(QCborArray{str("b"), str("a"), str("c")}));
+    QCOMPARE(run({str("no_args")}, &out), 0);
+    QCOMPARE(fromJsonText(out), QCborValue(str("called without arguments")));
+    QCOMPARE(run({str("no_args"), str("null")}, &out), 0);
+    QCOMPARE(fromJsonText(out), QCborValue(str("called without arguments")));
+    QCOMPARE(run({str("one")}, &out), 0);
+    QCOMPARE(fromJsonText(out), QCborValue(QCborMap{{str("args"), nullptr}}));
+    QCOMPARE(run({str("one"), str("[1, \"two\"]")}, &out), 0);
+    QCOMPARE(fromJsonText(out), QCborValue(QCborMap{{str("args"), QCborArray{1, str("two")}}}));
+    QCOMPARE(run({str("one"), str("7")}, &out), 0);
+    QCOMPARE(fromJsonText(out), QCborValue(QCborMap{{str("args"), 7}}));
+}
+
+void tst_Cli::positionalAndKeywordArguments()
+{
+    QByteArray out;
+    QCOMPARE(run({str("--compact"), str("combine"), str("1"), str("2"), str("3"), str(R"("four")"), str("--kw"),
+                  str("scale=10"), str("--kw"), str("z=true"), str("--kw"), str(R"(y={"n": null})")},
+                 &out),
+             0);
+    QCOMPARE(out, QByteArray(R"({"a":1,"b":2,"rest":[3,"four"],"scale":10,"extra":{"z":true,"y":{"n":null}}})"
+                             "\n"));
+
+    // One positional argument with a keyword is fn(json, **kw), not the one-argument form.
+    QCOMPARE(run({str("--compact"), str("combine"), str(R"({"k": 1})"), str("--kw"), str("b=[]")}, &out), 0);
+    QCOMPARE(out, QByteArray(R"({"a":{"k":1},"b":[],"rest":[],"scale":1,"extra":{}})"
+                             "\n"));
+
+    // Keywords alone; options may follow the function.
+    QCOMPARE(run({str("only_keywords"), str("--kw"), str(R"(name="x")"), str("--kw"), str("count=3"),
+                  str("--compact")},
+                 &out),
+             0);
+    QCOMPARE(out, QByteArray("[\"x\",\"x\",\"x\"]\n"));
+
+    // Two positional arguments to a function that takes one: Python says so.
+    QByteArray err;
+    QCOMPARE(run({str("echo"), str("1"), str("2")}, &out, &err), 1);
+    QVERIFY2(err.contains("TypeError"), err.constData());
+
+    // After "--", a negative number is an argument, not an option.
+    QCOMPARE(run({str("--compact"), str("--"), str("echo"), str("-1.5")}, &out), 0);
+    QCOMPARE(out, QByteArray("-1.5\n"));
+}
+
+void tst_Cli::keyOrderKept()
+{
+    QByteArray out;
+    QCOMPARE(run({str("--compact"), str("ordered")}, &out), 0);
+    QCOMPARE(out, QByteArray(R"({"z":1,"a":{"y":[1,2],"b":null},"m":"text"})"
+                             "\n"));
+    // Both ways: the argument's order reaches Python and comes back.
+    QCOMPARE(run({str("--compact"), str("echo"), str(R"({"b": {"d": 1, "c": 2}, "a": 0})")}, &out), 0);
+    QCOMPARE(out, QByteArray(R"({"b":{"d":1,"c":2},"a":0})"
+                             "\n"));
+}
+
+void tst_Cli::bigIntegersExact()
+{
+    QByteArray out;
+    QCOMPARE(run({str("--compact"), str("big"), str("123456789012345678901234567890")}, &out), 0);
+    // Beyond 64 bits the JSON projection writes decimal text: the digits stay exact.
+    QCOMPARE(out, QByteArray(R"(["123456789012345678901234567890","123456789012345678901234567891","int"])"
+                             "\n"));
+    QCOMPARE(run({str("--compact"), str("--"), str("big"), str("-9223372036854775809")}, &out), 0);
+    QCOMPARE(out, QByteArray(R"(["-9223372036854775809",-9223372036854775808,"int"])"
+                             "\n"));
+}
+
+void tst_Cli::nanAndInfinity()
+{
+    QByteArray out;
+    QCOMPARE(run({str("--compact"), str("special"), str("NaN"), str("--kw"), str("y=-Infinity")}, &out), 0);
+    QCOMPARE(out, QByteArray(R"({"x_is_nan":true,"y":null,"inf":null})"
+                             "\n"));
+}
+
+void tst_Cli::typedValuesAsJson()
+{
+    QByteArray out;
+    QCOMPARE(run({str("--compact"), str("typed")}, &out), 0);
+    const QCborMap printed = fromJsonText(out).toMap();
+    QCOMPARE(TestUtil::mapKeys(printed), (QStringList{str("when"), str("amount"), str("raw")}));
+    QCOMPARE(printed.value(str("when")).toString(), str("2024-05-01"));
+    QCOMPARE(printed.value(str("amount")).toString().toDouble(), 1.1);
+    const QString raw = printed.value(str("raw")).toString();
+    QCOMPARE(raw, str("AAE=")); // base64 of 00 01
+}
+
+void tst_Cli::compactAndIndented()
+{
+    const QString value = str(R"({"b": [1, 2], "a": {"c": null}})");
+    QByteArray out;
+    QCOMPARE(run({str("echo"), value}, &out), 0);
+    QVERIFY2(out.count('\n') > 3, out.constData());
+    QVERIFY2(out.contains("\n  \"b\": ["), out.constData());    // two spaces per level
+    QVERIFY2(out.contains("\n    \"c\": null"), out.constData());
+    QVERIFY(out.endsWith("}\n"));
+    QCOMPARE(fromJsonText(out), fromJsonText(value.toUtf8()));
+
+    QCOMPARE(run({str("--compact"), str("echo"), value}, &out), 0);
+    QCOMPARE(out, QByteArray(R"({"b":[1,2],"a":{"c":null}})"
+                             "\n"));
+}
+
+void tst_Cli::typedArraysAsLists()
+{
+    QByteArray out;
+    QCOMPARE(run({str("--compact"), str("arrays")}, &out), 0);
+    QCOMPARE(out, QByteArray(R"({"d":[1.5,-2],"i":[3,2,1]})"
+                             "\n"));
+}
+
+void tst_Cli::outputWritesImage()
+{
+    const QByteArray gif("GIF89a\x01\x00\x01\x00", 10);
+    const QString path = m_dir.filePath(str("image.gif"));
+    QByteArray out;
+    QCOMPARE(run({str("--output"), path, str("image")}, &out), 0);
+    QVERIFY2(out.isEmpty(), out.constData());
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(file.readAll(), gif);
+
+    // As JSON: its type and base64 data.
+    QCOMPARE(run({str("--compact"), str("image")}, &out), 0);
+    QCOMPARE(out, R"({"type":"image/gif","data":")" + gif.toBase64() + "\"}\n");
+}
+
+void tst_Cli::outputWritesBytes()
+{
+    QByteArray expected;
+    for (int i = 0; i < 256; ++i)
+        expected.append(char(i));
+
+    const QString path = m_dir.filePath(str("blob.bin"));
+    QByteArray out;
+    QCOMPARE(run({str("--output"), path, str("blob")}, &out), 0);
+    QVERIFY2(out.isEmpty(), out.constData());
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(file.readAll(), expected);
+
+    // "-" is standard output, raw.
+    QCOMPARE(run({str("--output"), str("-"), str("blob")}, &out), 0);
+    QCOMPARE(out, expected);
+
+    // Without --output the bytes are printed as base64 text.
+    QCOMPARE(run({str("blob")}, &out), 0);
+    QVERIFY(fromJsonText(out).isString());
+}
+
+void tst_Cli::outputRefusesOtherResults()
+{
+    const QString path = m_dir.filePath(str("kept.txt"));
+    {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("before");
+    }
+    QByteArray out, err;
+    QCOMPARE(run({str("--output"), path, str("text")}, &out, &err), 1);
+    QVERIFY2(err.contains("--output needs an image or a byte string"), err.constData());
+    QVERIFY(out.isEmpty());
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(file.readAll(), QByteArray("before")); // left as it was
+
+    const QString missing = m_dir.filePath(str("no-such-dir/blob.bin"));
+    QCOMPARE(run({str("--output"), missing, str("blob")}, &out, &err), 1);
+    QVERIFY2(err.contains("cannot write"), err.constData());
+}
+
+void tst_Cli::pythonErrorAndUsageErrors_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QByteArray>("message");
+    QTest::newRow("python error") << QStringList{str("shout"), str(R"("loud")")} << 1
+                                  << QByteArray("PythonError: ValueError: loud");
+    QTest::newRow("missing function") << QStringList{str("absent")} << 1 << QByteArray("NameError");
+    QTest::newRow("no function") << QStringList{} << 2 << QByteArray("expected FUNCTION");
+    QTest::newRow("bad positional") << QStringList{str("echo"), str("{not json")} << 2
+                                    << QByteArray("not valid JSON");
+    QTest::newRow("two values") << QStringList{str("echo"), str("1 2")} << 2 << QByteArray("not valid JSON");
+    QTest::newRow("kw without =") << QStringList{str("echo"), str("--kw"), str("value")} << 2
+                                  << QByteArray("--kw expects NAME=JSON");
+    QTest::newRow("kw without name") << QStringList{str("echo"), str("--kw"), str("=1")} << 2
+                                     << QByteArray("--kw expects NAME=JSON");
+    QTest::newRow("kw bad json") << QStringList{str("echo"), str("--kw"), str("value=[1,")} << 2
+                                 << QByteArray("the value of --kw value is not valid JSON");
+    QTest::newRow("kw twice") << QStringList{str("echo"), str("--kw"), str("v=1"), str("--kw"), str("v=2")} << 2
+                              << QByteArray("--kw v is given twice");
+}
+
+void tst_Cli::pythonErrorAndUsageErrors()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(int, exitCode);
+    QFETCH(QByteArray, message);
+    QByteArray out, err;
+    QCOMPARE(run(arguments, &out, &err), exitCode);
+    QVERIFY2(out.isEmpty(), out.constData());
+    QVERIFY2(err.contains(message), err.constData());
+    if (exitCode == 1 && arguments.first() == str("shout")) {
+        QVERIFY2(err.contains("Traceback (most recent call last)"), err.constData());
+        QVERIFY2(err.contains("from the worker"), err.constData());
+    }
+}
+
+void tst_Cli::cleanupTestCase()
+{
+    QCOMPARE(TestUtil::liveChildren(), QList<qint64>());
+}
+
+QTEST_GUILESS_MAIN(tst_Cli)
+#include "tst_cli.moc"
