@@ -1,7 +1,16 @@
 """QtPyVenv demo: a few functions to try from the Functions tab."""
+import array
+import math
 import statistics
+import struct
 import sys
 import time
+import zlib
+
+try:
+    from qtpyvenv import Image  # the worker's wrapper: shown in the Image view
+except ImportError:  # an older worker: PNG bytes are recognised too
+    Image = bytes
 
 
 def describe(numbers):
@@ -41,3 +50,80 @@ def fail(reason=None):
     Example arguments: "something went wrong"
     """
     raise ValueError(reason or "fail() always fails")
+
+
+def table(rows=1000):
+    """A table of `rows` rows: a dict of equal-length columns, shown in the Table view.
+
+    Sort by a header click, copy cells with Ctrl+C, export CSV. Try 1000000 rows.
+    Example arguments: 1000
+    """
+    rows = int(rows)
+    if rows < 0:
+        raise ValueError("rows must be >= 0")
+    groups = ("alpha", "beta", "gamma", "delta")
+    ids = array.array("q", range(rows))
+    # A cheap deterministic pseudo-random sequence (an LCG): no third-party package needed.
+    seed, xs, ys = 12345, array.array("d", bytes(8 * rows)), array.array("d", bytes(8 * rows))
+    for i in range(rows):
+        seed = (1103515245 * seed + 12345) & 0x7FFFFFFF
+        xs[i] = seed / 0x7FFFFFFF
+        ys[i] = math.sin(i / 50.0) * 10.0 + xs[i]
+    return {
+        "id": ids,
+        "x": xs,
+        "y": ys,
+        "group": [groups[i % 4] for i in range(rows)],
+    }
+
+
+def matrix(n=4):
+    """An n x n float64 matrix (a typed 2-D array), shown in the Array view: m[i][j] = 1 / (i + j + 1).
+
+    Example arguments: 4
+    """
+    n = int(n)
+    if n < 1:
+        raise ValueError("n must be >= 1")
+    values = array.array("d", (1.0 / (i + j + 1) for i in range(n) for j in range(n)))
+    return memoryview(values).cast("B").cast("d", [n, n])
+
+
+def _png(width, height, rows):
+    """A PNG file of 8-bit RGB `rows` (each a bytes of width * 3), made with zlib and struct."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    raw = b"".join(b"\x00" + row for row in rows)  # filter type 0 per scanline
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 6))
+            + chunk(b"IEND", b""))
+
+
+def picture(size=256):
+    """A Mandelbrot set drawn into a PNG without third-party packages, shown in the Image view.
+
+    Example arguments: 256
+    """
+    size = int(size)
+    if not 8 <= size <= 2048:
+        raise ValueError("size must be between 8 and 2048")
+    limit = 48
+    palette = []
+    for k in range(limit + 1):
+        t = k / limit
+        palette.append(bytes((int(9 * (1 - t) * t ** 3 * 255), int(15 * (1 - t) ** 2 * t ** 2 * 255),
+                              int(8.5 * (1 - t) ** 3 * t * 255))))
+    rows = []
+    for py in range(size):
+        y0 = (py / size) * 2.4 - 1.2
+        row = bytearray()
+        for px in range(size):
+            x0 = (px / size) * 3.0 - 2.1
+            x = y = 0.0
+            k = 0
+            while k < limit and x * x + y * y <= 4.0:
+                x, y = x * x - y * y + x0, 2 * x * y + y0
+                k += 1
+            row += palette[k]
+        rows.append(bytes(row))
+    return Image(_png(size, size, rows))

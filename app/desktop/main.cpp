@@ -8,7 +8,6 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QIcon>
-#include <QPlainTextEdit>
 #include <QTimer>
 
 #include <cstdio>
@@ -18,8 +17,9 @@ using namespace QtPyVenvApp;
 
 namespace {
 
-//! --screenshot: once the current environment is ready, make one console call and save a grab.
-void scheduleScreenshot(MainWindow *window, const QString &file)
+//! --screenshot: once the current environment is ready, call \a function from the console
+//! with the arguments its form is pre-filled with, and save a grab once the result shows.
+void scheduleScreenshot(MainWindow *window, const QString &file, const QString &function)
 {
     auto grab = [window, file] {
         QTimer::singleShot(400, window, [window, file] {
@@ -28,15 +28,14 @@ void scheduleScreenshot(MainWindow *window, const QString &file)
             window->close();
         });
     };
-    auto onReady = [window, grab] {
+    auto onReady = [window, grab, function] {
         FunctionsPage *console = window->functionsPage();
         window->showTab(MainWindow::FunctionsTab);
-        if (console->selectFunction(QStringLiteral("describe"))) {
-            if (auto *args = console->findChild<QPlainTextEdit *>(QStringLiteral("argsEditor")))
-                args->setPlainText(QStringLiteral("[3, 1, 4, 1, 5, 9, 2, 6, 5, 3]"));
+        if (console->selectFunction(function)) {
             QObject::connect(console, &FunctionsPage::resultShown, window, grab, Qt::SingleShotConnection);
             console->callCurrent();
         } else {
+            std::fprintf(stderr, "no function %s\n", qPrintable(function));
             grab();
         }
     };
@@ -88,12 +87,16 @@ int main(int argc, char *argv[])
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
-                                        QStringLiteral("Once the current environment is ready, call describe(), save "
-                                                       "a grab of the window to <file> and quit."),
+                                        QStringLiteral("Once the current environment is ready, call a function (see "
+                                                       "--screenshot-call), save a grab of the window to <file> and quit."),
                                         QStringLiteral("file"));
+    const QCommandLineOption screenshotCall(QStringLiteral("screenshot-call"),
+                                            QStringLiteral("The function --screenshot calls, with its example arguments "
+                                                           "(default: describe)."),
+                                            QStringLiteral("function"), QStringLiteral("describe"));
     const QCommandLineOption noAutoStart(QStringLiteral("no-autostart"),
                                          QStringLiteral("Do not start any environment at launch."));
-    parser.addOptions({screenshot, noAutoStart});
+    parser.addOptions({screenshot, screenshotCall, noAutoStart});
     parser.process(app);
 
     EnvironmentManager manager(AppPaths::standard());
@@ -103,7 +106,7 @@ int main(int argc, char *argv[])
     if (!parser.isSet(noAutoStart))
         manager.startAutoStart();
     if (parser.isSet(screenshot))
-        scheduleScreenshot(&window, parser.value(screenshot));
+        scheduleScreenshot(&window, parser.value(screenshot), parser.value(screenshotCall));
     const int code = app.exec();
     manager.shutdown(); // also when the app quits without closing the window
     return code;

@@ -5,21 +5,26 @@
 // New / Remove environment dialogs (driven without blocking).
 #include "testutil.h"
 
+#include "core/arguments.h"
 #include "core/callmodel.h"
 #include "core/environment.h"
 #include "core/environmentmanager.h"
 #include "core/listmodels.h"
 #include "core/venvreaper.h"
 #include "ui/banner.h"
+#include "ui/calldetailsdialog.h"
 #include "ui/callspage.h"
 #include "ui/colors.h"
 #include "ui/functionspage.h"
 #include "ui/mainwindow.h"
 #include "ui/outputview.h"
 #include "ui/requirementspage.h"
+#include "ui/resultview.h"
 #include "ui/sourcespage.h"
 
 #include <QAction>
+#include <QCborArray>
+#include <QCborMap>
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
@@ -123,6 +128,12 @@ class TestAppDialogs : public QObject
     QString m_betaPath;  // defines beta (raises)
 
     Environment *demo() const { return m_manager->environment(QStringLiteral("demo")); }
+    //! What resources/demo.py defines, in order.
+    static QStringList demoFunctions()
+    {
+        return {QStringLiteral("describe"), QStringLiteral("slow"), QStringLiteral("fail"),
+                QStringLiteral("table"), QStringLiteral("matrix"), QStringLiteral("picture")};
+    }
     QStringList functionNames() const
     {
         QStringList names;
@@ -191,7 +202,7 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
         m_manager->startAutoStart();
         QTRY_COMPARE_WITH_TIMEOUT(demo()->status(), EnvStatus::Ready, 30000);
-        QCOMPARE(functionNames(), (QStringList{QStringLiteral("describe"), QStringLiteral("slow"), QStringLiteral("fail")}));
+        QCOMPARE(functionNames(), demoFunctions());
     }
 
     // 4. Sources: add, move up/down, remove change the saved order and what the worker loads.
@@ -215,9 +226,8 @@ private Q_SLOTS:
         waitReload({demoPy, m_alphaPath, m_betaPath});
         if (QTest::currentTestFailed())
             return;
-        QTRY_COMPARE_WITH_TIMEOUT(functionNames(), (QStringList{QStringLiteral("describe"), QStringLiteral("slow"),
-                                                                QStringLiteral("fail"), QStringLiteral("alpha"),
-                                                                QStringLiteral("emit"), QStringLiteral("beta")}),
+        QTRY_COMPARE_WITH_TIMEOUT(functionNames(), (demoFunctions() + QStringList{QStringLiteral("alpha"), QStringLiteral("emit"),
+                                                                                  QStringLiteral("beta")}),
                                   15000);
         // Adding one already there changes nothing.
         page->addFiles({m_alphaPath});
@@ -235,9 +245,8 @@ private Q_SLOTS:
         waitReload({demoPy, m_betaPath, m_alphaPath});
         if (QTest::currentTestFailed())
             return;
-        QTRY_COMPARE_WITH_TIMEOUT(functionNames(), (QStringList{QStringLiteral("describe"), QStringLiteral("slow"),
-                                                                QStringLiteral("fail"), QStringLiteral("beta"),
-                                                                QStringLiteral("alpha"), QStringLiteral("emit")}),
+        QTRY_COMPARE_WITH_TIMEOUT(functionNames(), (demoFunctions() + QStringList{QStringLiteral("beta"), QStringLiteral("alpha"),
+                                                                                  QStringLiteral("emit")}),
                                   15000);
 
         // Move demo.py down; moving the last one further down does nothing.
@@ -247,9 +256,8 @@ private Q_SLOTS:
         waitReload({m_betaPath, demoPy, m_alphaPath});
         if (QTest::currentTestFailed())
             return;
-        QTRY_COMPARE_WITH_TIMEOUT(functionNames(), (QStringList{QStringLiteral("beta"), QStringLiteral("describe"),
-                                                                QStringLiteral("slow"), QStringLiteral("fail"),
-                                                                QStringLiteral("alpha"), QStringLiteral("emit")}),
+        QTRY_COMPARE_WITH_TIMEOUT(functionNames(), (QStringList{QStringLiteral("beta")} + demoFunctions()
+                                                    + QStringList{QStringLiteral("alpha"), QStringLiteral("emit")}),
                                   15000);
         list->setCurrentIndex(list->model()->index(2, 0));
         QTest::mouseClick(down, Qt::LeftButton);
@@ -373,30 +381,34 @@ private Q_SLOTS:
             }
             return -1;
         };
+        QCborValue shownResult; // what the dialog's ResultView shows
         auto openDetails = [&](int id) -> QString {
             const int row = rowOf(id);
             if (row < 0)
                 return {};
             doubleClick(table, table->model()->index(row, CallModel::FunctionColumn));
-            const QList<QDialog *> dialogs = page->findChildren<QDialog *>(QStringLiteral("callDetails"));
+            const QList<CallDetailsDialog *> dialogs = page->findChildren<CallDetailsDialog *>(QStringLiteral("callDetails"));
             if (dialogs.size() != 1)
                 return QStringLiteral("%1 dialogs").arg(dialogs.size());
-            QDialog *dialog = dialogs.first();
+            CallDetailsDialog *dialog = dialogs.first();
             const bool visible = dialog->isVisible() && !dialog->isModal(); // never blocks
-            const QString text = dialog->findChild<QPlainTextEdit *>()->toPlainText();
+            const QString text = dialog->summaryView()->toPlainText();
+            shownResult = dialog->resultView() ? dialog->resultView()->value() : QCborValue();
             dialog->close(); // deletes on close
             return visible ? text : QStringLiteral("not shown");
         };
 
         const QString doneText = openDetails(done);
-        QCOMPARE(doneText, page->detailsText(rowOf(done)));
-        QVERIFY2(doneText.contains(QStringLiteral(": alpha(")) && doneText.contains(QStringLiteral("Returned in")),
+        QVERIFY2(page->detailsText(rowOf(done)).startsWith(doneText), qPrintable(doneText));
+        QVERIFY2(doneText.contains(QStringLiteral(": alpha([7, 8])")) && doneText.contains(QStringLiteral("Returned in")),
                  qPrintable(doneText));
-        QVERIFY2(doneText.contains(QStringLiteral("\"echo\"")) && doneText.contains(QStringLiteral("8")), qPrintable(doneText));
+        QCOMPARE(shownResult.toMap().value(QStringLiteral("echo")).toArray(), (QCborArray{7, 8}));
+        QVERIFY(page->detailsText(rowOf(done)).contains(QStringLiteral("\"echo\"")));
         QTRY_VERIFY(page->findChildren<QDialog *>(QStringLiteral("callDetails")).isEmpty());
 
         const QString failedText = openDetails(failed);
         QCOMPARE(failedText, page->detailsText(rowOf(failed)));
+        QVERIFY(shownResult.isUndefined()); // no result view for a failed call
         QVERIFY2(failedText.contains(QStringLiteral("ValueError: bad x")), qPrintable(failedText));
         QVERIFY2(failedText.contains(QStringLiteral("Traceback")), qPrintable(failedText));
         QVERIFY2(failedText.contains(m_betaPath), qPrintable(failedText));
@@ -410,6 +422,7 @@ private Q_SLOTS:
         FunctionsPage *console = m_window->functionsPage();
         // A console call, so it is in the history with its typed arguments.
         QVERIFY(console->selectFunction(QStringLiteral("alpha")));
+        console->setRawArguments(true);
         auto *args = console->findChild<QPlainTextEdit *>(QStringLiteral("argsEditor"));
         args->setPlainText(QStringLiteral("{\"k\": [1, 2, 3]}"));
         QSignalSpy shown(console, &FunctionsPage::resultShown);
@@ -444,7 +457,7 @@ private Q_SLOTS:
         const CallRecord *b = demo()->calls()->record(again);
         QVERIFY(a && b);
         QCOMPARE(b->function, QStringLiteral("alpha"));
-        QCOMPARE(b->args, a->args);
+        QCOMPARE(argumentsText(b->arguments), argumentsText(a->arguments));
         QCOMPARE(b->state, CallState::Done);
         QCOMPARE(console->currentFunction(), QStringLiteral("alpha"));
         QCOMPARE(QJsonDocument::fromJson(args->toPlainText().toUtf8()).object(),

@@ -3,19 +3,45 @@
 #include "core/callmodel.h"
 #include "core/definition.h"
 #include "core/environmentlistmodel.h"
-#include "core/jsontreemodel.h"
+#include "core/arguments.h"
+#include "core/delimitedtext.h"
+#include "core/resultvalue.h"
+#include "core/tablemodel.h"
+#include "core/valuetreemodel.h"
 #include "core/listmodels.h"
 #include "core/outputbuffer.h"
 #include "core/requirements.h"
 
 #include <QAbstractItemModelTester>
+#include <QBuffer>
+#include <QCborArray>
+#include <QCborMap>
+#include <QElapsedTimer>
+#include <QImage>
+#include <QItemSelectionModel>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cmath>
+#include <numeric>
+
 using namespace QtPyVenvApp;
+
+namespace {
+//! A small PNG file.
+QByteArray pngBytes()
+{
+    QImage image(4, 3, QImage::Format_RGB32);
+    image.fill(Qt::red);
+    QBuffer buffer;
+    buffer.open(QIODevice::WriteOnly);
+    image.save(&buffer, "PNG");
+    return buffer.data();
+}
+} // namespace
 
 class TestAppModels : public QObject
 {
@@ -52,9 +78,9 @@ private Q_SLOTS:
         CallModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         QSignalSpy running(&model, &CallModel::runningCountChanged);
-        const int first = model.addCall(QStringLiteral("describe"), QJsonArray{1, 2});
-        const int second = model.addCall(QStringLiteral("fail"), QJsonValue());
-        const int third = model.addCall(QStringLiteral("slow"), 3);
+        const int first = model.addCall(QStringLiteral("describe"), {{QCborArray{1, 2}}, {}});
+        const int second = model.addCall(QStringLiteral("fail"), {});
+        const int third = model.addCall(QStringLiteral("slow"), {{}, {{QStringLiteral("n"), 3}}});
         QCOMPARE(model.runningCount(), 3);
         QCOMPARE(running.last().at(0).toInt(), 3);
         QCOMPARE(model.index(0, CallModel::StateColumn).data().toString(), QStringLiteral("running"));
@@ -78,7 +104,7 @@ private Q_SLOTS:
         QCOMPARE(changed.size(), 1);
         QCOMPARE(changed.last().at(0).value<QModelIndex>().column(), int(CallModel::ElapsedColumn));
 
-        model.finishCall(first, QJsonObject{{QStringLiteral("mean"), 1.5}}, {});
+        model.finishCall(first, QCborMap{{QStringLiteral("mean"), 1.5}}, {});
         QtPyVenv::Error pythonError{QtPyVenv::ErrorCode::PythonError, QStringLiteral("ValueError"),
                                     QStringLiteral("bad"), QStringLiteral("Traceback ...")};
         model.finishCall(second, {}, pythonError);
@@ -89,13 +115,15 @@ private Q_SLOTS:
         QCOMPARE(model.record(second)->state, CallState::Failed);
         QCOMPARE(model.record(third)->state, CallState::Died);
         QCOMPARE(model.index(1, CallModel::ErrorColumn).data().toString(), QStringLiteral("ValueError: bad"));
-        QCOMPARE(model.index(0, 0).data(CallModel::ResultRole).value<QJsonValue>()
-                     .toObject().value(QStringLiteral("mean")).toDouble(), 1.5);
+        QCOMPARE(model.index(0, 0).data(CallModel::ResultRole).value<QCborValue>()
+                     .toMap().value(QStringLiteral("mean")).toDouble(), 1.5);
+        QCOMPARE(model.index(2, 0).data(CallModel::ArgsRole).value<QtPyVenv::Arguments>()
+                     .keywords.value(QStringLiteral("n")).toInteger(), 3);
         model.finishCall(first, {}, pythonError); // a second outcome is ignored
         QCOMPARE(model.record(first)->state, CallState::Done);
 
         // Bounded: the oldest finished calls go first, running ones stay.
-        const int keep = model.addCall(QStringLiteral("slow"), 10);
+        const int keep = model.addCall(QStringLiteral("slow"), {{10}, {}});
         model.setMaximumRecords(2);
         QCOMPARE(model.rowCount(), 2);
         QVERIFY(model.record(keep));
@@ -104,32 +132,277 @@ private Q_SLOTS:
         QCOMPARE(model.records().first().id, keep);
     }
 
-    void jsonTreeModel()
+    void valueTreeModel()
     {
-        JsonTreeModel model;
+        ValueTreeModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        const QJsonObject value{{QStringLiteral("count"), 3},
-                                {QStringLiteral("items"), QJsonArray{1, QStringLiteral("two"), QJsonObject{{QStringLiteral("x"), true}}}},
-                                {QStringLiteral("none"), QJsonValue()}};
-        model.setJson(value);
+        QCborMap value; // keys in an order no sorting gives
+        value.insert(QStringLiteral("zeta"), 3);
+        value.insert(QStringLiteral("alpha"), QCborArray{1, QStringLiteral("two"), QCborMap{{QStringLiteral("x"), true}}});
+        value.insert(QStringLiteral("mid"), QCborValue(nullptr));
+        model.setValue(value);
         QCOMPARE(model.rowCount(), 1);
         const QModelIndex root = model.index(0, 0);
         QCOMPARE(root.data().toString(), QStringLiteral("result"));
-        QCOMPARE(model.index(0, JsonTreeModel::ValueColumn).data().toString(), QStringLiteral("{3}"));
+        QCOMPARE(model.index(0, ValueTreeModel::ValueColumn).data().toString(), QStringLiteral("{3}"));
         QCOMPARE(model.rowCount(root), 3);
+        QStringList keys;
+        for (int row = 0; row < 3; ++row)
+            keys << model.index(row, 0, root).data().toString();
+        QCOMPARE(keys, (QStringList{QStringLiteral("zeta"), QStringLiteral("alpha"), QStringLiteral("mid")}));
+        QCOMPARE(model.index(0, ValueTreeModel::TypeColumn, root).data().toString(), QStringLiteral("int"));
         const QModelIndex items = model.index(1, 0, root);
-        QCOMPARE(items.data().toString(), QStringLiteral("items"));
         QCOMPARE(model.rowCount(items), 3);
-        QCOMPARE(model.index(1, JsonTreeModel::ValueColumn, items).data().toString(), QStringLiteral("\"two\""));
+        QCOMPARE(model.index(1, ValueTreeModel::ValueColumn, items).data().toString(), QStringLiteral("\"two\""));
         const QModelIndex nested = model.index(2, 0, items);
-        QCOMPARE(model.index(0, 0, nested).data(JsonTreeModel::PathRole).toString(), QStringLiteral("result.items[2].x"));
+        QCOMPARE(model.index(0, 0, nested).data(ValueTreeModel::PathRole).toString(), QStringLiteral("result.alpha[2].x"));
         QCOMPARE(model.parent(model.index(0, 0, nested)), nested);
-        QCOMPARE(model.index(2, JsonTreeModel::TypeColumn, root).data().toString(), QStringLiteral("null"));
-        model.setJson(42);
+        QCOMPARE(model.index(2, ValueTreeModel::TypeColumn, root).data().toString(), QStringLiteral("null"));
+        QCOMPARE(model.index(1, 0, root).data(ValueTreeModel::ValueRole).value<QCborValue>().toArray().size(), 3);
+
+        // Typed values are leaves with a summary; a table's children are its columns.
+        const QtPyVenv::NdArray matrix(std::vector<double>(3000, 0.5), {1000, 3});
+        const QtPyVenv::Table table({QStringLiteral("n"), QStringLiteral("s")},
+                                    {QtPyVenv::NdArray(std::vector<qint64>{1, 2}).toCbor(),
+                                     QCborArray{QStringLiteral("a"), QStringLiteral("b")}});
+        model.setValue(QCborMap{{QStringLiteral("m"), matrix.toCbor()}, {QStringLiteral("t"), table.toCbor()}});
+        const QModelIndex top = model.index(0, 0);
+        QCOMPARE(model.index(0, ValueTreeModel::ValueColumn, top).data().toString(), QStringLiteral("float64[1000×3]"));
+        QCOMPARE(model.index(0, ValueTreeModel::TypeColumn, top).data().toString(), QStringLiteral("ndarray"));
+        QCOMPARE(model.rowCount(model.index(0, 0, top)), 0);
+        const QModelIndex t = model.index(1, 0, top);
+        QCOMPARE(t.siblingAtColumn(ValueTreeModel::ValueColumn).data().toString(), QStringLiteral("table[2×2]"));
+        QCOMPARE(model.rowCount(t), 2);
+        QCOMPARE(model.index(1, 0, t).data().toString(), QStringLiteral("s"));
+        QCOMPARE(model.rowCount(model.index(1, 0, t)), 2);
+
+        // A long list shows in batches. (Without the tester: it fetches more itself while it
+        // checks a reset, and then takes the rows that brings for an insertion during the reset.)
+        ValueTreeModel lazy;
+        QCborArray big;
+        for (int i = 0; i < 2500; ++i)
+            big.append(i);
+        lazy.setValue(big);
+        const QModelIndex list = lazy.index(0, 0);
+        QCOMPARE(lazy.rowCount(list), ValueTreeModel::BatchSize);
+        QVERIFY(lazy.canFetchMore(list));
+        QSignalSpy inserted(&lazy, &QAbstractItemModel::rowsInserted);
+        lazy.fetchMore(list);
+        QCOMPARE(lazy.rowCount(list), 2 * ValueTreeModel::BatchSize);
+        QCOMPARE(inserted.size(), 1);
+        QCOMPARE(inserted.first().at(1).toInt(), ValueTreeModel::BatchSize);
+        lazy.fetchMore(list);
+        QCOMPARE(lazy.rowCount(list), 2500);
+        QVERIFY(!lazy.canFetchMore(list));
+        QCOMPARE(lazy.index(2499, ValueTreeModel::ValueColumn, list).data().toString(), QStringLiteral("2499"));
+        QCOMPARE(lazy.index(2499, 0, list).data(ValueTreeModel::PathRole).toString(), QStringLiteral("result[2499]"));
+
+        model.setValue(42);
         QCOMPARE(model.rowCount(model.index(0, 0)), 0);
-        QCOMPARE(model.index(0, JsonTreeModel::ValueColumn).data().toString(), QStringLiteral("42"));
+        QCOMPARE(model.index(0, ValueTreeModel::ValueColumn).data().toString(), QStringLiteral("42"));
         model.clear();
         QCOMPARE(model.rowCount(), 0);
+    }
+
+    void tableModelMillionRows()
+    {
+        constexpr qint64 Rows = 1'000'000;
+        std::vector<qint64> ids(Rows);
+        std::vector<double> xs(Rows);
+        for (qint64 i = 0; i < Rows; ++i) {
+            ids[size_t(i)] = Rows - i;
+            xs[size_t(i)] = i % 7 == 3 ? std::nan("") : double((i * 7919) % 1000);
+        }
+        const QtPyVenv::Table table({QStringLiteral("id"), QStringLiteral("x")},
+                                    {QtPyVenv::NdArray(ids).toCbor(), QtPyVenv::NdArray(xs).toCbor()});
+        QVERIFY(table.isValid());
+        TableModel model;
+        QElapsedTimer tested;
+        tested.start();
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setTable(table);
+        qInfo() << "the model tester took" << tested.elapsed() << "ms over a million rows";
+        QCOMPARE(model.rowCount(), int(Rows));
+        QCOMPARE(model.columnCount(), 2);
+        QCOMPARE(model.headerData(1, Qt::Horizontal).toString(), QStringLiteral("x"));
+        QCOMPARE(model.headerData(1, Qt::Horizontal, Qt::ToolTipRole).toString(), QStringLiteral("float64"));
+        QCOMPARE(model.headerData(999'999, Qt::Vertical).toString(), QStringLiteral("999999"));
+        QCOMPARE(model.index(0, 0).data().toString(), QStringLiteral("1000000"));
+        QCOMPARE(model.index(999'999, 0).data().toString(), QStringLiteral("1"));
+        QCOMPARE(model.index(1, 1).data().toString(), QStringLiteral("919.0"));
+        QCOMPARE(model.index(3, 1).data().toString(), QStringLiteral("NaN"));
+        QCOMPARE(model.index(1, 0).data(Qt::TextAlignmentRole).toInt(), int(Qt::AlignRight | Qt::AlignVCenter));
+
+        QPersistentModelIndex followed(model.index(5, 1)); // x = 5 * 7919 % 1000 = 595
+        QSignalSpy layout(&model, &QAbstractItemModel::layoutChanged);
+        QElapsedTimer timer;
+        timer.start();
+        model.sort(1, Qt::AscendingOrder);
+        qInfo() << "sorting a million float64 rows took" << timer.elapsed() << "ms (the tester checking too)";
+        QCOMPARE(layout.size(), 1);
+        QCOMPARE(model.index(0, 1).data().toString(), QStringLiteral("0.0"));
+        double previous = -1;
+        for (int row = 0; row < 857'142; row += 997) { // the NaN-free part, sampled
+            const double x = model.index(row, 1).data(TableModel::ValueRole).value<QCborValue>().toDouble();
+            QVERIFY2(x >= previous, qPrintable(QString::number(row)));
+            previous = x;
+        }
+        QCOMPARE(model.index(int(Rows) - 1, 1).data().toString(), QStringLiteral("NaN")); // NaN last
+        QCOMPARE(followed.data().toString(), QStringLiteral("595.0"));
+        QCOMPARE(followed.data(TableModel::SourceRowRole).toLongLong(), 5);
+        QCOMPARE(model.headerData(followed.row(), Qt::Vertical).toString(), QStringLiteral("5"));
+
+        model.sort(1, Qt::DescendingOrder);
+        QCOMPARE(model.index(0, 1).data().toString(), QStringLiteral("999.0"));
+        QCOMPARE(model.index(int(Rows) - 1, 1).data().toString(), QStringLiteral("NaN")); // still last
+        model.sort(0, Qt::AscendingOrder);
+        QCOMPARE(model.index(0, 0).data().toString(), QStringLiteral("1"));
+        QCOMPARE(model.sortColumn(), 0);
+        model.sort(-1);
+        QCOMPARE(model.index(0, 0).data().toString(), QStringLiteral("1000000"));
+        QVERIFY(model.order().empty());
+        QCOMPARE(followed.row(), 5);
+    }
+
+    void tableModelUnderTester()
+    {
+        // A list column, an int column and an index, under the model tester.
+        const QtPyVenv::Table table({QStringLiteral("name"), QStringLiteral("score")},
+                                    {QCborArray{QStringLiteral("b"), QStringLiteral("a"), QCborValue(nullptr), QStringLiteral("c, d")},
+                                     QtPyVenv::NdArray(std::vector<std::int32_t>{3, 1, 2, 0}).toCbor()},
+                                    QCborArray{QStringLiteral("r0"), QStringLiteral("r1"), QStringLiteral("r2"), QStringLiteral("r3")});
+        QVERIFY(table.isValid());
+        TableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setTable(table);
+        QCOMPARE(model.headerData(1, Qt::Vertical).toString(), QStringLiteral("r1"));
+        QCOMPARE(model.index(2, 0).data().toString(), QStringLiteral("null"));
+        QVERIFY(model.index(2, 0).data(Qt::ForegroundRole).isValid()); // muted
+        auto column = [&model](int c) {
+            QStringList texts;
+            for (int row = 0; row < model.rowCount(); ++row)
+                texts << model.index(row, c).data().toString();
+            return texts.join(QLatin1Char('|'));
+        };
+        model.sort(0, Qt::AscendingOrder);
+        QCOMPARE(column(0), QStringLiteral("a|b|c, d|null"));
+        QCOMPARE(model.headerData(0, Qt::Vertical).toString(), QStringLiteral("r1"));
+        model.sort(0, Qt::DescendingOrder);
+        QCOMPARE(column(0), QStringLiteral("c, d|b|a|null"));
+        model.sort(1, Qt::AscendingOrder);
+        QCOMPARE(column(1), QStringLiteral("0|1|2|3"));
+
+        // Copy as TSV and export as CSV read the same exact text.
+        QItemSelectionModel selection(&model);
+        selection.select(QItemSelection(model.index(0, 0), model.index(1, 1)), QItemSelectionModel::Select);
+        QCOMPARE(selectionToTsv(&model, selection.selection()), QStringLiteral("c, d\t0\na\t1\n"));
+        selection.select(model.index(3, 1), QItemSelectionModel::Select); // a second range
+        QCOMPARE(selectionToTsv(&model, selection.selection()), QStringLiteral("c, d\t0\na\t1\n\t3\n"));
+        QBuffer buffer;
+        buffer.open(QIODevice::WriteOnly);
+        QVERIFY(writeTableCsv(model.table(), model.order(), &buffer));
+        QCOMPARE(buffer.data(), QByteArray(",name,score\r\nr3,\"c, d\",0\r\nr1,a,1\r\nr2,null,2\r\nr0,b,3\r\n"));
+        model.clear();
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void ndArrayModel()
+    {
+        NdArrayModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setArray(QtPyVenv::NdArray(std::vector<std::int32_t>{5, -1, 7}));
+        QCOMPARE(model.rowCount(), 3);
+        QCOMPARE(model.columnCount(), 1);
+        QCOMPARE(model.index(2, 0).data().toString(), QStringLiteral("7"));
+        model.setArray(QtPyVenv::NdArray(std::vector<double>{0, 1, 2, 3, 4, 5}, {2, 3}));
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(model.columnCount(), 3);
+        QCOMPARE(model.index(1, 2).data().toString(), QStringLiteral("5.0"));
+        QCOMPARE(model.headerData(2, Qt::Horizontal).toString(), QStringLiteral("2"));
+        QVERIFY(!model.isSlice());
+        std::vector<qint64> cube(24);
+        std::iota(cube.begin(), cube.end(), 0);
+        model.setArray(QtPyVenv::NdArray(cube, {2, 3, 4}));
+        QVERIFY(model.isSlice());
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(model.columnCount(), 3);
+        QCOMPARE(model.index(1, 2).data().toString(), QStringLiteral("20")); // [1, 2, 0]
+        model.clear();
+        QCOMPARE(model.rowCount(), 0);
+
+        const ArrayStats stats = arrayStats(QtPyVenv::NdArray(std::vector<double>{1, std::nan(""), 3, -2}));
+        QCOMPARE(stats.count, 3);
+        QCOMPARE(stats.nanCount, 1);
+        QCOMPARE(stats.min, -2.0);
+        QCOMPARE(stats.max, 3.0);
+        QCOMPARE(stats.mean, 2.0 / 3.0);
+        const ArrayStats flags = arrayStats(QtPyVenv::NdArray(std::vector<std::uint8_t>{1, 0, 1, 1}));
+        QCOMPARE(flags.mean, 0.75);
+    }
+
+    void chooseView_data()
+    {
+        QTest::addColumn<QCborValue>("value");
+        QTest::addColumn<ResultKind>("kind");
+        QTest::addColumn<QList<ResultKind>>("available");
+        using K = ResultKind;
+        const QList<K> table{K::Table, K::Tree, K::Text}, generic{K::Tree, K::Text};
+        QTest::newRow("table tag") << QtPyVenv::Table({QStringLiteral("a")}, {QCborArray{1, 2}}).toCbor() << K::Table << table;
+        QTest::newRow("records") << QCborValue(QCborArray{QCborMap{{QStringLiteral("a"), 1}, {QStringLiteral("b"), QStringLiteral("x")}},
+                                                          QCborMap{{QStringLiteral("a"), 2}, {QStringLiteral("b"), QStringLiteral("y")}}})
+                                 << K::Table << table;
+        QTest::newRow("columns") << QCborValue(QCborMap{{QStringLiteral("a"), QCborArray{1, 2}},
+                                                        {QStringLiteral("b"), QCborArray{QStringLiteral("x"), QStringLiteral("y")}}})
+                                 << K::Table << table;
+        QTest::newRow("unequal columns") << QCborValue(QCborMap{{QStringLiteral("a"), QCborArray{1, 2}}, {QStringLiteral("b"), QCborArray{1}}})
+                                         << K::Tree << generic;
+        QTest::newRow("image") << QtPyVenv::Image(pngBytes()).toCbor() << K::Image << QList<K>{K::Image, K::Tree, K::Text};
+        QTest::newRow("png bytes") << QCborValue(pngBytes()) << K::Image << QList<K>{K::Image, K::Tree, K::Text};
+        QTest::newRow("other bytes") << QCborValue(QByteArray("abc")) << K::Text << generic;
+        QTest::newRow("ndarray") << QtPyVenv::NdArray(std::vector<double>{1, 2, 3, 4}, {2, 2}).toCbor() << K::Array
+                                 << QList<K>{K::Array, K::Tree, K::Text};
+        QTest::newRow("map") << QCborValue(QCborMap{{QStringLiteral("mean"), 2.5}, {QStringLiteral("count"), 4}}) << K::Tree << generic;
+        QTest::newRow("list") << QCborValue(QCborArray{1, 2, 3}) << K::Tree << generic;
+        QTest::newRow("string") << QCborValue(QStringLiteral("hi")) << K::Text << generic;
+        QTest::newRow("null") << QCborValue(nullptr) << K::Text << generic;
+    }
+
+    void chooseView()
+    {
+        QFETCH(QCborValue, value);
+        QFETCH(ResultKind, kind);
+        QFETCH(QList<ResultKind>, available);
+        QCOMPARE(QtPyVenvApp::chooseView(value), kind);
+        QCOMPARE(applicableViews(value), available);
+    }
+
+    void valueTexts()
+    {
+        QCOMPARE(cellText(QCborValue(3.0)), QStringLiteral("3.0"));
+        QCOMPARE(cellText(QCborValue(2.5)), QStringLiteral("2.5"));
+        QCOMPARE(cellText(QCborValue(0.1 + 0.2)), QStringLiteral("0.30000000000000004")); // exact
+        QCOMPARE(cellText(QCborValue(std::nan(""))), QStringLiteral("NaN"));
+        QCOMPARE(cellText(QCborValue(-qInf())), QStringLiteral("-inf"));
+        QCOMPARE(cellText(QCborValue(7)), QStringLiteral("7"));
+        QCOMPARE(cellText(QCborValue(QStringLiteral("text"))), QStringLiteral("text"));
+        QCOMPARE(cellText(QCborValue(nullptr)), QStringLiteral("null"));
+        QCOMPARE(cellText(QCborValue(QCborTag(QtPyVenv::Tag::FullDate), QStringLiteral("2024-05-01"))), QStringLiteral("2024-05-01"));
+        QCOMPARE(valueTypeName(QCborValue(QCborTag(QtPyVenv::Tag::FullDate), QStringLiteral("2024-05-01"))), QStringLiteral("date"));
+        QCOMPARE(valueSummary(QCborValue(QCborArray{1, 2})), QStringLiteral("[2]"));
+        QCOMPARE(valueSummary(QtPyVenv::NdArray(std::vector<float>(6), {2, 3}).toCbor()), QStringLiteral("float32[2×3]"));
+        QCOMPARE(valueSummary(QtPyVenv::Image(pngBytes()).toCbor()).left(11), QStringLiteral("image/png, "));
+        QCOMPARE(resultKindName(ResultKind::Array), QStringLiteral("Array"));
+    }
+
+    void delimitedFields()
+    {
+        QCOMPARE(csvField(QStringLiteral("plain")), QStringLiteral("plain"));
+        QCOMPARE(csvField(QStringLiteral("a,b")), QStringLiteral("\"a,b\""));
+        QCOMPARE(csvField(QStringLiteral("say \"hi\"")), QStringLiteral("\"say \"\"hi\"\"\""));
+        QCOMPARE(csvField(QStringLiteral("two\nlines")), QStringLiteral("\"two\nlines\""));
+        QCOMPARE(csvField(QString()), QString());
+        QCOMPARE(tsvField(QStringLiteral("a,b")), QStringLiteral("a,b"));
+        QCOMPARE(tsvField(QStringLiteral("a\tb")), QStringLiteral("\"a\tb\""));
     }
 
     void listModels()
@@ -212,20 +485,83 @@ private Q_SLOTS:
 
     void jsonArgs()
     {
-        QJsonValue value;
+        QCborValue value;
         QString error;
-        QVERIFY(parseJsonArgs(QString(), &value, &error));
-        QVERIFY(value.isNull());
-        QVERIFY(parseJsonArgs(QStringLiteral("3"), &value, &error));
-        QCOMPARE(value.toInt(), 3);
-        QVERIFY(parseJsonArgs(QStringLiteral("\"text\""), &value, &error));
+        QVERIFY(parseJsonText(QString(), &value, &error));
+        QVERIFY(value.isUndefined());
+        QVERIFY(parseJsonText(QStringLiteral("3"), &value, &error));
+        QCOMPARE(value.toInteger(), 3);
+        QVERIFY(parseJsonText(QStringLiteral("\"text\""), &value, &error));
         QCOMPARE(value.toString(), QStringLiteral("text"));
-        QVERIFY(parseJsonArgs(QStringLiteral("{\"a\": [1, 2]}"), &value, &error));
-        QVERIFY(value.isObject());
-        QVERIFY(!parseJsonArgs(QStringLiteral("[1,\n 2,"), &value, &error));
-        QVERIFY2(error.startsWith(QStringLiteral("line ")), qPrintable(error));
-        QVERIFY(!parseJsonArgs(QStringLiteral("1 2"), &value, &error));
-        QCOMPARE(prettyJson(QJsonArray{1}), QStringLiteral("[\n    1\n]"));
+        QVERIFY(parseJsonText(QStringLiteral("{\"b\": [1, 2], \"a\": 1}"), &value, &error));
+        QCOMPARE(value.toMap().keys().first().toString(), QStringLiteral("b")); // order kept
+        QVERIFY(!parseJsonText(QStringLiteral("[1,\n 2,"), &value, &error));
+        QVERIFY(!error.isEmpty());
+        QVERIFY(!parseJsonText(QStringLiteral("1 2"), &value, &error));
+        QVERIFY(rawArguments(QCborValue()).positional.isEmpty());
+        QCOMPARE(rawArguments(QCborValue(3)).positional, QCborArray{3});
+        QCOMPARE(argumentsText({{1, QStringLiteral("x")}, {{QStringLiteral("n"), 3}}}), QStringLiteral("1, \"x\", n=3"));
+    }
+
+    void formArguments_data()
+    {
+        using P = QtPyVenv::ParameterInfo;
+        using Kind = P::Kind;
+        auto param = [](const char *name, Kind kind, const char *defaultValue = nullptr) {
+            P p;
+            p.name = QString::fromLatin1(name);
+            p.kind = kind;
+            p.hasDefault = defaultValue != nullptr;
+            p.defaultValue = QString::fromLatin1(defaultValue ? defaultValue : "");
+            return p;
+        };
+        // def f(a, b=2, *args, c=None, **kw)
+        const QList<P> f{param("a", Kind::PositionalOrKeyword), param("b", Kind::PositionalOrKeyword, "2"),
+                         param("args", Kind::VarPositional), param("c", Kind::Keyword, "None"),
+                         param("kw", Kind::VarKeyword)};
+        // def g(x, y=1, /, z=3)
+        const QList<P> g{param("x", Kind::Positional), param("y", Kind::Positional, "1"),
+                         param("z", Kind::PositionalOrKeyword, "3")};
+        // def h(x=0, y=1, /)
+        const QList<P> h{param("x", Kind::Positional, "0"), param("y", Kind::Positional, "1")};
+        QTest::addColumn<QList<P>>("parameters");
+        QTest::addColumn<QStringList>("texts");
+        QTest::addColumn<QString>("call");  // argumentsText() of the result
+        QTest::addColumn<QString>("error"); // what the error contains; "" when none
+        auto row = [](const char *name, const QList<P> &ps, QStringList texts, const char *call, const char *error = "") {
+            QTest::newRow(name) << ps << texts << QString::fromUtf8(call) << QString::fromUtf8(error);
+        };
+        row("keywords", f, {QStringLiteral("1"), {}, {}, {}, {}}, "a=1");
+        row("defaults left out", f, {QStringLiteral("[1, 2]"), {}, {}, QStringLiteral("\"c\""), {}}, "a=[1, 2], c=\"c\"");
+        row("required", f, {{}, {}, {}, {}, {}}, "", "a is required");
+        row("*args makes positionals", f, {QStringLiteral("1"), QStringLiteral("2"), QStringLiteral("[3, 4]"), {}, {}}, "1, 2, 3, 4");
+        row("*args needs what comes before", f, {QStringLiteral("1"), {}, QStringLiteral("[3]"), {}, {}}, "", "b must be given");
+        row("*args takes an array", f, {QStringLiteral("1"), {}, QStringLiteral("5"), {}, {}}, "", "JSON array");
+        row("**kw merges", f, {QStringLiteral("1"), {}, {}, {}, QStringLiteral("{\"z\": 6, \"y\": 5}")}, "a=1, z=6, y=5");
+        row("**kw takes an object", f, {QStringLiteral("1"), {}, {}, {}, QStringLiteral("[1]")}, "", "JSON object");
+        row("**kw repeats", f, {QStringLiteral("1"), {}, {}, {}, QStringLiteral("{\"a\": 2}")}, "", "given twice");
+        row("invalid JSON", f, {QStringLiteral("[1,"), {}, {}, {}, {}}, "", "a: ");
+        row("positional only", g, {QStringLiteral("1"), {}, QStringLiteral("3")}, "1, z=3");
+        row("positional only, both", g, {QStringLiteral("1"), QStringLiteral("2"), {}}, "1, 2");
+        row("positional only required", g, {{}, QStringLiteral("2"), {}}, "", "x is required");
+        row("positional gap", h, {{}, QStringLiteral("2")}, "", "x must be given before y");
+        row("no parameters", {}, {}, "");
+    }
+
+    void formArguments()
+    {
+        QFETCH(QList<QtPyVenv::ParameterInfo>, parameters);
+        QFETCH(QStringList, texts);
+        QFETCH(QString, call);
+        QFETCH(QString, error);
+        const FormArguments result = QtPyVenvApp::formArguments(parameters, texts);
+        QCOMPARE(result.fieldErrors.size(), parameters.size());
+        if (error.isEmpty()) {
+            QVERIFY2(result.ok(), qPrintable(result.error));
+            QCOMPARE(argumentsText(result.arguments), call);
+        } else {
+            QVERIFY2(result.error.contains(error), qPrintable(result.error));
+        }
     }
 
     void outputBufferIsBounded()

@@ -4,20 +4,26 @@
 // banner and Restart brings it back; definitions persist; quitting leaves no process.
 #include "testutil.h"
 
+#include "core/arguments.h"
 #include "core/environment.h"
 #include "core/environmentmanager.h"
-#include "core/jsontreemodel.h"
+#include "core/tablemodel.h"
 #include "core/venvreaper.h"
+#include "ui/argumentsform.h"
 #include "ui/banner.h"
 #include "ui/callspage.h"
 #include "ui/functionspage.h"
+#include "ui/imageview.h"
 #include "ui/mainwindow.h"
 #include "ui/outputview.h"
 #include "ui/requirementspage.h"
+#include "ui/resultview.h"
 #include "ui/sourcespage.h"
+#include "ui/tablepane.h"
 
-#include <QJsonObject>
+#include <QCborMap>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QPushButton>
@@ -49,13 +55,15 @@ class TestAppWidgets : public QObject
     {
         return m_window->functionsPage()->findChild<QPlainTextEdit *>(QStringLiteral("argsEditor"));
     }
-    //! Types \a args for \a function and presses Ctrl+Return; returns the call's id.
+    //! Types \a args in the raw JSON editor for \a function and presses Ctrl+Return; returns
+    //! the call's id.
     int callFromConsole(const QString &function, const QString &args)
     {
         FunctionsPage *console = m_window->functionsPage();
         m_window->showTab(MainWindow::FunctionsTab);
         if (!console->selectFunction(function))
             return 0;
+        console->setRawArguments(true);
         argsEditor()->setPlainText(args);
         argsEditor()->setFocus();
         QSignalSpy shown(console, &FunctionsPage::resultShown);
@@ -113,7 +121,8 @@ private Q_SLOTS:
         QStringList names;
         for (const auto &f : demo()->functions())
             names << f.name;
-        QCOMPARE(names, (QStringList{QStringLiteral("describe"), QStringLiteral("slow"), QStringLiteral("fail")}));
+        QCOMPARE(names, (QStringList{QStringLiteral("describe"), QStringLiteral("slow"), QStringLiteral("fail"),
+                                     QStringLiteral("table"), QStringLiteral("matrix"), QStringLiteral("picture")}));
 
         // A cold start without requirements: the library creates the venv, then launches;
         // nothing is installed, so the app never says "installing".
@@ -158,9 +167,11 @@ private Q_SLOTS:
         QCOMPARE(table->index(0, CallModel::IdColumn).data(CallModel::IdRole).toInt(), id);
         QVERIFY2(m_window->callsPage()->detailsText(0).startsWith(QStringLiteral("Call %1: describe").arg(libraryId)),
                  qPrintable(m_window->callsPage()->detailsText(0)));
-        const QJsonObject result = m_window->functionsPage()->resultModel()->json().toObject();
+        const QCborMap result = m_window->functionsPage()->resultView()->value().toMap();
         QCOMPARE(result.value(QStringLiteral("mean")).toDouble(), 2.5);
-        QCOMPARE(result.value(QStringLiteral("count")).toInt(), 4);
+        QCOMPARE(result.value(QStringLiteral("count")).toInteger(), 4);
+        QCOMPARE(result.keys().first().toString(), QStringLiteral("count")); // Python's order
+        QCOMPARE(m_window->functionsPage()->resultView()->currentKind(), ResultKind::Tree);
         auto *header = m_window->functionsPage()->findChild<QLabel *>(QStringLiteral("resultHeader"));
         QVERIFY2(header->text().contains(QStringLiteral(" in ")), qPrintable(header->text())); // the duration
         QCOMPARE(demo()->history()->index(0).data(HistoryModel::FunctionRole).toString(), QStringLiteral("describe"));
@@ -169,14 +180,27 @@ private Q_SLOTS:
 
     void invalidJsonDisablesCall()
     {
-        m_window->functionsPage()->selectFunction(QStringLiteral("describe"));
+        FunctionsPage *console = m_window->functionsPage();
+        console->selectFunction(QStringLiteral("describe"));
+        console->setRawArguments(true);
         argsEditor()->setPlainText(QStringLiteral("[1, 2,"));
-        auto *call = m_window->functionsPage()->findChild<QPushButton *>(QStringLiteral("callButton"));
-        auto *status = m_window->functionsPage()->findChild<QLabel *>(QStringLiteral("argsStatus"));
+        auto *call = console->findChild<QPushButton *>(QStringLiteral("callButton"));
+        auto *status = console->findChild<QLabel *>(QStringLiteral("argsStatus"));
         QVERIFY(!call->isEnabled());
-        QVERIFY2(status->text().contains(QStringLiteral("line")), qPrintable(status->text()));
+        QVERIFY2(status->text().startsWith(QStringLiteral("✗")), qPrintable(status->text()));
         argsEditor()->setPlainText(QStringLiteral("[1]"));
         QVERIFY(call->isEnabled());
+        QCOMPARE(status->text(), QStringLiteral("✓ describe([1])"));
+
+        // The form: one field per parameter, checked the same way.
+        console->setRawArguments(false);
+        QLineEdit *numbers = console->argumentsForm()->field(QStringLiteral("numbers"));
+        QVERIFY(numbers && numbers->isVisible());
+        numbers->setText(QStringLiteral("[1, 2,"));
+        QVERIFY(!call->isEnabled());
+        numbers->setText(QStringLiteral("[4, 5]"));
+        QVERIFY(call->isEnabled());
+        QCOMPARE(status->text(), QStringLiteral("✓ describe(numbers=[4, 5])"));
     }
 
     void pythonErrorShowsTraceback()
@@ -196,10 +220,56 @@ private Q_SLOTS:
         QVERIFY(calls->detailsText(0).contains(QStringLiteral("Traceback")));
     }
 
+    // The demo's table, array and picture, called through the form, each in its own view.
+    void demoResultsInTheirViews()
+    {
+        FunctionsPage *console = m_window->functionsPage();
+        m_window->showTab(MainWindow::FunctionsTab);
+        console->setRawArguments(false);
+        auto callWithForm = [&](const QString &function, const QString &field, const QString &text) {
+            if (!console->selectFunction(function))
+                return 0;
+            if (QLineEdit *edit = console->argumentsForm()->field(field))
+                edit->setText(text);
+            QSignalSpy shown(console, &FunctionsPage::resultShown);
+            console->callCurrent();
+            return shown.wait(60000) ? shown.first().at(0).toInt() : 0;
+        };
+        ResultView *view = console->resultView();
+
+        QVERIFY(callWithForm(QStringLiteral("table"), QStringLiteral("rows"), QStringLiteral("1000000")) > 0);
+        QCOMPARE(demo()->calls()->records().last().state, CallState::Done);
+        QCOMPARE(view->currentKind(), ResultKind::Table);
+        QCOMPARE(view->tablePane()->model()->rowCount(), 1'000'000);
+        QCOMPARE(view->tablePane()->model()->columnCount(), 4);
+        QCOMPARE(view->tablePane()->model()->headerData(3, Qt::Horizontal).toString(), QStringLiteral("group"));
+        QCOMPARE(view->tablePane()->model()->index(999'999, 0).data().toString(), QStringLiteral("999999"));
+        QCOMPARE(view->tablePane()->model()->index(5, 3).data().toString(), QStringLiteral("beta"));
+        QVERIFY(view->isAvailable(ResultKind::Tree));
+
+        QVERIFY(callWithForm(QStringLiteral("matrix"), QStringLiteral("n"), QStringLiteral("5")) > 0);
+        QCOMPARE(view->currentKind(), ResultKind::Array);
+        QCOMPARE(view->arrayPane()->model()->rowCount(), 5);
+        QCOMPARE(view->arrayPane()->model()->columnCount(), 5);
+        QCOMPARE(view->arrayPane()->model()->index(1, 2).data().toString(), QStringLiteral("0.25"));
+        QVERIFY2(view->arrayPane()->summaryText().startsWith(QStringLiteral("float64 · shape (5, 5)")),
+                 qPrintable(view->arrayPane()->summaryText()));
+
+        QVERIFY(callWithForm(QStringLiteral("picture"), QStringLiteral("size"), QString()) > 0); // the default, 256
+        QCOMPARE(view->currentKind(), ResultKind::Image);
+        QCOMPARE(view->imageView()->image().size(), QSize(256, 256));
+
+        // A form call is in the history with its fields, and runs again from there.
+        QCOMPARE(demo()->history()->index(0).data(HistoryModel::FromFormRole).toBool(), true);
+        QCOMPARE(demo()->history()->index(0).data(HistoryModel::ArgsTextRole).toString(), QString());
+        QCOMPARE(demo()->history()->index(1).data(HistoryModel::ArgsTextRole).toString(), QStringLiteral("n=5"));
+    }
+
     void printedLinesReachOutputTab()
     {
         FunctionsPage *console = m_window->functionsPage();
         console->selectFunction(QStringLiteral("slow"));
+        console->setRawArguments(true);
         argsEditor()->setPlainText(QStringLiteral("1"));
         QSignalSpy shown(console, &FunctionsPage::resultShown);
         console->callCurrent();

@@ -45,7 +45,7 @@ QVariant CallModel::data(const QModelIndex &index, int role) const
     switch (role) {
     case IdRole: return record.id;
     case StateRole: return QVariant::fromValue(record.state);
-    case ArgsRole: return QVariant::fromValue(record.args);
+    case ArgsRole: return QVariant::fromValue(record.arguments);
     case ResultRole: return QVariant::fromValue(record.result);
     case ErrorRole: return QVariant::fromValue(record.error);
     case ElapsedMsRole: return elapsed(record);
@@ -103,12 +103,12 @@ QVariant CallModel::headerData(int section, Qt::Orientation orientation, int rol
     return {};
 }
 
-int CallModel::addCall(const QString &function, const QJsonValue &args)
+int CallModel::addCall(const QString &function, const QtPyVenv::Arguments &arguments)
 {
     CallRecord record;
     record.id = ++m_lastId;
     record.function = function;
-    record.args = args;
+    record.arguments = arguments;
     record.started = QDateTime::currentDateTime();
     record.startedMs = m_clock.elapsed();
     beginInsertRows({}, int(m_records.size()), int(m_records.size()));
@@ -128,7 +128,7 @@ void CallModel::setCallId(int id, const QString &callId)
     Q_EMIT dataChanged(index(row, IdColumn), index(row, IdColumn), {Qt::DisplayRole, Qt::ToolTipRole, CallIdRole});
 }
 
-void CallModel::finishCall(int id, const QJsonValue &result, const QtPyVenv::Error &error)
+void CallModel::finishCall(int id, const QCborValue &result, const QtPyVenv::Error &error)
 {
     const int row = rowOf(id);
     if (row < 0 || m_records[row].state != CallState::Running)

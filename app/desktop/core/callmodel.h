@@ -7,8 +7,8 @@
 
 #include <QAbstractTableModel>
 #include <QDateTime>
+#include <QCborValue>
 #include <QElapsedTimer>
-#include <QJsonValue>
 #include <QList>
 
 namespace QtPyVenvApp {
@@ -18,12 +18,12 @@ struct CallRecord {
     int id = 0;            //!< the app's key for the row, unique per environment (never shown)
     QString callId;        //!< the library's call id (Venv::callStarted/callFinished); "" when never sent
     QString function;
-    QJsonValue args;
+    QtPyVenv::Arguments arguments;
     QDateTime started;     //!< wall clock, for display
     qint64 startedMs = 0;  //!< on the model's monotonic clock
     qint64 durationMs = -1; //!< -1 while running
     CallState state = CallState::Running;
-    QJsonValue result;
+    QCborValue result;     //!< the rich value (value.h), when Done
     QtPyVenv::Error error;
 };
 
@@ -44,8 +44,8 @@ public:
     enum Roles {
         IdRole = Qt::UserRole + 1, //!< int, the app's key (CallRecord::id)
         StateRole,                 //!< QtPyVenvApp::CallState
-        ArgsRole,                  //!< QJsonValue
-        ResultRole,                //!< QJsonValue
+        ArgsRole,                  //!< QtPyVenv::Arguments
+        ResultRole,                //!< QCborValue
         ErrorRole,                 //!< QtPyVenv::Error
         ElapsedMsRole,             //!< qint64, live while running
         CallIdRole,                //!< QString, the library's call id (what IdColumn shows)
@@ -60,11 +60,11 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
     //! Adds a running call; returns its key (CallRecord::id).
-    int addCall(const QString &function, const QJsonValue &args);
-    //! Records the library's id of call \a id, once Venv::callAsync() has told it.
+    int addCall(const QString &function, const QtPyVenv::Arguments &arguments);
+    //! Records the library's id of call \a id, once Venv::invokeAsync() has told it.
     void setCallId(int id, const QString &callId);
     //! Records the outcome of call \a id (Done when \a error is ok).
-    void finishCall(int id, const QJsonValue &result, const QtPyVenv::Error &error);
+    void finishCall(int id, const QCborValue &result, const QtPyVenv::Error &error);
     //! Refreshes the elapsed column of running calls.
     void tick();
     void clearFinished();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "environment.h"
 
+#include "arguments.h"
 #include "logging.h"
 #include "venvreaper.h"
 
@@ -20,8 +21,9 @@ namespace {
 constexpr auto HelperFunction = "_qtpyvenv_info";
 constexpr int ReloadDebounceMs = 300;
 
-//! The outcome of a finished callAsync() future, without ever letting an exception out.
-QtPyVenv::Error futureOutcome(QFuture<QJsonValue> future, QJsonValue *result)
+//! The outcome of a finished callAsync() or invokeAsync() future, without ever letting an
+//! exception out.
+template<typename T> QtPyVenv::Error futureOutcome(QFuture<T> future, T *result)
 {
     try {
         future.waitForFinished(); // finished already: rethrows a CallException
@@ -327,7 +329,12 @@ void Environment::refreshPackages()
 
 int Environment::call(const QString &function, const QJsonValue &args)
 {
-    const int id = m_calls->addCall(function, args);
+    return invoke(function, rawArguments(args.isNull() || args.isUndefined() ? QCborValue() : QCborValue::fromJsonValue(args)));
+}
+
+int Environment::invoke(const QString &function, const QtPyVenv::Arguments &arguments)
+{
+    const int id = m_calls->addCall(function, arguments);
     qCDebug(lcAppCall) << m_definition.name << "call" << id << function;
     if (!m_venv || m_status != EnvStatus::Ready) {
         const QtPyVenv::Error error{QtPyVenv::ErrorCode::NotReady, QString(),
@@ -340,12 +347,12 @@ int Environment::call(const QString &function, const QJsonValue &args)
         return id;
     }
     QString callId;
-    const QFuture<QJsonValue> future = m_venv->callAsync(function, args, &callId);
+    const QFuture<QCborValue> future = m_venv->invokeAsync(function, arguments, &callId);
     m_calls->setCallId(id, callId); // the id Venv::callStarted()/callFinished() carry
-    auto *watcher = new QFutureWatcher<QJsonValue>(this);
+    auto *watcher = new QFutureWatcher<QCborValue>(this);
     connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, id] {
         watcher->deleteLater();
-        QJsonValue result;
+        QCborValue result;
         const QtPyVenv::Error error = futureOutcome(watcher->future(), &result);
         m_calls->finishCall(id, result, error);
         Q_EMIT callFinished(id);

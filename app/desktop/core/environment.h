@@ -27,7 +27,7 @@ class VenvReaper;
 /*!
  * One environment at run time: its definition, its Venv (while started), its output,
  * calls and history. Never blocks: starts with Venv::startAsync(), calls with
- * Venv::callAsync(), and hands stopped Venvs to a VenvReaper to close off-thread.
+ * Venv::invokeAsync(), and hands stopped Venvs to a VenvReaper to close off-thread.
  *
  * Stop and restart replace the Venv: a Venv is final once closed, and the venv folder
  * (Config::removeBaseDirOnClose = false) makes the next start warm.
@@ -88,10 +88,12 @@ public:
     //! stop() then start(), picking up changed sources and requirements.
     void restart();
     /*!
-     * Calls \a function with \a args (one JSON value, passed as the single argument) and
-     * returns the call's key in calls() (CallRecord::id); its outcome arrives with
+     * Calls \a function with \a arguments, fn(*positional, **keywords), and returns the call's
+     * key in calls() (CallRecord::id); its outcome, a rich value (value.h), arrives with
      * callFinished(). The record's callId is the library's id of the call.
      */
+    int invoke(const QString &function, const QtPyVenv::Arguments &arguments);
+    //! invoke() with \a args as the one argument, fn(args); null means none, fn().
     int call(const QString &function, const QJsonValue &args);
     //! Re-reads the installed packages from the venv (when Ready).
     void refreshPackages();

@@ -111,6 +111,8 @@ QVariant HistoryModel::data(const QModelIndex &index, int role) const
     case FunctionRole: return e.function;
     case ArgsTextRole: return e.argsText;
     case WhenRole: return e.when;
+    case FieldTextsRole: return e.fieldTexts;
+    case FromFormRole: return e.fromForm;
     }
     return {};
 }
@@ -118,7 +120,8 @@ QVariant HistoryModel::data(const QModelIndex &index, int role) const
 void HistoryModel::add(const HistoryEntry &entry)
 {
     if (!m_entries.isEmpty() && m_entries.first().function == entry.function
-        && m_entries.first().argsText == entry.argsText) {
+        && m_entries.first().argsText == entry.argsText && m_entries.first().fieldTexts == entry.fieldTexts
+        && m_entries.first().fromForm == entry.fromForm) {
         m_entries.first().when = entry.when;
         Q_EMIT dataChanged(index(0), index(0));
         return;

@@ -64,8 +64,10 @@ private:
 /*! A call made from the console, to run again. */
 struct HistoryEntry {
     QString function;
-    QString argsText; //!< as typed
+    QString argsText;       //!< as typed in the raw JSON editor, or the form's arguments as Python writes them
     QDateTime when;
+    QStringList fieldTexts; //!< the form's fields as typed, when fromForm
+    bool fromForm = false;  //!< made with the arguments form, not the raw JSON editor
 };
 
 /*! The console's call history, newest first, bounded. */
@@ -74,7 +76,7 @@ class HistoryModel : public QAbstractListModel
     Q_OBJECT
 
 public:
-    enum Roles { FunctionRole = Qt::UserRole + 1, ArgsTextRole, WhenRole };
+    enum Roles { FunctionRole = Qt::UserRole + 1, ArgsTextRole, WhenRole, FieldTextsRole, FromFormRole };
     Q_ENUM(Roles)
     using QAbstractListModel::QAbstractListModel;
 

@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: MIT
 #include "callspage.h"
 
+#include "calldetailsdialog.h"
+
+#include "core/arguments.h"
 #include "core/callmodel.h"
 #include "core/environment.h"
-#include "core/jsontreemodel.h"
+#include "core/resultvalue.h"
 
-#include <QDialog>
-#include <QDialogButtonBox>
-#include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
-#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QTableView>
@@ -26,6 +25,19 @@ CallsPage::CallsPage(QWidget *parent)
     , m_view(new QTableView(this))
     , m_tick(new QTimer(this))
 {
+    setUpView();
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(createBar());
+    layout->addWidget(m_view);
+    m_tick->setInterval(200);
+    connect(m_tick, &QTimer::timeout, this, [this] {
+        if (m_environment)
+            m_environment->calls()->tick();
+    });
+}
+
+void CallsPage::setUpView()
+{
     m_proxy->setSortRole(CallModel::IdRole);
     m_view->setObjectName(QStringLiteral("callsTable"));
     m_view->setModel(m_proxy);
@@ -38,26 +50,21 @@ CallsPage::CallsPage(QWidget *parent)
     m_view->verticalHeader()->hide();
     m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->setToolTip(tr("Double-click (or Enter) shows the result or the traceback"));
+    connect(m_view, &QTableView::activated, this, &CallsPage::showDetails);
+}
 
+QHBoxLayout *CallsPage::createBar()
+{
     auto *clear = new QPushButton(tr("Clear &finished"), this);
     clear->setObjectName(QStringLiteral("callsClear"));
-    auto *bar = new QHBoxLayout;
-    bar->addWidget(new QLabel(tr("Calls of this environment, newest first"), this), 1);
-    bar->addWidget(clear);
-    auto *layout = new QVBoxLayout(this);
-    layout->addLayout(bar);
-    layout->addWidget(m_view);
-
-    m_tick->setInterval(200);
-    connect(m_tick, &QTimer::timeout, this, [this] {
-        if (m_environment)
-            m_environment->calls()->tick();
-    });
-    connect(m_view, &QTableView::activated, this, &CallsPage::showDetails);
     connect(clear, &QPushButton::clicked, this, [this] {
         if (m_environment)
             m_environment->calls()->clearFinished();
     });
+    auto *bar = new QHBoxLayout;
+    bar->addWidget(new QLabel(tr("Calls of this environment, newest first"), this), 1);
+    bar->addWidget(clear);
+    return bar;
 }
 
 void CallsPage::setEnvironment(Environment *environment)
@@ -80,30 +87,30 @@ void CallsPage::updateTicking()
         m_tick->stop();
 }
 
-QString CallsPage::detailsText(int proxyRow) const
+const CallRecord *CallsPage::recordAt(int proxyRow) const
 {
     const QModelIndex index = m_proxy->index(proxyRow, 0);
     if (!index.isValid() || !m_environment)
-        return {};
-    const CallRecord *record = m_environment->calls()->record(index.data(CallModel::IdRole).toInt());
-    if (!record)
-        return {};
-    const QString id = record->callId.isEmpty() ? tr("(not sent)") : record->callId;
-    QString text = tr("Call %1: %2(%3)\n").arg(id).arg(record->function, jsonScalarText(record->args).isEmpty()
-                                                                                   ? prettyJson(record->args)
-                                                                                   : jsonScalarText(record->args));
-    switch (record->state) {
+        return nullptr;
+    return m_environment->calls()->record(index.data(CallModel::IdRole).toInt());
+}
+
+QString CallsPage::summaryText(const CallRecord &record)
+{
+    const QString id = record.callId.isEmpty() ? tr("(not sent)") : record.callId;
+    QString text = tr("Call %1: %2(%3)\n").arg(id, record.function, argumentsText(record.arguments));
+    switch (record.state) {
     case CallState::Running:
         text += tr("Still running.");
         break;
     case CallState::Done:
-        text += tr("Returned in %1:\n\n%2").arg(formatDuration(record->durationMs), prettyJson(record->result));
+        text += tr("Returned in %1: %2").arg(formatDuration(record.durationMs), valueSummary(record.result));
         break;
     case CallState::Failed:
     case CallState::Died: {
-        const QtPyVenv::Error &e = record->error;
+        const QtPyVenv::Error &e = record.error;
         text += tr("Failed after %1: %2\n\n%3")
-                    .arg(formatDuration(record->durationMs),
+                    .arg(formatDuration(record.durationMs),
                          e.type.isEmpty() ? e.message : QStringLiteral("%1: %2").arg(e.type, e.message), e.traceback);
         break;
     }
@@ -111,23 +118,24 @@ QString CallsPage::detailsText(int proxyRow) const
     return text;
 }
 
+QString CallsPage::detailsText(int proxyRow) const
+{
+    const CallRecord *record = recordAt(proxyRow);
+    if (!record)
+        return {};
+    QString text = summaryText(*record);
+    if (record->state == CallState::Done)
+        text += QStringLiteral("\n\n") + QString::fromUtf8(QtPyVenv::toJsonText(record->result));
+    return text;
+}
+
 void CallsPage::showDetails(const QModelIndex &index)
 {
-    if (!index.isValid())
+    const CallRecord *record = index.isValid() ? recordAt(index.row()) : nullptr;
+    if (!record)
         return;
-    auto *dialog = new QDialog(this);
-    dialog->setObjectName(QStringLiteral("callDetails"));
+    auto *dialog = new CallDetailsDialog(*record, summaryText(*record), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setWindowTitle(tr("Call %1").arg(index.siblingAtColumn(CallModel::IdColumn).data().toString()));
-    auto *text = new QPlainTextEdit(detailsText(index.row()), dialog);
-    text->setReadOnly(true);
-    text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
-    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);
-    auto *layout = new QVBoxLayout(dialog);
-    layout->addWidget(text);
-    layout->addWidget(buttons);
-    dialog->resize(640, 420);
     dialog->show(); // non-modal
 }
 

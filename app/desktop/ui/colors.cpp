@@ -13,6 +13,11 @@ QColor stderrColor(const QPalette &palette)
     return isDarkPalette(palette) ? QColor(0xff, 0x7b, 0x72) : QColor(0xc0, 0x1c, 0x28);
 }
 
+QColor okColor(const QPalette &palette)
+{
+    return isDarkPalette(palette) ? QColor(0x7e, 0xe7, 0x87) : QColor(0x1a, 0x7f, 0x37);
+}
+
 QColor pipColor(const QPalette &palette)
 {
     return isDarkPalette(palette) ? QColor(0x79, 0xc0, 0xff) : QColor(0x1a, 0x5f, 0xb4);

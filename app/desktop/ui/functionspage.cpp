@@ -1,30 +1,33 @@
 // SPDX-License-Identifier: MIT
 #include "functionspage.h"
 
+#include "argumentsform.h"
 #include "colors.h"
+#include "resultview.h"
+
+#include "core/arguments.h"
 #include "core/environment.h"
-#include "core/jsontreemodel.h"
 #include "core/listmodels.h"
+#include "core/resultvalue.h"
 
 #include <QDateTime>
 #include <QFontDatabase>
-#include <QGroupBox>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QLabel>
 #include <QListView>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QShortcut>
 #include <QSplitter>
 #include <QStackedWidget>
-#include <QTabBar>
-#include <QTreeView>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace QtPyVenvApp {
 
 namespace {
+
 //! "Example arguments: [1, 2]" in a docstring gives the arguments to pre-fill.
 QString exampleArgs(const QString &doc)
 {
@@ -32,25 +35,77 @@ QString exampleArgs(const QString &doc)
     const qsizetype at = doc.indexOf(marker);
     return at < 0 ? QString() : doc.mid(at + marker.size()).section(QLatin1Char('\n'), 0, 0).trimmed();
 }
+
+//! The form's fields pre-filled with the docstring's example: it is the first parameter's value.
+QStringList exampleFields(const QtPyVenv::FunctionInfo &function)
+{
+    QStringList texts;
+    const QString example = exampleArgs(function.doc);
+    for (const QtPyVenv::ParameterInfo &p : function.parameters) {
+        const bool first = texts.isEmpty() && (p.kind == QtPyVenv::ParameterInfo::Kind::Positional
+                                               || p.kind == QtPyVenv::ParameterInfo::Kind::PositionalOrKeyword);
+        texts << (first ? example : QString());
+    }
+    return texts;
+}
+
+bool signatureKnown(const QtPyVenv::FunctionInfo &function)
+{
+    return !function.parameters.isEmpty() || function.signature == QLatin1String("()");
+}
+
+//! "table[1000×4]" for what shows as a table, else the type and the summary: "object {6}".
+QString resultSummary(const QCborValue &value)
+{
+    if (chooseView(value) == ResultKind::Table) {
+        const QtPyVenv::Table table = tableOf(value);
+        return QStringLiteral("table[%1×%2]").arg(table.rowCount()).arg(table.columnCount());
+    }
+    const QString type = valueTypeName(value);
+    const QString summary = valueSummary(value);
+    return summary.startsWith(type) ? summary : type + QLatin1Char(' ') + summary;
+}
+
+constexpr auto IdleHeader = "Pick a function, enter its arguments, press Ctrl+Return.";
+
 } // namespace
 
 FunctionsPage::FunctionsPage(QWidget *parent)
     : QWidget(parent)
     , m_functionModel(new FunctionModel(this))
-    , m_resultModel(new JsonTreeModel(this))
     , m_functionList(new QListView(this))
     , m_doc(new QLabel(this))
+    , m_history(new QListView(this))
+    , m_form(new ArgumentsForm(this))
     , m_args(new QPlainTextEdit(this))
+    , m_argsStack(new QStackedWidget(this))
+    , m_rawToggle(new QToolButton(this))
     , m_argsStatus(new QLabel(this))
     , m_call(new QPushButton(tr("&Call"), this))
     , m_resultHeader(new QLabel(this))
     , m_resultStack(new QStackedWidget(this))
-    , m_resultTree(new QTreeView(this))
-    , m_resultText(new QPlainTextEdit(this))
+    , m_resultView(new ResultView(this))
     , m_errorView(new QPlainTextEdit(this))
-    , m_history(new QListView(this))
 {
-    const QFont fixed = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    auto *right = new QSplitter(Qt::Vertical, this);
+    right->addWidget(createArgumentsPane());
+    right->addWidget(createResultPane());
+    right->setStretchFactor(0, 0);
+    right->setStretchFactor(1, 1);
+    right->setSizes({fontMetrics().height() * 9, fontMetrics().height() * 40}); // a few fields, the rest for the result
+    auto *splitter = new QSplitter(this);
+    splitter->addWidget(createFunctionsPane());
+    splitter->addWidget(right);
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 3);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(splitter);
+    createShortcuts();
+    validateArgs();
+}
+
+QWidget *FunctionsPage::createFunctionsPane()
+{
     m_functionList->setObjectName(QStringLiteral("functionList"));
     m_functionList->setModel(m_functionModel);
     m_functionList->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -58,103 +113,95 @@ FunctionsPage::FunctionsPage(QWidget *parent)
     m_doc->setWordWrap(true);
     m_doc->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_doc->setAlignment(Qt::AlignTop | Qt::AlignLeft);
-    m_args->setObjectName(QStringLiteral("argsEditor"));
-    m_args->setFont(fixed);
-    m_args->setPlaceholderText(tr("JSON arguments, passed as the one argument; empty means none"));
-    m_args->setTabChangesFocus(true);
-    m_argsStatus->setObjectName(QStringLiteral("argsStatus"));
-    m_call->setObjectName(QStringLiteral("callButton"));
-    m_call->setToolTip(tr("Call the function (Ctrl+Return)"));
-    m_resultHeader->setObjectName(QStringLiteral("resultHeader"));
-    m_resultHeader->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_resultTree->setObjectName(QStringLiteral("resultTree"));
-    m_resultTree->setModel(m_resultModel);
-    m_resultTree->setUniformRowHeights(true);
-    m_resultTree->setAlternatingRowColors(true);
-    m_resultTree->header()->setSectionResizeMode(QHeaderView::Interactive);
-    m_resultText->setObjectName(QStringLiteral("resultText"));
-    m_resultText->setReadOnly(true);
-    m_resultText->setFont(fixed);
-    m_errorView->setObjectName(QStringLiteral("errorView"));
-    m_errorView->setReadOnly(true);
-    m_errorView->setFont(fixed);
-    m_errorView->setLineWrapMode(QPlainTextEdit::NoWrap);
     m_history->setObjectName(QStringLiteral("historyList"));
     m_history->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_history->setToolTip(tr("Double-click or Enter to run again"));
+    connect(m_functionList->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            &FunctionsPage::onCurrentFunctionChanged);
+    connect(m_history, &QListView::activated, this, &FunctionsPage::rerun);
 
-    // Left: functions and their doc.
-    auto *left = new QWidget(this);
-    auto *leftLayout = new QVBoxLayout(left);
-    leftLayout->setContentsMargins(0, 0, 0, 0);
-    leftLayout->addWidget(new QLabel(tr("Functions"), left));
-    leftLayout->addWidget(m_functionList, 2);
-    leftLayout->addWidget(m_doc, 1);
-    leftLayout->addWidget(new QLabel(tr("History"), left));
-    leftLayout->addWidget(m_history, 2);
+    auto *pane = new QWidget(this);
+    auto *layout = new QVBoxLayout(pane);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(new QLabel(tr("Functions"), pane));
+    layout->addWidget(m_functionList, 2);
+    layout->addWidget(m_doc, 1);
+    layout->addWidget(new QLabel(tr("History"), pane));
+    layout->addWidget(m_history, 2);
+    return pane;
+}
 
-    // Right: arguments, call, result.
-    auto *resultTabs = new QTabBar(this);
-    resultTabs->setObjectName(QStringLiteral("resultTabs"));
-    resultTabs->addTab(tr("Tree"));
-    resultTabs->addTab(tr("Text"));
-    resultTabs->setExpanding(false);
-    resultTabs->setDocumentMode(true);
-    auto *resultPane = new QStackedWidget(this);
-    resultPane->addWidget(m_resultTree);
-    resultPane->addWidget(m_resultText);
-    connect(resultTabs, &QTabBar::currentChanged, resultPane, &QStackedWidget::setCurrentIndex);
-    auto *okPage = new QWidget(this);
-    auto *okLayout = new QVBoxLayout(okPage);
-    okLayout->setContentsMargins(0, 0, 0, 0);
-    okLayout->setSpacing(0);
-    okLayout->addWidget(resultTabs);
-    okLayout->addWidget(resultPane, 1);
-    m_resultStack->addWidget(okPage);
-    m_resultStack->addWidget(m_errorView);
+QWidget *FunctionsPage::createArgumentsPane()
+{
+    m_form->setObjectName(QStringLiteral("argumentsForm"));
+    connect(m_form, &ArgumentsForm::changed, this, &FunctionsPage::validateArgs);
+    auto *formScroll = new QScrollArea(this);
+    formScroll->setWidget(m_form);
+    formScroll->setWidgetResizable(true);
+    formScroll->setFrameShape(QFrame::NoFrame);
+    formScroll->viewport()->setAutoFillBackground(false);
+    m_form->setAutoFillBackground(false); // setWidget() turned it on: show the page behind
+    m_args->setObjectName(QStringLiteral("argsEditor"));
+    m_args->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_args->setPlaceholderText(tr("One JSON value, passed as the one argument; empty means none"));
+    m_args->setTabChangesFocus(true);
+    connect(m_args, &QPlainTextEdit::textChanged, this, &FunctionsPage::validateArgs);
+    m_argsStack->addWidget(formScroll);
+    m_argsStack->addWidget(m_args);
+    m_rawToggle->setObjectName(QStringLiteral("rawJsonToggle"));
+    m_rawToggle->setText(tr("Raw JSON"));
+    m_rawToggle->setCheckable(true);
+    m_rawToggle->setToolTip(tr("Type the arguments as one JSON value instead of in the form"));
+    connect(m_rawToggle, &QToolButton::toggled, this, &FunctionsPage::setRawArguments);
+    m_argsStatus->setObjectName(QStringLiteral("argsStatus"));
+    m_argsStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_call->setObjectName(QStringLiteral("callButton"));
+    m_call->setToolTip(tr("Call the function (Ctrl+Return)"));
+    connect(m_call, &QPushButton::clicked, this, &FunctionsPage::callCurrent);
 
-    auto *right = new QWidget(this);
-    auto *rightLayout = new QVBoxLayout(right);
-    rightLayout->setContentsMargins(0, 0, 0, 0);
-    rightLayout->addWidget(new QLabel(tr("Arguments (JSON)"), right));
-    rightLayout->addWidget(m_args, 1);
+    auto *pane = new QWidget(this);
+    auto *layout = new QVBoxLayout(pane);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto *title = new QHBoxLayout;
+    title->addWidget(new QLabel(tr("Arguments"), pane), 1);
+    title->addWidget(m_rawToggle);
+    layout->addLayout(title);
+    layout->addWidget(m_argsStack, 1);
     auto *callRow = new QHBoxLayout;
     callRow->addWidget(m_argsStatus, 1);
     callRow->addWidget(m_call);
-    rightLayout->addLayout(callRow);
-    rightLayout->addWidget(m_resultHeader);
-    rightLayout->addWidget(m_resultStack, 3);
+    layout->addLayout(callRow);
+    return pane;
+}
 
-    auto *splitter = new QSplitter(this);
-    splitter->addWidget(left);
-    splitter->addWidget(right);
-    splitter->setStretchFactor(0, 1);
-    splitter->setStretchFactor(1, 2);
-    auto *layout = new QVBoxLayout(this);
-    layout->addWidget(splitter);
+QWidget *FunctionsPage::createResultPane()
+{
+    m_resultHeader->setObjectName(QStringLiteral("resultHeader"));
+    m_resultHeader->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_resultHeader->setText(tr(IdleHeader));
+    m_resultView->setObjectName(QStringLiteral("resultView"));
+    m_errorView->setObjectName(QStringLiteral("errorView"));
+    m_errorView->setReadOnly(true);
+    m_errorView->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_errorView->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_resultStack->addWidget(m_resultView);
+    m_resultStack->addWidget(m_errorView);
 
-    auto *shortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return), this);
-    shortcut->setContext(Qt::WidgetWithChildrenShortcut);
-    connect(shortcut, &QShortcut::activated, this, &FunctionsPage::callCurrent);
-    auto *shortcutEnter = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_Enter), this);
-    shortcutEnter->setContext(Qt::WidgetWithChildrenShortcut);
-    connect(shortcutEnter, &QShortcut::activated, this, &FunctionsPage::callCurrent);
+    auto *pane = new QWidget(this);
+    auto *layout = new QVBoxLayout(pane);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_resultHeader);
+    layout->addWidget(m_resultStack, 1);
+    return pane;
+}
 
-    connect(m_call, &QPushButton::clicked, this, &FunctionsPage::callCurrent);
-    connect(m_args, &QPlainTextEdit::textChanged, this, &FunctionsPage::validateArgs);
-    connect(m_functionList->selectionModel(), &QItemSelectionModel::currentChanged, this,
-            [this](const QModelIndex &current, const QModelIndex &previous) {
-                if (previous.isValid())
-                    m_argsByFunction.insert(previous.data(FunctionModel::NameRole).toString(), m_args->toPlainText());
-                const QString name = current.data(FunctionModel::NameRole).toString();
-                const QString doc = current.data(FunctionModel::DocRole).toString();
-                m_args->setPlainText(m_argsByFunction.value(name, exampleArgs(doc)));
-                updateDoc();
-                updateCallEnabled();
-            });
-    connect(m_history, &QListView::activated, this, &FunctionsPage::rerun);
-    m_resultHeader->setText(tr("Pick a function, type its arguments, press Ctrl+Return."));
-    validateArgs();
+void FunctionsPage::createShortcuts()
+{
+    for (const QKeyCombination keys : {Qt::CTRL | Qt::Key_Return, Qt::CTRL | Qt::Key_Enter}) {
+        auto *shortcut = new QShortcut(QKeySequence(keys), this);
+        shortcut->setContext(Qt::WidgetWithChildrenShortcut);
+        connect(shortcut, &QShortcut::activated, this, &FunctionsPage::callCurrent);
+    }
 }
 
 void FunctionsPage::setEnvironment(Environment *environment)
@@ -166,12 +213,14 @@ void FunctionsPage::setEnvironment(Environment *environment)
     m_environment = environment;
     m_pendingCall = 0;
     m_shownCall = 0;
+    m_functionModel->setFunctions({}); // no current function: nothing typed carries over
     m_argsByFunction.clear();
-    m_resultModel->clear();
-    m_resultText->clear();
+    m_fieldsByFunction.clear();
+    m_resultView->clear();
     m_errorView->clear();
     m_resultStack->setCurrentIndex(0);
-    m_resultHeader->setText(tr("Pick a function, type its arguments, press Ctrl+Return."));
+    m_resultHeader->setText(tr(IdleHeader));
+    m_resultHeader->setStyleSheet(QString());
     m_history->setModel(environment ? environment->history() : nullptr);
     if (environment) {
         connect(environment, &Environment::functionsChanged, this, &FunctionsPage::reloadFunctions);
@@ -187,11 +236,43 @@ void FunctionsPage::setEnvironment(Environment *environment)
 void FunctionsPage::reloadFunctions()
 {
     const QString previous = currentFunction();
+    rememberArguments(previous); // what was typed survives a reload
     m_functionModel->setFunctions(m_environment ? m_environment->functions() : QList<QtPyVenv::FunctionInfo>());
     if (!selectFunction(previous) && m_functionModel->rowCount() > 0)
         m_functionList->setCurrentIndex(m_functionModel->index(0));
+    if (m_functionModel->rowCount() == 0)
+        m_form->setParameters({});
     updateDoc();
     updateCallEnabled();
+}
+
+void FunctionsPage::onCurrentFunctionChanged(const QModelIndex &current, const QModelIndex &previous)
+{
+    if (previous.isValid())
+        rememberArguments(previous.data(FunctionModel::NameRole).toString());
+    const QtPyVenv::FunctionInfo function = m_functionModel->functions().value(current.row());
+    m_form->setParameters(function.parameters, signatureKnown(function));
+    QStringList texts = exampleFields(function);
+    if (const auto typed = m_fieldsByFunction.constFind(function.name); typed != m_fieldsByFunction.constEnd()) {
+        for (qsizetype i = 0; i < function.parameters.size(); ++i)
+            texts[i] = typed->value(function.parameters.at(i).name);
+    }
+    m_form->setTexts(texts);
+    m_args->setPlainText(m_argsByFunction.value(function.name, exampleArgs(function.doc)));
+    updateDoc();
+    validateArgs();
+}
+
+void FunctionsPage::rememberArguments(const QString &function)
+{
+    if (function.isEmpty())
+        return;
+    m_argsByFunction.insert(function, m_args->toPlainText());
+    QHash<QString, QString> fields;
+    const QStringList texts = m_form->texts();
+    for (qsizetype i = 0; i < texts.size(); ++i)
+        fields.insert(m_form->parameters().at(i).name, texts.at(i));
+    m_fieldsByFunction.insert(function, fields);
 }
 
 bool FunctionsPage::selectFunction(const QString &name)
@@ -225,18 +306,52 @@ void FunctionsPage::updateDoc()
                                           : doc.toHtmlEscaped().replace(QLatin1Char('\n'), QStringLiteral("<br>"))));
 }
 
+bool FunctionsPage::isRawArguments() const
+{
+    return m_argsStack->currentWidget() == m_args;
+}
+
+void FunctionsPage::setRawArguments(bool raw)
+{
+    m_rawToggle->setChecked(raw); // no loop: toggled() only fires on a change
+    m_argsStack->setCurrentIndex(raw ? 1 : 0);
+    validateArgs();
+}
+
+bool FunctionsPage::currentArguments(QtPyVenv::Arguments *arguments, QString *error) const
+{
+    if (isRawArguments()) {
+        QCborValue value;
+        if (!parseJsonText(m_args->toPlainText(), &value, error))
+            return false;
+        *arguments = rawArguments(value);
+        return true;
+    }
+    const FormArguments form = m_form->result();
+    if (!form.ok()) {
+        *error = form.error;
+        return false;
+    }
+    *arguments = form.arguments;
+    return true;
+}
+
 bool FunctionsPage::argsValid() const
 {
-    QJsonValue value;
-    return parseJsonArgs(m_args->toPlainText(), &value, nullptr);
+    QtPyVenv::Arguments arguments;
+    QString error;
+    return currentArguments(&arguments, &error);
 }
 
 void FunctionsPage::validateArgs()
 {
-    QJsonValue value;
+    QtPyVenv::Arguments arguments;
     QString error;
-    if (parseJsonArgs(m_args->toPlainText(), &value, &error)) {
-        m_argsStatus->setText(value.isNull() ? tr("✓ no arguments (null)") : tr("✓ valid JSON %1").arg(jsonTypeName(value)));
+    if (currentArguments(&arguments, &error)) {
+        QString call = QStringLiteral("%1(%2)").arg(currentFunction(), argumentsText(arguments));
+        if (call.size() > 100)
+            call = call.left(99) + QChar(0x2026);
+        m_argsStatus->setText(tr("✓ %1").arg(call));
         m_argsStatus->setStyleSheet(QString());
     } else {
         m_argsStatus->setText(tr("✗ %1").arg(error));
@@ -253,15 +368,18 @@ void FunctionsPage::updateCallEnabled()
 
 void FunctionsPage::callCurrent()
 {
-    if (!m_call->isEnabled())
-        return;
-    QJsonValue args;
-    if (!parseJsonArgs(m_args->toPlainText(), &args, nullptr))
+    QtPyVenv::Arguments arguments;
+    QString error;
+    if (!m_call->isEnabled() || !currentArguments(&arguments, &error))
         return;
     const QString function = currentFunction();
-    m_environment->history()->add({function, m_args->toPlainText().trimmed(), QDateTime::currentDateTime()});
-    m_pendingCall = m_environment->call(function, args);
+    HistoryEntry entry{function, m_args->toPlainText().trimmed(), QDateTime::currentDateTime(), {}, false};
+    if (!isRawArguments())
+        entry = {function, argumentsText(arguments), entry.when, m_form->texts(), true};
+    m_environment->history()->add(entry);
+    m_pendingCall = m_environment->invoke(function, arguments);
     m_resultHeader->setText(tr("%1 — running…").arg(function));
+    m_resultHeader->setStyleSheet(QString());
 }
 
 void FunctionsPage::showCall(int callId)
@@ -272,24 +390,17 @@ void FunctionsPage::showCall(int callId)
     m_shownCall = callId;
     const QString duration = formatDuration(record->durationMs);
     if (record->error.ok()) {
-        m_resultHeader->setText(tr("%1 → %2 in %3").arg(record->function, jsonTypeName(record->result), duration));
+        m_resultView->setValue(record->result);
+        m_resultHeader->setText(tr("%1 → %2 in %3").arg(record->function, resultSummary(record->result), duration));
         m_resultHeader->setStyleSheet(QString());
-        m_resultModel->setJson(record->result);
-        m_resultTree->expandToDepth(1);
-        m_resultTree->resizeColumnToContents(JsonTreeModel::KeyColumn);
-        m_resultTree->resizeColumnToContents(JsonTreeModel::ValueColumn);
-        m_resultText->setPlainText(prettyJson(record->result));
-        m_resultStack->setCurrentIndex(0);
+        m_resultStack->setCurrentWidget(m_resultView);
     } else {
         const QtPyVenv::Error &e = record->error;
-        m_resultHeader->setText(tr("%1 failed after %2: %3").arg(record->function, duration,
-                                                                 e.type.isEmpty() ? e.message : e.type + QStringLiteral(": ") + e.message));
+        const QString what = e.type.isEmpty() ? e.message : QStringLiteral("%1: %2").arg(e.type, e.message);
+        m_resultHeader->setText(tr("%1 failed after %2: %3").arg(record->function, duration, what));
         m_resultHeader->setStyleSheet(QStringLiteral("color: %1").arg(stderrColor(palette()).name()));
-        QString text = e.type.isEmpty() ? e.message : QStringLiteral("%1: %2").arg(e.type, e.message);
-        if (!e.traceback.isEmpty())
-            text += QStringLiteral("\n\n") + e.traceback;
-        m_errorView->setPlainText(text);
-        m_resultStack->setCurrentIndex(1);
+        m_errorView->setPlainText(e.traceback.isEmpty() ? what : what + QStringLiteral("\n\n") + e.traceback);
+        m_resultStack->setCurrentWidget(m_errorView);
     }
     Q_EMIT resultShown(callId);
 }
@@ -298,10 +409,14 @@ void FunctionsPage::rerun(const QModelIndex &historyIndex)
 {
     if (!historyIndex.isValid())
         return;
-    const QString function = historyIndex.data(HistoryModel::FunctionRole).toString();
-    if (!selectFunction(function))
+    if (!selectFunction(historyIndex.data(HistoryModel::FunctionRole).toString()))
         return;
-    m_args->setPlainText(historyIndex.data(HistoryModel::ArgsTextRole).toString());
+    const bool fromForm = historyIndex.data(HistoryModel::FromFormRole).toBool();
+    setRawArguments(!fromForm);
+    if (fromForm)
+        m_form->setTexts(historyIndex.data(HistoryModel::FieldTextsRole).toStringList());
+    else
+        m_args->setPlainText(historyIndex.data(HistoryModel::ArgsTextRole).toString());
     callCurrent();
 }
 

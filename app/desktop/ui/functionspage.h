@@ -11,18 +11,19 @@ class QListView;
 class QPlainTextEdit;
 class QPushButton;
 class QStackedWidget;
-class QTreeView;
+class QToolButton;
 
 namespace QtPyVenvApp {
 
-
+class ArgumentsForm;
 class FunctionModel;
-class JsonTreeModel;
+class ResultView;
 
 /*!
- * The console: the functions the sources define, a JSON arguments editor validated as
- * you type, Call (Ctrl+Return), the result as a foldable tree and as text with its
- * duration, Python errors with type, message and traceback, and a re-runnable history.
+ * The console: the functions the sources define; their arguments in a form built from the
+ * signature (or, one click away, as raw JSON), checked as they are typed; Call (Ctrl+Return);
+ * the result in the view that fits it (ResultView) with its duration; Python errors with type,
+ * message and traceback; and a re-runnable history.
  */
 class FunctionsPage : public QWidget
 {
@@ -35,43 +36,57 @@ public:
     //! Selects \a name in the function list; false when there is no such function.
     bool selectFunction(const QString &name);
     QString currentFunction() const;
-    //! Whether the arguments parse as JSON (empty counts as null).
+    //! Whether the arguments are good: the form's fields, or the raw JSON (empty: none).
     bool argsValid() const;
+    //! Whether the raw JSON editor is shown instead of the form.
+    bool isRawArguments() const;
     //! The call shown in the result pane, 0 before the first.
     int shownCallId() const { return m_shownCall; }
-    JsonTreeModel *resultModel() const { return m_resultModel; }
+    ResultView *resultView() const { return m_resultView; }
+    ArgumentsForm *argumentsForm() const { return m_form; }
 
 public Q_SLOTS:
-    //! Calls the selected function with the typed arguments (no-op when invalid or not ready).
+    //! Calls the selected function with the entered arguments (no-op when invalid or not ready).
     void callCurrent();
+    //! Shows the raw JSON editor (its one value is the one argument) instead of the form.
+    void setRawArguments(bool raw);
 
 Q_SIGNALS:
     //! A call finished and its outcome is shown.
     void resultShown(int callId);
 
 private:
+    QWidget *createFunctionsPane();
+    QWidget *createArgumentsPane();
+    QWidget *createResultPane();
+    void createShortcuts();
+    void onCurrentFunctionChanged(const QModelIndex &current, const QModelIndex &previous);
+    void rememberArguments(const QString &function);
     void reloadFunctions();
     void updateDoc();
     void validateArgs();
     void updateCallEnabled();
+    bool currentArguments(QtPyVenv::Arguments *arguments, QString *error) const;
     void showCall(int callId);
     void rerun(const QModelIndex &historyIndex);
 
     QPointer<Environment> m_environment;
     FunctionModel *m_functionModel;
-    JsonTreeModel *m_resultModel;
     QListView *m_functionList;
     QLabel *m_doc;
+    QListView *m_history;
+    ArgumentsForm *m_form;
     QPlainTextEdit *m_args;
+    QStackedWidget *m_argsStack;
+    QToolButton *m_rawToggle;
     QLabel *m_argsStatus;
     QPushButton *m_call;
     QLabel *m_resultHeader;
     QStackedWidget *m_resultStack;
-    QTreeView *m_resultTree;
-    QPlainTextEdit *m_resultText;
+    ResultView *m_resultView;
     QPlainTextEdit *m_errorView;
-    QListView *m_history;
-    QHash<QString, QString> m_argsByFunction; // what was typed per function
+    QHash<QString, QString> m_argsByFunction;       // raw JSON typed per function
+    QHash<QString, QHash<QString, QString>> m_fieldsByFunction; // form fields typed per function, by parameter
     int m_pendingCall = 0;
     int m_shownCall = 0;
 };
