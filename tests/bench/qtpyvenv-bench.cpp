@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 // qtpyvenv-bench: measures start-up, call latency, throughput, payload bandwidth and host memory of
-// a QtPyVenv worker, next to the floor of a bare Python loop on two pipes, and prints one JSON line.
+// a QtPyVenv worker, next to the floor of a bare Python loop on two pipes, and the transfer of
+// numpy arrays and pandas DataFrames in a second venv that has them; prints one JSON line.
 #include <QtPyVenv/venv.h>
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDir>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtEndian>
 
@@ -23,6 +26,7 @@
 #include <functional>
 #include <latch>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -64,6 +68,38 @@ while True:
         reply = reply[os.write(1, reply):]
 )";
 
+// The second venv's workload: an array echo and a DataFrame of TableRows rows made once.
+constexpr qint64 ArrayBytes = 64 * 1024 * 1024;
+constexpr qint64 TableRows = 1000000;
+constexpr int TableColumns = 4;
+const QString EchoArray = QStringLiteral("echo_array");
+const QString MakeTable = QStringLiteral("make_table");
+const QString Table1M = QStringLiteral("table_1m");
+const QString PydataSource = QStringLiteral(R"PY(
+import numpy as np
+import pandas as pd
+
+def echo_array(array):
+    if not isinstance(array, np.ndarray):
+        raise TypeError("expected a numpy array, got %s" % type(array).__name__)
+    return array
+
+_TABLE = None
+
+def make_table(rows):
+    global _TABLE
+    _TABLE = pd.DataFrame({
+        "x": np.linspace(0.0, 1.0, rows),
+        "y": np.arange(rows, dtype=np.float64) * 0.5,
+        "n": np.arange(rows, dtype=np.int64),
+        "k": (np.arange(rows) % 1000).astype(np.int32),
+    })
+    return len(_TABLE)
+
+def table_1m():
+    return _TABLE
+)PY");
+
 struct Counts {
     int warmUp = 2000;
     int roundTrips = 20000;
@@ -71,6 +107,15 @@ struct Counts {
     int callsPerThread = 625;
     int payloadEchoes = 10;
     qint64 rssCalls = 1000000;
+    int arrayEchoes = 10;
+    int tableRuns = 9;
+};
+
+//! Where and how the second venv, with numpy and pandas, is made; disabled with --no-pydata.
+struct PydataOptions {
+    bool enabled = true;
+    QString baseDir;
+    QString wheels; //!< a local wheel directory for pip --no-index --find-links, or empty: the index
 };
 
 struct Results {
@@ -83,6 +128,9 @@ struct Results {
     double floorRttP50Us = 0;
     qint64 rssGrowthKb = 0;
     qint64 callsForRss = 0;
+    std::optional<double> arrayPayloadMBps;
+    std::optional<double> table1mRowsMs;
+    QString pydataSkipped; //!< why the two keys above are null
 };
 
 std::runtime_error failure(const QString &message)
@@ -349,6 +397,103 @@ Results run(const QString &python, const Counts &counts)
     return results;
 }
 
+// Median of a sample, in milliseconds.
+double medianMs(std::vector<Clock::duration> samples)
+{
+    const auto middle = samples.begin() + std::ptrdiff_t(samples.size() / 2);
+    std::nth_element(samples.begin(), middle, samples.end());
+    double median = std::chrono::duration<double, std::milli>(*middle).count();
+    if (samples.size() % 2 == 0) {
+        const auto below = std::max_element(samples.begin(), middle);
+        median = (median + std::chrono::duration<double, std::milli>(*below).count()) / 2;
+    }
+    return median;
+}
+
+/*!
+ * array_payload_MBps and table_1m_rows_ms, in a venv with numpy and pandas. A venv that cannot
+ * be made (no index, no wheels) leaves both unset with the reason in pydataSkipped; a failure
+ * once it runs is an error of the benchmark.
+ */
+void runPydata(const QString &python, const Counts &counts, const PydataOptions &options, Results *results)
+{
+    if (!options.enabled) {
+        results->pydataSkipped = QStringLiteral("--no-pydata");
+        return;
+    }
+    QtPyVenv::Config config;
+    config.pythonInterpreter = python;
+    config.sources = {PydataSource};
+    config.requirements = {QStringLiteral("numpy"), QStringLiteral("pandas")};
+    if (!options.wheels.isEmpty())
+        config.pipOptions = {QStringLiteral("--no-index"), QStringLiteral("--find-links"), options.wheels};
+    config.baseDir = options.baseDir; // kept, so that the next run skips pip
+    config.removeBaseDirOnClose = false;
+    QtPyVenv::Venv venv(config);
+    std::fprintf(stderr, "qtpyvenv-bench: numpy and pandas venv in %s\n", qPrintable(config.baseDir));
+    if (const QtPyVenv::Error error = venv.start(QDeadlineTimer(std::chrono::minutes(15))); !error.ok()) {
+        // The message of InstallFailed ends with pip's last lines: its first line is enough here.
+        results->pydataSkipped = QStringLiteral("cannot make a venv with numpy and pandas: ")
+                                 + error.toString().section(QLatin1Char('\n'), 0, 0);
+        return;
+    }
+
+    // A 64 MiB float64 array there and back, counted like payload_MBps: bytes moved both ways
+    // over the time of the calls. Like the blob there, the argument is made once and reading the
+    // result as an NdArray is not timed (the caller's cost, not the transport's).
+    std::vector<double> values(size_t(ArrayBytes) / sizeof(double));
+    for (size_t i = 0; i < values.size(); ++i)
+        values[i] = double(i) * 0.25;
+    const QtPyVenv::NdArray array(values);
+    const QtPyVenv::Arguments arrayArgs{{array.toCbor()}, {}};
+    QCborValue echoed;
+    check(venv.invokeAndAwait(EchoArray, arrayArgs, &echoed), EchoArray); // untimed: checks the echo
+    const QtPyVenv::NdArray first = QtPyVenv::NdArray::fromCbor(echoed);
+    if (first.dtype() != QtPyVenv::DType::Float64 || first.shape() != array.shape() || first.data() != array.data())
+        throw failure(QStringLiteral("echo_array did not return its array"));
+    echoed = {};
+    Clock::duration arrayTime{};
+    for (int i = 0; i < counts.arrayEchoes; ++i) {
+        QCborValue result;
+        const auto begin = Clock::now();
+        check(venv.invokeAndAwait(EchoArray, arrayArgs, &result), EchoArray);
+        arrayTime += Clock::now() - begin;
+        const QtPyVenv::NdArray back = QtPyVenv::NdArray::fromCbor(result);
+        if (back.count() != array.count())
+            throw failure(QStringLiteral("echo_array returned %1 elements").arg(back.count()));
+    }
+    const double arrayMiB = 2.0 * counts.arrayEchoes * double(ArrayBytes) / (1024 * 1024); // there and back
+    results->arrayPayloadMBps = arrayMiB / seconds(arrayTime);
+
+    // A DataFrame made once in the worker, returned and read as a Table: the median of the runs.
+    QCborValue rows;
+    check(venv.invokeAndAwait(MakeTable, {{TableRows}, {}}, &rows), MakeTable);
+    if (rows.toInteger() != TableRows)
+        throw failure(QStringLiteral("make_table made %1 rows").arg(rows.toInteger()));
+    std::vector<Clock::duration> tableTimes;
+    for (int i = 0; i < counts.tableRuns + 1; ++i) { // the first one is a warm-up
+        QCborValue result;
+        const auto begin = Clock::now();
+        check(venv.invokeAndAwait(Table1M, {}, &result), Table1M);
+        const QtPyVenv::Table table = QtPyVenv::Table::fromCbor(result);
+        const auto elapsed = Clock::now() - begin;
+        bool numeric = table.isValid() && table.rowCount() == TableRows && table.columnCount() == TableColumns;
+        for (int column = 0; numeric && column < TableColumns; ++column)
+            numeric = table.numericColumn(column).isValid();
+        if (!numeric)
+            throw failure(QStringLiteral("table_1m did not return a table of %1 rows and %2 numeric columns")
+                              .arg(TableRows).arg(TableColumns));
+        if (i > 0)
+            tableTimes.push_back(elapsed);
+    }
+    results->table1mRowsMs = medianMs(tableTimes);
+}
+
+QString optionalNumber(const std::optional<double> &value, int decimals)
+{
+    return value ? QString::number(*value, 'f', decimals) : QStringLiteral("null");
+}
+
 QString toJsonLine(const Results &r)
 {
     const std::pair<const char *, QString> fields[] = {
@@ -361,10 +506,14 @@ QString toJsonLine(const Results &r)
         {"floor_rtt_p50_us", QString::number(r.floorRttP50Us, 'f', 1)},
         {"rss_growth_kb", QString::number(r.rssGrowthKb)},
         {"calls_for_rss", QString::number(r.callsForRss)},
+        {"array_payload_MBps", optionalNumber(r.arrayPayloadMBps, 1)},
+        {"table_1m_rows_ms", optionalNumber(r.table1mRowsMs, 1)},
     };
     QStringList parts;
     for (const auto &[key, value] : fields)
         parts << QStringLiteral("\"%1\":%2").arg(QLatin1String(key), value);
+    if (!r.pydataSkipped.isEmpty())
+        parts << QStringLiteral("\"pydata_skipped\":") + QString::fromUtf8(QtPyVenv::toJsonText(r.pydataSkipped, 0));
     return QLatin1Char('{') + parts.join(QLatin1Char(',')) + QLatin1Char('}');
 }
 
@@ -385,8 +534,25 @@ int main(int argc, char *argv[])
                                       QStringLiteral("n"), QStringLiteral("1000000"));
     const QCommandLineOption quick(QStringLiteral("quick"),
                                    QStringLiteral("Smoke run: every count, --rss-calls included, divided by 10."));
-    parser.addOptions({python, rssCalls, quick});
+    const QCommandLineOption noPydata(QStringLiteral("no-pydata"),
+                                      QStringLiteral("Skip the numpy and pandas keys (printed as null)."));
+    const QCommandLineOption pydataWheels(QStringLiteral("pydata-wheels"),
+                                          QStringLiteral("Install numpy and pandas from the wheels in DIR "
+                                                         "(pip --no-index --find-links) instead of the index."),
+                                          QStringLiteral("dir"));
+    const QString defaultPydataDir = QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation)
+                                     + QStringLiteral("/qtpyvenv-bench/pydata");
+    const QCommandLineOption pydataDir(QStringLiteral("pydata-dir"),
+                                       QStringLiteral("baseDir of the venv with numpy and pandas, kept so that the "
+                                                      "next run skips pip (default: %1).").arg(defaultPydataDir),
+                                       QStringLiteral("dir"), defaultPydataDir);
+    parser.addOptions({python, rssCalls, quick, noPydata, pydataWheels, pydataDir});
     parser.process(app);
+
+    PydataOptions pydata;
+    pydata.enabled = !parser.isSet(noPydata);
+    pydata.baseDir = parser.value(pydataDir);
+    pydata.wheels = parser.isSet(pydataWheels) ? QDir(parser.value(pydataWheels)).absolutePath() : QString();
 
     Counts counts;
     bool numeric = false;
@@ -397,6 +563,8 @@ int main(int argc, char *argv[])
         counts.callsPerThread /= 10;
         counts.payloadEchoes /= 10;
         counts.rssCalls /= 10;
+        counts.arrayEchoes /= 10;
+        counts.tableRuns /= 3;
     }
     if (!numeric || counts.rssCalls < 10) {
         std::fprintf(stderr, "qtpyvenv-bench: --rss-calls must be a number of at least 10 (100 with --quick)\n");
@@ -406,7 +574,13 @@ int main(int argc, char *argv[])
     // A floor loop that dies must show as a failed write, not kill the benchmark with SIGPIPE.
     std::signal(SIGPIPE, SIG_IGN);
     try {
-        std::puts(toJsonLine(run(parser.value(python), counts)).toUtf8().constData());
+        Results results = run(parser.value(python), counts);
+        // After the others, so that its large buffers are not in the host memory check.
+        runPydata(parser.value(python), counts, pydata, &results);
+        if (!results.pydataSkipped.isEmpty())
+            std::fprintf(stderr, "qtpyvenv-bench: array_payload_MBps and table_1m_rows_ms are null: %s\n",
+                         qPrintable(results.pydataSkipped));
+        std::puts(toJsonLine(results).toUtf8().constData());
         return 0;
     } catch (const std::exception &e) {
         std::fprintf(stderr, "qtpyvenv-bench: %s\n", e.what());
