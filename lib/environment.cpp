@@ -375,6 +375,11 @@ void Environment::removeCreated()
                                 QStringLiteral("qtpyvenv_worker.py"), QStringLiteral("qtpyvenv.py")}) {
         QFile::remove(meta + QLatin1Char('/') + name);
     }
+    // The worker's bytecode of qtpyvenv.py, one file per Python version it ran with.
+    QDir cache(meta + QStringLiteral("/__pycache__"));
+    for (const QString &name : cache.entryList({QStringLiteral("qtpyvenv.*.pyc")}, QDir::Files))
+        cache.remove(name);
+    QDir().rmdir(cache.path());
     QDir().rmdir(meta);
 }
 

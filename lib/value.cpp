@@ -434,7 +434,8 @@ Table Table::fromCbor(const QCborValue &value)
     if (!names.isArray() || !columns.isArray())
         return {};
     QStringList columnNames;
-    for (const QCborValue &name : names.toArray()) {
+    const QCborArray nameList = names.toArray(); // const: a non-const QCborArray detaches
+    for (const QCborValue &name : nameList) {
         if (!name.isString())
             return {};
         columnNames.append(name.toString());
@@ -443,7 +444,8 @@ Table Table::fromCbor(const QCborValue &value)
     if (index.isNull())
         index = QCborValue();
     QList<QCborValue> columnValues;
-    for (const QCborValue &column : columns.toArray())
+    const QCborArray columnList = columns.toArray();
+    for (const QCborValue &column : columnList)
         columnValues.append(column);
     Table table;
     if (!table.d->build(columnNames, columnValues, index))
@@ -756,12 +758,13 @@ QJsonValue toJson(const QCborValue &value, int depth)
     case QCborValue::Double: return v.toDouble();
     case QCborValue::True: return true;
     case QCborValue::False: return false;
-    case QCborValue::String: return v.toString();
+    case QCborValue::String: return v.toJsonValue(); // shares the string, where toString() copies it twice
     case QCborValue::Array: {
         if (depth >= MaxValueDepth)
             return QJsonValue::Null;
         QJsonArray out;
-        for (const QCborValue &element : v.toArray())
+        const QCborArray elements = v.toArray(); // const: iterating a non-const one copies it
+        for (const QCborValue &element : elements)
             out.append(toJson(element, depth + 1));
         return out;
     }

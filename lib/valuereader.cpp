@@ -125,11 +125,16 @@ int hexValue(char c)
 
 } // namespace
 
-QCborValue ValueReader::read(QByteArrayView json)
+QCborValue ValueReader::read(QByteArrayView json, const QList<QByteArrayView> *parts)
 {
+    m_parts = parts;
     m_begin = m_at = json.data();
     m_end = m_at + json.size();
-    m_cbor.clear();
+    // The buffer's pages are kept for the next text, unless it grew beyond what a spare frame
+    // may hold for the worker's lifetime.
+    if (m_cbor.capacity() > 64 * 1024 * 1024)
+        m_cbor = QByteArray();
+    m_cbor.resize(0);
     qsizetype copied = json.size();
     for (const QByteArrayView part : m_parts ? *m_parts : QList<QByteArrayView>())
         copied += part.size() < SpliceBytes ? part.size() + 9 : 0;

@@ -26,11 +26,13 @@ class ValueReader
 {
 public:
     //! \a partsHaveHeadroom: the 16 bytes before each part may be overwritten (Frame's promise).
-    explicit ValueReader(const QList<QByteArrayView> *parts = nullptr, bool partsHaveHeadroom = false)
-        : m_parts(parts), m_headroom(partsHaveHeadroom) {}
+    explicit ValueReader(bool partsHaveHeadroom = false) : m_headroom(partsHaveHeadroom) {}
 
-    //! The value in \a json, which must hold nothing else but whitespace; undefined on error.
-    QCborValue read(QByteArrayView json);
+    /*!
+     * The value in \a json, which must hold nothing else but whitespace; undefined on error. A
+     * reader can be used again (its buffer is kept for the next text), by one thread at a time.
+     */
+    QCborValue read(QByteArrayView json, const QList<QByteArrayView> *parts = nullptr);
     //! Why read() failed; empty when it did not.
     QString error() const { return m_error; }
     //! Where a too deep value was cut off, empty when none was.
@@ -52,7 +54,7 @@ private:
     QCborValue splice(const QCborValue &value) const;
     QCborValue taggedPart(QCborTag tag, qsizetype index) const;
 
-    const QList<QByteArrayView> *m_parts;
+    const QList<QByteArrayView> *m_parts = nullptr;
     const bool m_headroom;
     const char *m_at = nullptr;
     const char *m_end = nullptr;

@@ -123,7 +123,8 @@ FunctionInfo functionInfo(const QCborMap &info)
                           info.value(QLatin1String("signature")).toString(),
                           info.value(QLatin1String("doc")).toString(),
                           {}};
-    for (const QCborValue &value : info.value(QLatin1String("params")).toArray()) {
+    const QCborArray params = info.value(QLatin1String("params")).toArray();
+    for (const QCborValue &value : params) {
         const QCborMap param = value.toMap();
         ParameterInfo parameter;
         parameter.name = param.value(QLatin1String("name")).toString();
@@ -416,8 +417,8 @@ void VenvPrivate::handshakeFailed(const Error &error)
 
 QString VenvPrivate::onFrame(const Internal::Frame &frame)
 {
-    Internal::ValueReader reader(frame.tagged ? &frame.parts : nullptr, true);
-    const QCborValue document = reader.read(frame.json);
+    Internal::ValueReader &reader = frameReader;
+    const QCborValue document = reader.read(frame.json, frame.tagged ? &frame.parts : nullptr);
     if (!document.isMap()) {
         return QStringLiteral("the worker sent a frame that is not a JSON object (%1)")
             .arg(reader.error().isEmpty() ? QStringLiteral("not an object") : reader.error());
@@ -480,7 +481,8 @@ QString VenvPrivate::onFrame(const Internal::Frame &frame)
             return {};
         }
         functions.clear();
-        for (const QCborValue &value : message.value(QLatin1String("functions")).toArray())
+        const QCborArray described = message.value(QLatin1String("functions")).toArray();
+        for (const QCborValue &value : described)
             functions.append(functionInfo(value.toMap()));
         handshake = Handshake::Done;
         if (state == State::Starting) {

@@ -5,6 +5,7 @@
 
 #include "environment.h"
 #include "outputlog.h"
+#include "valuereader.h"
 #include "workerconnection.h"
 
 #include <QCborMap>
@@ -129,6 +130,7 @@ public:
     std::thread asyncStart;
     bool cleanedUp = false;
 
+    Internal::ValueReader frameReader{true}; // on the I/O thread only; Frame gives parts headroom
     Internal::OutputLog stdoutLog;
     Internal::OutputLog stderrLog;
     Internal::FileLock useLock;

@@ -20,8 +20,21 @@ import sys
 import threading
 import types
 
-import qtpyvenv
-from qtpyvenv import _default, _reset, _state
+def _import_module():
+    """Imports qtpyvenv with its bytecode cached next to it, even where PYTHONDONTWRITEBYTECODE
+    is set: compiling it costs more of every start than anything else the worker does. The
+    host removes meta/__pycache__ with the rest of what it made."""
+    writes = sys.dont_write_bytecode
+    sys.dont_write_bytecode = False
+    try:
+        import qtpyvenv
+    finally:
+        sys.dont_write_bytecode = writes
+    return qtpyvenv
+
+
+qtpyvenv = _import_module()
+from qtpyvenv import _default, _reset, _state  # noqa: E402
 
 # traceback, linecache and inspect are imported when first needed: they cost a few
 # milliseconds of every start.

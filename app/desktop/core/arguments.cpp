@@ -97,10 +97,12 @@ FormArguments formArguments(const QList<ParameterInfo> &parameters, const QStrin
             }
             break;
         }
-        case ParameterInfo::Kind::VarPositional:
-            for (const QCborValue &item : value.toArray())
+        case ParameterInfo::Kind::VarPositional: {
+            const QCborArray items = value.toArray(); // const: iterating a non-const one copies it
+            for (const QCborValue &item : items)
                 result.arguments.positional.append(item);
             break;
+        }
         case ParameterInfo::Kind::Keyword:
             if (!value.isUndefined())
                 result.arguments.keywords.insert(p.name, value);

@@ -103,7 +103,8 @@ void appendJsonLine(QString &out, const QCborValue &value, qsizetype maxChars)
     if (value.isArray()) {
         out += QLatin1Char('[');
         bool first = true;
-        for (const QCborValue &item : value.toArray()) {
+        const QCborArray items = value.toArray(); // const: iterating a non-const one copies it
+        for (const QCborValue &item : items) {
             if (out.size() > maxChars)
                 return;
             if (!first)
