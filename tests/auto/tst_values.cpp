@@ -146,6 +146,7 @@ private Q_SLOTS:
     void unconvertibleResultNamesItsPath();
     void tooDeepArgumentsAreRefusedUpFront();
     void tooDeepOrHugeResultsFailOnlyTheirCall();
+    void oversizedArgumentsAreRefusedUpFront();
 
 private:
     QCborValue invoke(const QString &function, const Arguments &arguments = {});
@@ -478,6 +479,23 @@ void tst_Values::tooDeepOrHugeResultsFailOnlyTheirCall()
     error = m_venv->invokeAndAwait(QStringLiteral("deep"), {{5000}}, &result);
     QCOMPARE(error.code, ErrorCode::PythonError);
     QVERIFY(m_venv->invokeAndAwait(QStringLiteral("big_ints"), {}, &result).ok());
+    QCOMPARE(m_venv->processId(), pid);
+    QCOMPARE(m_venv->state(), State::Ready);
+}
+
+void tst_Values::oversizedArgumentsAreRefusedUpFront()
+{
+    // Over the 256 MiB frame cap, as bytes (a binary part) and as a JSON string: refused before
+    // anything is sent, with a code that says so; the worker is not touched.
+    const qint64 pid = m_venv->processId();
+    constexpr qsizetype Cap = 256 * 1024 * 1024;
+    Error error;
+    QCOMPARE(m_venv->invoke(QStringLiteral("echo"), {{QByteArray(Cap + 1, 'x')}}, &error), QString());
+    QCOMPARE(error.code, ErrorCode::InvalidArgument);
+    QVERIFY2(error.message.contains(QStringLiteral("frame cap")), qPrintable(error.message));
+    QCOMPARE(m_venv->call(QStringLiteral("echo"), QString(Cap + 1, QLatin1Char('x')), &error), QString());
+    QCOMPARE(error.code, ErrorCode::InvalidArgument);
+    QCOMPARE(invoke(QStringLiteral("echo"), {{7}}), QCborValue(7));
     QCOMPARE(m_venv->processId(), pid);
     QCOMPARE(m_venv->state(), State::Ready);
 }
