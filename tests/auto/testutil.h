@@ -17,7 +17,27 @@
 
 #include <unistd.h>
 
+//! Fails the test with the error's text unless EXPRESSION (an Error) is ok.
+#define QVERIFY_OK(expression)                                                                                         \
+    do {                                                                                                               \
+        const QtPyVenv::Error error_ = (expression);                                                                   \
+        QVERIFY2(error_.ok(), qPrintable(error_.toString()));                                                          \
+    } while (false)
+
 namespace TestUtil {
+
+//! The content of PATH, empty when it cannot be read.
+inline QByteArray readAll(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+inline bool writeFile(const QString &path, const QByteArray &data)
+{
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly) && file.write(data) == data.size();
+}
 
 //! Runs body(0) ... body(count - 1) on COUNT threads at once and returns when all are done.
 template<typename Body>

@@ -21,12 +21,6 @@
 
 using namespace QtPyVenv;
 
-#define QVERIFY_OK(expression)                                                                                         \
-    do {                                                                                                               \
-        const QtPyVenv::Error error_ = (expression);                                                                   \
-        QVERIFY2(error_.ok(), qPrintable(error_.toString()));                                                          \
-    } while (false)
-
 // Calls value() in VENV and compares its result with EXPECTED.
 #define QCOMPARE_VALUE(venv, expected)                                                                                 \
     do {                                                                                                               \
@@ -36,6 +30,9 @@ using namespace QtPyVenv;
     } while (false)
 
 namespace {
+
+using TestUtil::readAll;
+using TestUtil::writeFile;
 
 const QString ProbeName = QStringLiteral("qtpyvenv_probe");
 const QString ProbeSource = QStringLiteral("import qtpyvenv_probe\n\n"
@@ -71,18 +68,6 @@ QByteArray fileIdentity(const QString &path)
         return {};
     return QByteArray::number(qulonglong(st.st_ino)) + ':' + QByteArray::number(qlonglong(st.st_mtim.tv_sec)) + '.'
         + QByteArray::number(qlonglong(st.st_mtim.tv_nsec));
-}
-
-QByteArray readAll(const QString &path)
-{
-    QFile file(path);
-    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-}
-
-bool writeFile(const QString &path, const QByteArray &data)
-{
-    QFile file(path);
-    return file.open(QIODevice::WriteOnly) && file.write(data) == data.size();
 }
 
 //! The module file pip put into the venv's site-packages, or "" when there is none.
