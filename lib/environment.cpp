@@ -3,6 +3,7 @@
 
 #include "childprocess.h"
 #include "logging.h"
+#include "outputlog.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -10,10 +11,11 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QRegularExpression>
 #include <QProcessEnvironment>
-#include <QSaveFile>
 #include <QStandardPaths>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -30,7 +32,65 @@ namespace {
 const QString StateFile = QStringLiteral("state.json");
 const QString InstallLock = QStringLiteral("install.lock");
 const QString UseLock = QStringLiteral("use.lock");
+const QString WorkerScript = QStringLiteral("qtpyvenv_worker.py");
+const QString WorkerModule = QStringLiteral("qtpyvenv.py"); // what user code imports
+const QString BytecodeDir = QStringLiteral("__pycache__");
 constexpr int ErrorTailLines = 12;
+constexpr int MaxTailPairs = 256;
+
+//! A tail's first file, "stdout-a" or "stderr.2-a", and the stem before "-a".
+const QRegularExpression TailFile(QStringLiteral("^((?:stdout|stderr)(?:\\.[0-9]+)?)-a$"));
+//! What MetaDir::replaceFile() leaves when the process dies between writing and renaming.
+const QRegularExpression Unrenamed(QStringLiteral("^(?:state\\.json|qtpyvenv_worker\\.py|qtpyvenv\\.py)\\.[0-9a-f]{8}\\.new$"));
+
+QString osError(int error)
+{
+    return QString::fromLocal8Bit(::strerror(error));
+}
+
+//! The worker's Python files, written next to each other into meta/: qtpyvenv_worker.py runs,
+//! qtpyvenv.py is the module user code imports.
+const QList<std::pair<QString, QByteArray>> &workerFiles()
+{
+    static const QList<std::pair<QString, QByteArray>> files = [] {
+        QList<std::pair<QString, QByteArray>> result;
+        for (const QString &name : {WorkerScript, WorkerModule}) {
+            QFile file(QStringLiteral(":/qtpyvenv/") + name);
+            file.open(QIODevice::ReadOnly);
+            result.append({name, file.readAll()});
+        }
+        return result;
+    }();
+    return files;
+}
+
+//! mkdir -p \a path; on failure why, with the OS's reason. \a created: this call made \a path.
+QString makePath(const QString &path, bool *created)
+{
+    *created = false;
+    const QByteArray name = QFile::encodeName(path);
+    struct stat info;
+    if (::stat(name.constData(), &info) == 0)
+        return S_ISDIR(info.st_mode) ? QString() : QStringLiteral("cannot use %1: %2").arg(path, osError(ENOTDIR));
+    const int statErrno = errno;
+    if (statErrno == ENOENT && ::lstat(name.constData(), &info) == 0) {
+        return QStringLiteral("cannot use %1: it is a symbolic link to %2, which does not exist (%3)")
+            .arg(path, QFile::symLinkTarget(path), osError(ENOENT));
+    }
+    if (statErrno != ENOENT)
+        return QStringLiteral("cannot use %1: %2").arg(path, osError(statErrno));
+    const QString parent = QFileInfo(path).path();
+    bool madeParent = false;
+    if (parent != path) {
+        if (const QString problem = makePath(parent, &madeParent); !problem.isEmpty())
+            return problem;
+    }
+    if (::mkdir(name.constData(), 0777) == 0) {
+        *created = true;
+        return {};
+    }
+    return errno == EEXIST ? QString() : QStringLiteral("cannot create %1: %2").arg(path, osError(errno));
+}
 
 QString lastLines(const QByteArray &output, int count)
 {
@@ -80,19 +140,20 @@ Error toolError(const ToolRun &run, const QString &what, ErrorCode failureCode)
 
 } // namespace
 
-bool FileLock::lock(const QString &path, Mode mode, QDeadlineTimer deadline, int abortFd)
+bool FileLock::lock(const MetaDir &dir, const QString &name, Mode mode, QDeadlineTimer deadline, int abortFd,
+                    QString *problem)
 {
     unlock();
-    const QByteArray name = QFile::encodeName(path);
     for (;;) {
-        const int fd = ::open(name.constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        const int fd = dir.openFile(name, O_RDWR | O_CREAT, problem);
         if (fd < 0)
             return false;
         if (::flock(fd, (mode == Exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0) {
             // Someone may have deleted the file while we waited: then this lock guards nothing.
             struct stat held, current;
-            if (::fstat(fd, &held) == 0 && ::stat(name.constData(), &current) == 0 && held.st_ino == current.st_ino
-                && held.st_dev == current.st_dev) {
+            if (::fstat(fd, &held) == 0
+                && ::fstatat(dir.fd(), QFile::encodeName(name).constData(), &current, AT_SYMLINK_NOFOLLOW) == 0
+                && held.st_ino == current.st_ino && held.st_dev == current.st_dev) {
                 m_fd = fd;
                 return true;
             }
@@ -138,31 +199,27 @@ QString Environment::metaDir() const
     return m_config.baseDir + QStringLiteral("/meta");
 }
 
-QString Environment::useLockPath() const
-{
-    return metaDir() + QLatin1Char('/') + UseLock;
-}
-
 QString Environment::venvPython() const
 {
     return venvDir() + QStringLiteral("/bin/python");
 }
 
-QJsonObject Environment::readState() const
+Error Environment::readState(QJsonObject *state) const
 {
-    QFile file(metaDir() + QLatin1Char('/') + StateFile);
-    if (!file.open(QIODevice::ReadOnly))
-        return {};
-    return QJsonDocument::fromJson(file.readAll()).object();
+    QByteArray content;
+    QString problem;
+    if (!m_meta.readFile(StateFile, &content, &problem) && !problem.isEmpty())
+        return makeError(ErrorCode::InstallFailed, problem);
+    *state = QJsonDocument::fromJson(content).object();
+    return {};
 }
 
-bool Environment::writeState(const QJsonObject &state) const
+Error Environment::writeState(const QJsonObject &state) const
 {
-    QSaveFile file(metaDir() + QLatin1Char('/') + StateFile);
-    if (!file.open(QIODevice::WriteOnly))
-        return false;
-    file.write(QJsonDocument(state).toJson());
-    return file.commit();
+    QString problem;
+    if (!m_meta.replaceFile(StateFile, QJsonDocument(state).toJson(), &problem))
+        return makeError(ErrorCode::InstallFailed, problem);
+    return {};
 }
 
 QString Environment::requirementsKey() const
@@ -198,15 +255,83 @@ QString Environment::resolveInterpreter(Error *error) const
     return path;
 }
 
+Error Environment::claimMeta(bool create)
+{
+    QString problem;
+    if (!m_meta.open(metaDir(), create, &problem))
+        return makeError(ErrorCode::InstallFailed, problem);
+    if (m_meta.isMarked())
+        return {};
+    QString foreign;
+    if (!isEarlierMeta(&foreign)) {
+        m_meta.close();
+        return makeError(ErrorCode::InstallFailed,
+                         QStringLiteral("%1 was not made by QtPyVenv (it holds \"%2\" and no %3 mark); QtPyVenv "
+                                        "leaves it alone: remove it or choose another baseDir")
+                             .arg(metaDir(), foreign, MetaDir::markName()));
+    }
+    if (create && !m_meta.mark(&problem))
+        return makeError(ErrorCode::InstallFailed, problem);
+    return {};
+}
+
+/*
+ * What versions before the ownership mark left in meta/, taken as the library's so that their
+ * installs keep working: their state.json with their own files beside it, or nothing but empty
+ * lock files (a first start that failed). An empty meta/ is taken too: it holds nothing to lose.
+ */
+bool Environment::isEarlierMeta(QString *foreign) const
+{
+    const QStringList earlierFiles = {StateFile,           InstallLock,         UseLock,
+                                      QStringLiteral("stdout-a"), QStringLiteral("stdout-b"), QStringLiteral("stderr-a"),
+                                      QStringLiteral("stderr-b"), WorkerScript, WorkerModule};
+    bool onlyLocks = true;
+    bool hasState = false;
+    QString firstFile;
+    for (const MetaDir::Entry &entry : m_meta.entries()) {
+        *foreign = entry.name;
+        if (entry.name == MetaDir::markName())
+            return m_meta.isMarked(); // another Venv marked it meanwhile
+        const bool lock = entry.name == InstallLock || entry.name == UseLock;
+        const bool earlier = entry.name == BytecodeDir ? S_ISDIR(entry.info.st_mode)
+                                                       : earlierFiles.contains(entry.name) && S_ISREG(entry.info.st_mode);
+        if (!earlier || (lock && entry.info.st_size != 0))
+            return false;
+        if (!lock && onlyLocks)
+            firstFile = entry.name;
+        onlyLocks = onlyLocks && lock;
+        hasState = hasState || entry.name == StateFile;
+    }
+    if (onlyLocks)
+        return true;
+    *foreign = hasState ? StateFile : firstFile;
+    QJsonObject state;
+    if (!hasState || !readState(&state).ok())
+        return false;
+    const QStringList earlierKeys = {QStringLiteral("createdVenv"), QStringLiteral("interpreter"),
+                                     QStringLiteral("requirementsKey")};
+    const QStringList keys = state.keys();
+    return (state.contains(earlierKeys[0]) || state.contains(earlierKeys[2]))
+        && std::all_of(keys.begin(), keys.end(), [&](const QString &key) { return earlierKeys.contains(key); });
+}
+
 Error Environment::prepare(const Context &context)
 {
+    bool created = false;
+    if (const QString problem = makePath(m_config.baseDir, &created); !problem.isEmpty())
+        return makeError(ErrorCode::InstallFailed, problem);
+    m_createdBaseDir = m_createdBaseDir || created;
+
     FileLock installLock;
     for (;;) {
-        if (!QDir().mkpath(metaDir()))
-            return makeError(ErrorCode::InstallFailed, QStringLiteral("cannot create %1").arg(metaDir()));
-        if (installLock.lock(metaDir() + QLatin1Char('/') + InstallLock, FileLock::Exclusive, context.deadline,
-                             context.abortFd)) {
-            break;
+        if (Error error = claimMeta(true); !error.ok())
+            return error;
+        QString problem;
+        if (installLock.lock(m_meta, InstallLock, FileLock::Exclusive, context.deadline, context.abortFd, &problem)) {
+            if (m_meta.isCurrent())
+                break;
+            installLock.unlock(); // a Venv closing on this baseDir took meta/ apart meanwhile
+            continue;
         }
         const int lockErrno = errno;
         if (context.deadline.hasExpired())
@@ -215,34 +340,43 @@ Error Environment::prepare(const Context &context)
             return makeError(ErrorCode::Closed, QStringLiteral("closed while waiting for the install lock"));
         // A Venv closing on this baseDir removed meta/, lock file and all, while we waited: make it again.
         if (lockErrno != ENOENT) {
-            return makeError(ErrorCode::InstallFailed, QStringLiteral("cannot lock %1: %2")
-                                                           .arg(metaDir() + QLatin1Char('/') + InstallLock,
-                                                                QString::fromLocal8Bit(::strerror(lockErrno))));
+            return makeError(ErrorCode::InstallFailed,
+                             !problem.isEmpty() ? problem
+                                                : QStringLiteral("cannot lock %1: %2")
+                                                      .arg(m_meta.filePath(InstallLock), osError(lockErrno)));
         }
     }
 
     Error error = prepareLocked(context);
     // Still under the install lock: from here on a closing Venv sees this baseDir in use.
-    if (error.ok() && context.useLock && !context.useLock->isLocked()
-        && !context.useLock->lock(useLockPath(), FileLock::Shared, context.deadline, context.abortFd)) {
-        qCWarning(lcInstall) << "cannot lock" << useLockPath();
+    QString problem;
+    if (error.ok() && !m_useLock.isLocked()
+        && !m_useLock.lock(m_meta, UseLock, FileLock::Shared, context.deadline, context.abortFd, &problem)) {
+        if (!problem.isEmpty())
+            return makeError(ErrorCode::InstallFailed, problem);
+        qCWarning(lcInstall) << "cannot lock" << m_meta.filePath(UseLock);
     }
     return error;
 }
 
 Error Environment::prepareLocked(const Context &context)
 {
-    QJsonObject state = readState();
-    const bool ours = state.value(QLatin1String("createdVenv")).toBool();
-    const QFileInfo venv(venvDir());
+    QJsonObject state;
+    if (Error error = readState(&state); !error.ok())
+        return error;
+    struct stat venv;
+    const bool exists = ::lstat(QFile::encodeName(venvDir()).constData(), &venv) == 0;
+    // The library makes venv/ a directory: a symbolic link there is someone else's.
+    bool ours = state.value(QLatin1String("createdVenv")).toBool() && (!exists || S_ISDIR(venv.st_mode));
     const bool working = QFileInfo(venvPython()).isExecutable() && QFileInfo::exists(venvDir() + QStringLiteral("/pyvenv.cfg"));
-    if (venv.exists() && !ours && !working) {
+    if (exists && !ours && !working) {
         return makeError(ErrorCode::InstallFailed,
                          QStringLiteral("%1 exists but is not a virtual environment QtPyVenv made; it is left alone")
                              .arg(venvDir()));
     }
     const bool stale = ours && state.value(QLatin1String("interpreter")).toString() != m_config.pythonInterpreter;
-    if (venv.exists() && ours && (!working || stale)) {
+    bool present = exists;
+    if (exists && ours && (!working || stale)) {
         // Never throw a venv away for an interpreter that cannot make a new one (a typo).
         Error error;
         resolveInterpreter(&error);
@@ -250,28 +384,34 @@ Error Environment::prepareLocked(const Context &context)
             return error;
         qCInfo(lcInstall) << "recreating" << venvDir() << (stale ? "for another interpreter" : "(its python is missing)");
         QDir(venvDir()).removeRecursively();
-        state = {};
+        present = false;
     }
-    if (!QFileInfo::exists(venvDir())) {
+    if (!present) {
         if (Error error = createVenv(context); !error.ok())
             return error;
+        ours = true;
         state = QJsonObject{{QLatin1String("createdVenv"), true},
                             {QLatin1String("interpreter"), m_config.pythonInterpreter}};
-        if (!writeState(state))
-            return makeError(ErrorCode::InstallFailed, QStringLiteral("cannot write %1").arg(metaDir()));
+        if (Error error = writeState(state); !error.ok())
+            return error;
     }
 
     const QString key = requirementsKey();
     if (state.value(QLatin1String("requirementsKey")).toString() == key)
         return {};
     if (!m_config.requirements.isEmpty()) {
+        if (!ours && !m_config.installIntoExistingVenv) {
+            return makeError(ErrorCode::InstallFailed,
+                             QStringLiteral("%1 is a virtual environment that was not made by QtPyVenv, so the "
+                                            "requirements are not installed into it; set "
+                                            "Config::installIntoExistingVenv to let pip install into it")
+                                 .arg(venvDir()));
+        }
         if (Error error = installRequirements(context); !error.ok())
             return error;
     }
     state.insert(QLatin1String("requirementsKey"), key);
-    if (!writeState(state))
-        return makeError(ErrorCode::InstallFailed, QStringLiteral("cannot write %1").arg(metaDir()));
-    return {};
+    return writeState(state);
 }
 
 Error Environment::createVenv(const Context &context)
@@ -357,30 +497,107 @@ Error Environment::installRequirements(const Context &context)
                QStringLiteral("pip install"));
 }
 
+Error Environment::openTails(OutputLog &stdoutLog, OutputLog &stderrLog, qint64 halfBytes)
+{
+    for (int pair = 1; pair <= MaxTailPairs; ++pair) {
+        const QString suffix = pair == 1 ? QString() : QStringLiteral(".%1").arg(pair);
+        QString problem;
+        const OutputLog::Opened out = stdoutLog.open(m_meta, QStringLiteral("stdout") + suffix, halfBytes, &problem);
+        if (out == OutputLog::Opened::Busy)
+            continue;
+        const OutputLog::Opened err = out == OutputLog::Opened::Yes
+            ? stderrLog.open(m_meta, QStringLiteral("stderr") + suffix, halfBytes, &problem)
+            : out;
+        if (err == OutputLog::Opened::Yes)
+            return {};
+        stdoutLog.close();
+        if (err == OutputLog::Opened::Failed)
+            return makeError(ErrorCode::InstallFailed, problem);
+    }
+    return makeError(ErrorCode::InstallFailed,
+                     QStringLiteral("all %1 output tail files in %2 are in use").arg(MaxTailPairs).arg(metaDir()));
+}
+
+Error Environment::installWorker(QString *script)
+{
+    QString problem;
+    // Made here rather than by Python, so the bytecode cache is never a link to elsewhere.
+    if (!m_meta.makeSubdir(BytecodeDir, &problem))
+        return makeError(ErrorCode::InstallFailed, problem);
+    for (const auto &[name, content] : workerFiles()) {
+        if (QByteArray installed; m_meta.readFile(name, &installed, &problem) && installed == content)
+            continue;
+        if (!m_meta.replaceFile(name, content, &problem))
+            return makeError(ErrorCode::InstallFailed, problem);
+    }
+    *script = m_meta.filePath(WorkerScript);
+    return {};
+}
+
+void Environment::release()
+{
+    m_useLock.unlock();
+}
+
+void Environment::removeTails(const QString &stem) const
+{
+    // A tail another Venv writes is flocked: it stays.
+    QString problem;
+    const int fd = m_meta.openFile(stem + QStringLiteral("-a"), O_RDWR, &problem);
+    if (fd < 0)
+        return;
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+        m_meta.removeFile(stem + QStringLiteral("-a"));
+        m_meta.removeFile(stem + QStringLiteral("-b"));
+    }
+    ::close(fd);
+}
+
 void Environment::removeCreated()
 {
-    FileLock installLock, useLock;
-    const QString meta = metaDir();
-    if (!QFileInfo::exists(meta))
-        return; // never prepared: nothing here says what the library made
-    if (!installLock.lock(meta + QLatin1Char('/') + InstallLock, FileLock::Exclusive, QDeadlineTimer(1000))
-        || !useLock.lock(meta + QLatin1Char('/') + UseLock, FileLock::Exclusive, QDeadlineTimer(0))) {
-        qCInfo(lcInstall) << m_config.baseDir << "is in use by another Venv; not removing it";
+    // Without a start here, only a meta/ that is the library's is opened.
+    if (!m_meta.isCurrent() && !claimMeta(false).ok()) {
+        if (m_createdBaseDir)
+            ::rmdir(QFile::encodeName(m_config.baseDir).constData());
         return;
     }
-    if (readState().value(QLatin1String("createdVenv")).toBool())
+    FileLock installLock, useLock;
+    QString problem;
+    if (!installLock.lock(m_meta, InstallLock, FileLock::Exclusive, QDeadlineTimer(1000), -1, &problem)
+        || !useLock.lock(m_meta, UseLock, FileLock::Exclusive, QDeadlineTimer(0), -1, &problem)) {
+        qCInfo(lcInstall) << "not removing" << m_config.baseDir << ":"
+                          << (problem.isEmpty() ? QStringLiteral("another Venv uses it") : problem);
+        return;
+    }
+    QJsonObject state;
+    struct stat venv;
+    if (readState(&state).ok() && state.value(QLatin1String("createdVenv")).toBool()
+        && ::lstat(QFile::encodeName(venvDir()).constData(), &venv) == 0 && S_ISDIR(venv.st_mode)) {
         QDir(venvDir()).removeRecursively();
-    for (const QString &name : {StateFile, InstallLock, UseLock, QStringLiteral("stdout-a"), QStringLiteral("stdout-b"),
-                                QStringLiteral("stderr-a"), QStringLiteral("stderr-b"),
-                                QStringLiteral("qtpyvenv_worker.py"), QStringLiteral("qtpyvenv.py")}) {
-        QFile::remove(meta + QLatin1Char('/') + name);
+    }
+    for (const QString &name : {StateFile, UseLock, WorkerScript, WorkerModule})
+        m_meta.removeFile(name);
+    for (const MetaDir::Entry &entry : m_meta.entries()) {
+        if (const auto tail = TailFile.match(entry.name); tail.hasMatch())
+            removeTails(tail.captured(1));
+        else if (Unrenamed.match(entry.name).hasMatch())
+            m_meta.removeFile(entry.name);
     }
     // The worker's bytecode of qtpyvenv.py, one file per Python version it ran with.
-    QDir cache(meta + QStringLiteral("/__pycache__"));
-    for (const QString &name : cache.entryList({QStringLiteral("qtpyvenv.*.pyc")}, QDir::Files))
-        cache.remove(name);
-    QDir().rmdir(cache.path());
-    QDir().rmdir(meta);
+    m_meta.removeInSubdir(BytecodeDir, QRegularExpression(QStringLiteral("^qtpyvenv\\..*\\.pyc$")));
+    // The mark goes last, and only with nothing else left: a meta/ that keeps something stays
+    // marked as the library's.
+    const QList<MetaDir::Entry> left = m_meta.entries();
+    if (std::all_of(left.begin(), left.end(), [](const MetaDir::Entry &entry) {
+            return entry.name == MetaDir::markName() || entry.name == InstallLock;
+        })) {
+        m_meta.removeFile(MetaDir::markName());
+        m_meta.removeFile(InstallLock);
+        m_meta.removeIfEmpty();
+    }
+    m_meta.close();
+    if (m_createdBaseDir)
+        ::rmdir(QFile::encodeName(m_config.baseDir).constData());
 }
 
 } // namespace QtPyVenv::Internal

@@ -3,11 +3,14 @@
 
 #include <QtPyVenv/venv.h>
 
+#include "metadir.h"
+
 #include <QDeadlineTimer>
 #include <QJsonObject>
 #include <QString>
 
 #include <functional>
+#include <utility>
 
 namespace QtPyVenv::Internal {
 
@@ -19,19 +22,27 @@ inline Error makeError(ErrorCode code, const QString &message)
     return error;
 }
 
+class OutputLog;
+
 //! An flock(2) on a lock file that survives the file being deleted and recreated by others.
 class FileLock
 {
 public:
     FileLock() = default;
-    FileLock(const FileLock &) = delete;
-    FileLock &operator=(const FileLock &) = delete;
+    FileLock(FileLock &&other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
+    FileLock &operator=(FileLock &&other) noexcept
+    {
+        std::swap(m_fd, other.m_fd);
+        return *this;
+    }
     ~FileLock() { unlock(); }
 
     enum Mode { Shared, Exclusive };
-    //! Waits until \a deadline, or until \a abortFd is readable, for the lock. On failure errno
-    //! tells why: ENOENT when the lock file's directory is gone.
-    bool lock(const QString &path, Mode mode, QDeadlineTimer deadline, int abortFd = -1);
+    //! Waits until \a deadline, or until \a abortFd is readable, for the lock on \a name in
+    //! \a dir. On failure errno tells why (ENOENT when the directory is gone) and \a problem is
+    //! set when the file cannot be opened (a symbolic link, say).
+    bool lock(const MetaDir &dir, const QString &name, Mode mode, QDeadlineTimer deadline, int abortFd,
+              QString *problem);
     bool isLocked() const { return m_fd >= 0; }
     void unlock();
 
@@ -40,8 +51,12 @@ private:
 };
 
 /*
- * The on-disk side of a Venv: baseDir/venv (the virtual environment) and baseDir/meta
- * (state.json with what was installed, the lock files and the output tails).
+ * The on-disk side of a Venv: baseDir/venv, the virtual environment, and baseDir/meta, the
+ * library's own directory (its ownership mark, state.json with what was installed, the lock
+ * files, the output tails and the worker's files). Every file in meta/ is reached through
+ * MetaDir, never through a symbolic link. A meta/ the library did not make is refused; a venv/
+ * it did not make is never deleted or recreated, and installed into only with
+ * Config::installIntoExistingVenv.
  */
 class Environment
 {
@@ -51,9 +66,6 @@ public:
         int abortFd = -1;
         std::function<void(const QByteArray &)> output;
         std::function<void(StartPhase)> phase;
-        //! When set, prepare() takes it shared on useLockPath() before it lets go of the install
-        //! lock, so a Venv closing on this baseDir cannot remove the venv in between.
-        FileLock *useLock = nullptr;
     };
 
     explicit Environment(const Config &config) : m_config(config) {}
@@ -61,26 +73,42 @@ public:
     QString venvDir() const;
     QString metaDir() const;
     QString venvPython() const;
-    //! Held shared by every running Venv on this baseDir, so removal can tell it is in use.
-    QString useLockPath() const;
 
-    //! Creates the venv when absent or broken and pip-installs when the requirements changed.
+    /*!
+     * Makes baseDir and meta/ when absent, creates the venv when absent or broken (and ours) and
+     * pip-installs when the requirements changed. Then holds meta/use.lock shared until
+     * release(), so a Venv closing on this baseDir sees it in use.
+     */
     Error prepare(const Context &context);
-    //! Removes the venv and meta files this library created; leaves anything else.
+    //! Opens the first pair of tails no other Venv holds: stdout-a/-b with stderr-a/-b, then
+    //! stdout.2-a/-b with stderr.2-a/-b, and so on.
+    Error openTails(OutputLog &stdoutLog, OutputLog &stderrLog, qint64 halfBytes);
+    //! Writes the worker's Python files into meta/ when they differ; \a script is the one to run.
+    Error installWorker(QString *script);
+    //! This Venv no longer uses the baseDir.
+    void release();
+    //! Removes the venv and meta files this library created, and baseDir when prepare() made
+    //! it; leaves anything else, and everything while another Venv uses the baseDir.
     void removeCreated();
 
     //! What the install state depends on: requirements, pip options and the venv's Python.
     QString requirementsKey() const;
 
 private:
+    Error claimMeta(bool create);
+    bool isEarlierMeta(QString *foreign) const;
     Error prepareLocked(const Context &context);
     Error createVenv(const Context &context);
     Error installRequirements(const Context &context);
+    void removeTails(const QString &stem) const;
     QString resolveInterpreter(Error *error) const;
-    QJsonObject readState() const;
-    bool writeState(const QJsonObject &state) const;
+    Error readState(QJsonObject *state) const;
+    Error writeState(const QJsonObject &state) const;
 
     Config m_config;
+    MetaDir m_meta;
+    FileLock m_useLock; // shared while this Venv uses the baseDir
+    bool m_createdBaseDir = false;
 };
 
 //! The requirement entries that are options, not specifiers.

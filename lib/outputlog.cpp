@@ -1,34 +1,19 @@
 // SPDX-License-Identifier: MIT
 #include "outputlog.h"
 
-#include "logging.h"
-
-#include <QFile>
+#include "metadir.h"
 
 #include <cerrno>
+#include <cstring>
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 namespace QtPyVenv::Internal {
 
 namespace {
-
-bool writeAll(int fd, const char *data, qint64 size)
-{
-    while (size > 0) {
-        const ssize_t n = ::write(fd, data, size_t(size));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return false;
-        }
-        data += n;
-        size -= n;
-    }
-    return true;
-}
 
 QByteArray readWhole(int fd)
 {
@@ -50,24 +35,41 @@ OutputLog::~OutputLog()
     close();
 }
 
-bool OutputLog::open(const QString &stem, qint64 halfBytes)
+OutputLog::Opened OutputLog::open(const MetaDir &dir, const QString &stem, qint64 halfBytes, QString *problem)
 {
     std::lock_guard lock(m_mutex);
-    m_halfBytes = halfBytes;
-    m_current = 0;
-    m_currentSize = 0;
-    bool ok = true;
+    int fds[2] = {-1, -1};
+    auto fail = [&](Opened outcome) {
+        for (int fd : fds) {
+            if (fd >= 0)
+                ::close(fd);
+        }
+        return outcome;
+    };
+    // Nothing is truncated before both files are known to be ours and free.
+    for (int i = 0; i < 2; ++i) {
+        fds[i] = dir.openFile(stem + (i == 0 ? QStringLiteral("-a") : QStringLiteral("-b")), O_RDWR | O_CREAT | O_APPEND,
+                              problem);
+        if (fds[i] < 0)
+            return fail(Opened::Failed);
+        if (i == 0 && ::flock(fds[0], LOCK_EX | LOCK_NB) != 0) {
+            if (errno == EWOULDBLOCK)
+                return fail(Opened::Busy);
+            *problem = QStringLiteral("cannot lock %1: %2").arg(dir.filePath(stem + QStringLiteral("-a")),
+                                                                QString::fromLocal8Bit(::strerror(errno)));
+            return fail(Opened::Failed);
+        }
+    }
     for (int i = 0; i < 2; ++i) {
         if (m_fds[i] >= 0)
             ::close(m_fds[i]);
-        m_paths[i] = stem + (i == 0 ? QStringLiteral("-a") : QStringLiteral("-b"));
-        m_fds[i] = ::open(QFile::encodeName(m_paths[i]).constData(), O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-        if (m_fds[i] < 0) {
-            qCWarning(lcWorker) << "cannot open output tail" << m_paths[i];
-            ok = false;
-        }
+        m_fds[i] = fds[i];
+        ::ftruncate(m_fds[i], 0);
     }
-    return ok;
+    m_halfBytes = halfBytes;
+    m_current = 0;
+    m_currentSize = 0;
+    return Opened::Yes;
 }
 
 void OutputLog::close()

@@ -8,11 +8,14 @@
 
 namespace QtPyVenv::Internal {
 
+class MetaDir;
+
 /*
  * A rolling on-disk tail of one output stream in two files, "<stem>-a" and "<stem>-b".
  * Writes go to the current file until it holds halfBytes, then the other file is truncated
  * and becomes current, so the pair always holds between halfBytes and 2 x halfBytes of the
- * most recent output. Thread-safe.
+ * most recent output. While open it holds an flock on "<stem>-a", so another Venv on the same
+ * directory takes other files rather than truncating these. Thread-safe.
  */
 class OutputLog
 {
@@ -22,8 +25,10 @@ public:
     OutputLog &operator=(const OutputLog &) = delete;
     ~OutputLog();
 
-    //! Truncates both files and starts writing; a closed log drops appends.
-    bool open(const QString &stem, qint64 halfBytes);
+    enum class Opened { Yes, Busy, Failed };
+    //! Takes both files in \a dir, truncates them and starts writing; Busy when another log
+    //! holds them, Failed with \a problem set. A closed log drops appends.
+    Opened open(const MetaDir &dir, const QString &stem, qint64 halfBytes, QString *problem);
     void close();
     bool isOpen() const;
     void append(const char *data, qint64 size);
@@ -33,7 +38,6 @@ private:
     void rotate();
 
     mutable std::mutex m_mutex;
-    QString m_paths[2];
     int m_fds[2] = {-1, -1};
     int m_current = 0;
     qint64 m_currentSize = 0;

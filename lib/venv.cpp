@@ -7,11 +7,8 @@
 
 #include <QCborArray>
 #include <QDir>
-#include <QFileInfo>
-#include <QFile>
 #include <QMetaMethod>
 #include <QProcessEnvironment>
-#include <QSaveFile>
 #include <QTemporaryDir>
 
 #include <algorithm>
@@ -27,22 +24,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr int StderrLinesInDeathReport = 20;
-
-//! The worker's Python files, written next to each other into meta/: qtpyvenv_worker.py runs,
-//! qtpyvenv.py is the module user code imports.
-const QList<std::pair<QString, QByteArray>> &workerFiles()
-{
-    static const QList<std::pair<QString, QByteArray>> files = [] {
-        QList<std::pair<QString, QByteArray>> result;
-        for (const char *name : {"qtpyvenv_worker.py", "qtpyvenv.py"}) {
-            QFile file(QStringLiteral(":/qtpyvenv/") + QLatin1String(name));
-            file.open(QIODevice::ReadOnly);
-            result.append({QLatin1String(name), file.readAll()});
-        }
-        return result;
-    }();
-    return files;
-}
 
 //! The delivery of a future of T: the rich value itself, or its JSON projection.
 template<typename T>
@@ -328,37 +309,23 @@ Error VenvPrivate::launch(QDeadlineTimer deadline)
     Internal::Environment::Context context;
     context.deadline = deadline;
     context.abortFd = abortFd;
-    context.useLock = &useLock; // taken before the install lock is released: close() elsewhere sees it
     context.phase = [this](StartPhase phase) { post({.kind = PendingSignal::StartPhase, .phase = phase}); };
     context.output = [this](const QByteArray &data) {
         if (isConnected(QMetaMethod::fromSignal(&Venv::installOutput)))
             post({.kind = PendingSignal::Install, .data = data});
     };
-    if (!QFileInfo::exists(config.baseDir)) {
-        if (!QDir().mkpath(config.baseDir))
-            return makeError(ErrorCode::InstallFailed, QStringLiteral("cannot create %1").arg(config.baseDir));
-        createdBaseDir = true;
-    }
     if (Error error = environment.prepare(context); !error.ok())
         return error;
 
     context.phase(StartPhase::Launching);
     if (!stdoutLog.isOpen()) { // a restart keeps what the dead worker wrote
-        const qint64 half = qint64(config.outputBufferKb) * 1024;
-        stdoutLog.open(environment.metaDir() + QStringLiteral("/stdout"), half);
-        stderrLog.open(environment.metaDir() + QStringLiteral("/stderr"), half);
+        if (Error error = environment.openTails(stdoutLog, stderrLog, qint64(config.outputBufferKb) * 1024); !error.ok())
+            return error;
     }
-
     // The worker runs from a file, so ps and tracebacks show a path rather than the script.
-    for (const auto &[name, content] : workerFiles()) {
-        const QString path = environment.metaDir() + QLatin1Char('/') + name;
-        if (QFile installed(path); installed.open(QIODevice::ReadOnly) && installed.readAll() == content)
-            continue;
-        QSaveFile file(path);
-        if (!file.open(QIODevice::WriteOnly) || file.write(content) != content.size() || !file.commit())
-            return makeError(ErrorCode::StartFailed, QStringLiteral("cannot write %1").arg(path));
-    }
-    const QString script = environment.metaDir() + QStringLiteral("/qtpyvenv_worker.py");
+    QString script;
+    if (Error error = environment.installWorker(&script); !error.ok())
+        return error;
     Internal::ChildProcess::Options options;
     options.program = environment.venvPython();
     options.arguments = {script};
@@ -772,16 +739,13 @@ void VenvPrivate::close()
 
     stdoutLog.close();
     stderrLog.close();
-    useLock.unlock();
+    environment.release();
     if (!config.removeBaseDirOnClose || !configError.ok())
         return;
-    if (ownsBaseDir) {
+    if (ownsBaseDir)
         QDir(config.baseDir).removeRecursively();
-    } else if (QFileInfo::exists(config.baseDir)) {
+    else
         environment.removeCreated();
-        if (createdBaseDir)
-            QDir().rmdir(config.baseDir);
-    }
 }
 
 // --- Venv ------------------------------------------------------------------------------------

@@ -108,7 +108,6 @@ public:
     Config config;
     Error configError;
     bool ownsBaseDir = false;     // a temporary directory made by the library
-    bool createdBaseDir = false;  // a configured baseDir that did not exist before
     Internal::Environment environment;
     int abortFd = -1;             // eventfd, written by close() to cancel installs and lock waits
 
@@ -133,7 +132,6 @@ public:
     Internal::ValueReader frameReader{true}; // on the I/O thread only; Frame gives parts headroom
     Internal::OutputLog stdoutLog;
     Internal::OutputLog stderrLog;
-    Internal::FileLock useLock;
 
     std::mutex signalMutex;
     std::vector<PendingSignal> pendingSignals;

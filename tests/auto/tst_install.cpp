@@ -10,6 +10,7 @@
 #include <QJsonValue>
 #include <QScopeGuard>
 #include <QSignalSpy>
+#include <QStandardPaths>
 
 #include <thread>
 #include <utility>
@@ -88,6 +89,14 @@ Config valueConfig(const QString &baseDir, int value = 1)
     return TestUtil::config(baseDir, {QStringLiteral("def value():\n    return %1\n").arg(value)});
 }
 
+//! A venv made as a user would, with python -m venv, holding a file of the user's.
+bool makeUserVenv(const QString &dir)
+{
+    return QProcess::execute(TestUtil::python(), {QStringLiteral("-m"), QStringLiteral("venv"),
+                                                  QStringLiteral("--without-pip"), dir}) == 0
+        && writeFile(dir + QStringLiteral("/mine.txt"), "the user's");
+}
+
 Config probeConfig(const QString &baseDir, const QString &requirement, const QString &findLinks)
 {
     Config config = TestUtil::config(baseDir, {ProbeSource});
@@ -116,6 +125,8 @@ private Q_SLOTS:
     void missingInterpreterKeepsExistingVenv();
     void brokenVenvIsRecreated();
     void foreignVenvIsLeftAlone();
+    void foreignVenvIsNotInstalledInto();
+    void foreignVenvInstalledIntoOnlyWhenAllowed();
     void closeRemovesOnlyWhatWasCreated();
     void closeRemovesTemporaryBaseDir();
     void closeRemovesCreatedBaseDir();
@@ -483,6 +494,73 @@ void tst_Install::foreignVenvIsLeftAlone()
     venv.close();
     QCOMPARE(readAll(userFile), QByteArray("mine"));
     QVERIFY(!QFileInfo::exists(base + QStringLiteral("/meta"))); // that one was ours
+}
+
+// 7b. A working venv the user made is not installed into: start() says why and names the Config
+//     field that allows it. Without requirements it is used as it is. Never deleted.
+void tst_Install::foreignVenvIsNotInstalledInto()
+{
+    QTemporaryDir dir;
+    const QString base = dir.filePath(QStringLiteral("base"));
+    const QString venvDir = base + QStringLiteral("/venv");
+    QVERIFY(makeUserVenv(venvDir));
+
+    {
+        Venv venv(probeConfig(base, QStringLiteral("qtpyvenv_probe==1.0"), m_wheelsV1));
+        QSignalSpy install(&venv, &Venv::installOutput);
+        const Error error = venv.start();
+        QCOMPARE(error.code, ErrorCode::InstallFailed);
+        QVERIFY2(error.message.contains(venvDir), qPrintable(error.message));
+        QVERIFY2(error.message.contains(QStringLiteral("not made by QtPyVenv")), qPrintable(error.message));
+        QVERIFY2(error.message.contains(QStringLiteral("installIntoExistingVenv")), qPrintable(error.message));
+        QCOMPARE(venv.state(), State::Idle);
+        QVERIFY(installedModule(base, ProbeName).isEmpty());
+        QCOMPARE(install.count(), 0);
+    } // closed, removeBaseDirOnClose
+    QCOMPARE(readAll(venvDir + QStringLiteral("/mine.txt")), QByteArray("the user's"));
+    QVERIFY(QFileInfo(venvDir + QStringLiteral("/bin/python")).isExecutable());
+
+    {
+        Venv venv(valueConfig(base, 5));
+        QVERIFY_OK(venv.start());
+        QCOMPARE_VALUE(venv, 5);
+        QVERIFY2(venv.pythonExecutable().startsWith(venvDir), qPrintable(venv.pythonExecutable()));
+    }
+    QCOMPARE(readAll(venvDir + QStringLiteral("/mine.txt")), QByteArray("the user's"));
+    QVERIFY(QFileInfo(venvDir + QStringLiteral("/bin/python")).isExecutable());
+    QVERIFY(!QFileInfo::exists(base + QStringLiteral("/meta")));
+}
+
+// 7c. Config::installIntoExistingVenv lets pip install into the user's venv; it is still never
+//     deleted or recreated, also not for another interpreter.
+void tst_Install::foreignVenvInstalledIntoOnlyWhenAllowed()
+{
+    QTemporaryDir dir;
+    const QString base = dir.filePath(QStringLiteral("base"));
+    const QString venvDir = base + QStringLiteral("/venv");
+    QVERIFY(makeUserVenv(venvDir));
+
+    Config config = probeConfig(base, QStringLiteral("qtpyvenv_probe==1.0"), m_wheelsV1);
+    config.installIntoExistingVenv = true;
+    {
+        Venv venv(config);
+        QVERIFY_OK(venv.start());
+        QCOMPARE_VALUE(venv, QStringLiteral("one"));
+        QVERIFY(!installedModule(base, ProbeName).isEmpty());
+    }
+    QCOMPARE(readAll(venvDir + QStringLiteral("/mine.txt")), QByteArray("the user's"));
+    QVERIFY(!installedModule(base, ProbeName).isEmpty());
+    QVERIFY(!QFileInfo::exists(base + QStringLiteral("/meta")));
+
+    // The interpreter a venv of the library's would be recreated for.
+    config.pythonInterpreter = QFileInfo(QStandardPaths::findExecutable(TestUtil::python())).canonicalFilePath();
+    config.removeBaseDirOnClose = false;
+    {
+        Venv venv(config);
+        QVERIFY_OK(venv.start());
+        QCOMPARE_VALUE(venv, QStringLiteral("one"));
+    }
+    QCOMPARE(readAll(venvDir + QStringLiteral("/mine.txt")), QByteArray("the user's"));
 }
 
 // 8a. A user's existing baseDir: close() removes venv/ and meta/ and keeps everything else.

@@ -53,7 +53,10 @@ enum class ErrorCode {
     Died,          //!< The worker exited while the call ran, or before it was made.
     PythonError,   //!< Python raised: Error::type, message and traceback say what.
     StartFailed,   //!< The interpreter or the worker could not be launched.
-    InstallFailed, //!< Creating the venv or pip install failed; message ends with pip's last lines.
+    //! Creating the venv or pip install failed (the message ends with pip's last lines), or
+    //! baseDir cannot be used: not creatable or writable (with the OS's reason), or holding a
+    //! meta/ or venv/ QtPyVenv did not make, or a symbolic link where it keeps its files.
+    InstallFailed,
     ProtocolError, //!< The worker broke the wire protocol (garbage, oversized frame); it was killed.
     InvalidArgument, //!< The arguments cannot be sent (too deep, over the frame cap); nothing was sent.
 };
@@ -102,6 +105,10 @@ struct QTPYVENV_EXPORT Config {
     //! Optional names for the sources (e.g. file paths), shown in tracebacks and SyntaxErrors;
     //! a missing name is "<source N>".
     QStringList sourceNames;
+    //! A working venv at baseDir/venv that QtPyVenv did not make is used as it is, and never
+    //! deleted or recreated. With requirements not yet installed into it, start() is
+    //! InstallFailed unless this is set: then pip installs them into that venv.
+    bool installIntoExistingVenv = false;
 };
 
 /*! The exception a callAsync() future carries when the call fails. */
