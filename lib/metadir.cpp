@@ -260,8 +260,10 @@ bool MetaDir::replaceFile(const QString &name, const QByteArray &content, QStrin
 void MetaDir::removeFile(const QString &name) const
 {
     struct stat info;
-    if (::fstatat(m_fd, encoded(name).constData(), &info, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(info.st_mode))
+    if (::fstatat(m_fd, encoded(name).constData(), &info, AT_SYMLINK_NOFOLLOW) == 0
+        && refusal(filePath(name), info, S_IFREG).isEmpty()) {
         ::unlinkat(m_fd, encoded(name).constData(), 0);
+    }
 }
 
 bool MetaDir::makeSubdir(const QString &name, QString *problem) const

@@ -63,7 +63,8 @@ public:
     //! Writes a new file and renames it over \a name: never through what is there, and refused
     //! when what is there is not a regular file.
     bool replaceFile(const QString &name, const QByteArray &content, QString *problem) const;
-    //! Unlinks \a name when it is a regular file; anything else is left.
+    //! Unlinks \a name when it is a regular file of this user with a single link; anything else
+    //! is left.
     void removeFile(const QString &name) const;
     //! Makes the subdirectory \a name when absent; refused when it, or anything in it, is not
     //! a regular file or directory of ours.

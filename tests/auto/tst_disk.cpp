@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// What the library does to files it did not make: symbolic links planted in meta/ (or in its
-// place) are never followed, a meta/ someone else made is left alone, two Venvs on one baseDir
+// What the library does to files it did not make: links planted in meta/ (or in its place) are
+// never followed, a meta/ someone else made is left alone, two Venvs on one baseDir
 // keep their own output tails, and an unusable baseDir is an error that says why.
 #include "testutil.h"
 
@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include <signal.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 using namespace QtPyVenv;
@@ -52,8 +53,8 @@ class tst_Disk : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void plantedSymlinkIsNeverFollowed_data();
-    void plantedSymlinkIsNeverFollowed();
+    void plantedLinkIsNeverFollowed_data();
+    void plantedLinkIsNeverFollowed();
     void foreignMetaIsLeftAlone();
     void earlierVersionsMetaIsTaken();
     void twoVenvsKeepTheirOwnTails();
@@ -68,28 +69,28 @@ void tst_Disk::cleanup()
     QCOMPARE(TestUtil::liveChildren(), QList<qint64>());
 }
 
-// A symbolic link in meta/, or in its place, that points outside baseDir: start() refuses with a
-// message naming it, and neither start() nor close() writes, creates or deletes anything.
-void tst_Disk::plantedSymlinkIsNeverFollowed_data()
+// A symbolic link in meta/, or in its place, that points outside baseDir (or a hard link to a file
+// outside): start() refuses with a message naming it, and neither start() nor close() writes,
+// creates or deletes anything.
+void tst_Disk::plantedLinkIsNeverFollowed_data()
 {
-    QTest::addColumn<QString>("name");     // in meta/; empty: meta/ itself
-    QTest::addColumn<bool>("toDirectory"); // the link points at a directory rather than a file
-    QTest::addColumn<bool>("toNothing");   // the link points where nothing is yet
-    QTest::newRow("stdout tail") << QStringLiteral("stdout-a") << false << false;
-    QTest::newRow("stderr tail") << QStringLiteral("stderr-b") << false << false;
-    QTest::newRow("state.json") << QStringLiteral("state.json") << false << false;
-    QTest::newRow("worker module") << QStringLiteral("qtpyvenv.py") << false << false;
-    QTest::newRow("install lock") << QStringLiteral("install.lock") << false << true;
-    QTest::newRow("use lock") << QStringLiteral("use.lock") << false << true;
-    QTest::newRow("bytecode cache") << QStringLiteral("__pycache__") << true << false;
-    QTest::newRow("meta itself") << QString() << true << false;
+    QTest::addColumn<QString>("name");   // in meta/; empty: meta/ itself
+    QTest::addColumn<QString>("target"); // "file", "nothing" (yet), "directory", or "hard link" to a file
+    QTest::newRow("stdout tail") << QStringLiteral("stdout-a") << QStringLiteral("file");
+    QTest::newRow("stderr tail") << QStringLiteral("stderr-b") << QStringLiteral("file");
+    QTest::newRow("state.json") << QStringLiteral("state.json") << QStringLiteral("file");
+    QTest::newRow("worker module") << QStringLiteral("qtpyvenv.py") << QStringLiteral("file");
+    QTest::newRow("install lock") << QStringLiteral("install.lock") << QStringLiteral("nothing");
+    QTest::newRow("use lock") << QStringLiteral("use.lock") << QStringLiteral("nothing");
+    QTest::newRow("bytecode cache") << QStringLiteral("__pycache__") << QStringLiteral("directory");
+    QTest::newRow("meta itself") << QString() << QStringLiteral("directory");
+    QTest::newRow("hard-linked tail") << QStringLiteral("stdout-b") << QStringLiteral("hard link");
 }
 
-void tst_Disk::plantedSymlinkIsNeverFollowed()
+void tst_Disk::plantedLinkIsNeverFollowed()
 {
     QFETCH(QString, name);
-    QFETCH(bool, toDirectory);
-    QFETCH(bool, toNothing);
+    QFETCH(QString, target);
     QTemporaryDir dir;
     const QString base = dir.filePath(QStringLiteral("base"));
     Config config = TestUtil::config(base, {SaySource});
@@ -102,28 +103,33 @@ void tst_Disk::plantedSymlinkIsNeverFollowed()
     const QString link = base + QStringLiteral("/meta") + (name.isEmpty() ? QString() : QLatin1Char('/') + name);
     QVERIFY(QFileInfo(link).isDir() ? QDir(link).removeRecursively() : QFile::remove(link));
     const QString outside = dir.filePath(QStringLiteral("outside"));
-    if (toDirectory)
+    const QByteArray outsideText = "outside, not QtPyVenv's\n";
+    if (target == QLatin1String("directory"))
         QVERIFY(QDir().mkpath(outside));
-    else if (!toNothing)
-        QVERIFY(writeFile(outside, "outside, not QtPyVenv's\n"));
-    QVERIFY(QFile::link(outside, link));
+    else if (target != QLatin1String("nothing"))
+        QVERIFY(writeFile(outside, outsideText));
+    if (target == QLatin1String("hard link"))
+        QCOMPARE(::link(QFile::encodeName(outside).constData(), QFile::encodeName(link).constData()), 0);
+    else
+        QVERIFY(QFile::link(outside, link));
 
     auto outsideUntouched = [&] {
-        if (toDirectory)
+        if (target == QLatin1String("directory"))
             return entries(outside).isEmpty();
-        return toNothing ? !QFileInfo::exists(outside) : readAll(outside) == "outside, not QtPyVenv's\n";
+        return target == QLatin1String("nothing") ? !QFileInfo::exists(outside) : readAll(outside) == outsideText;
     };
     config.removeBaseDirOnClose = true;
     Venv venv(config);
     const Error error = venv.start();
     QCOMPARE(error.code, ErrorCode::InstallFailed);
     QVERIFY2(error.message.contains(link), qPrintable(error.message));
-    QVERIFY2(error.message.contains(QStringLiteral("symbolic link")), qPrintable(error.message));
+    const QString why = target == QLatin1String("hard link") ? QStringLiteral("hard links") : QStringLiteral("symbolic link");
+    QVERIFY2(error.message.contains(why), qPrintable(error.message));
     QCOMPARE(venv.state(), State::Idle);
     QVERIFY(outsideUntouched());
     venv.close();
     QVERIFY(outsideUntouched());
-    QVERIFY(QFileInfo(link).isSymLink());
+    QVERIFY(target == QLatin1String("hard link") ? readAll(link) == outsideText : QFileInfo(link).isSymLink());
 }
 
 // A meta/ someone else made, with files named like the library's: start() refuses it and
