@@ -19,6 +19,7 @@
 namespace QtPyVenv {
 
 using Internal::makeError;
+using Internal::PendingSignal;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -185,53 +186,14 @@ bool VenvPrivate::isConnected(const QMetaMethod &signal) const
 
 void VenvPrivate::post(PendingSignal &&signal)
 {
-    const bool output = signal.kind == PendingSignal::Stdout || signal.kind == PendingSignal::Stderr
-        || signal.kind == PendingSignal::Install;
-    bool first;
-    {
-        std::lock_guard lock(signalMutex);
-        first = pendingSignals.empty();
-        if (output) {
-            // A print storm must not queue without bound while the receiving thread lags:
-            // merge into the last chunk of the same stream and keep only the newest bytes.
-            const qsizetype cap = 4 * qsizetype(config.outputBufferKb) * 1024;
-            pendingOutputBytes += signal.data.size();
-            if (!first && pendingSignals.back().kind == signal.kind) {
-                QByteArray &data = pendingSignals.back().data;
-                data += signal.data;
-                if (data.size() > cap) {
-                    pendingOutputBytes -= data.size() - cap;
-                    data.remove(0, data.size() - cap);
-                }
-                return;
-            }
-            while (pendingOutputBytes > cap) {
-                auto it = std::find_if(pendingSignals.begin(), pendingSignals.end(), [](const PendingSignal &s) {
-                    return s.kind == PendingSignal::Stdout || s.kind == PendingSignal::Stderr
-                        || s.kind == PendingSignal::Install;
-                });
-                if (it == pendingSignals.end())
-                    break;
-                pendingOutputBytes -= it->data.size();
-                pendingSignals.erase(it);
-            }
-        }
-        pendingSignals.push_back(std::move(signal));
-    }
-    if (first)
+    if (signalQueue.post(std::move(signal)))
         QMetaObject::invokeMethod(q_ptr, [this] { emitPending(); }, Qt::QueuedConnection);
 }
 
 void VenvPrivate::emitPending()
 {
     Q_Q(Venv);
-    std::vector<PendingSignal> batch;
-    {
-        std::lock_guard lock(signalMutex);
-        batch.swap(pendingSignals);
-        pendingOutputBytes = 0;
-    }
-    for (const PendingSignal &s : batch) {
+    for (const PendingSignal &s : signalQueue.take()) {
         switch (s.kind) {
         case PendingSignal::StateChanged: Q_EMIT q->stateChanged(s.state); break;
         case PendingSignal::Ready: Q_EMIT q->ready(); break;
@@ -240,9 +202,21 @@ void VenvPrivate::emitPending()
         case PendingSignal::StartPhase: Q_EMIT q->startPhaseChanged(s.phase); break;
         case PendingSignal::CallStarted: Q_EMIT q->callStarted(s.callId, s.function); break;
         case PendingSignal::CallFinished: Q_EMIT q->callFinished(s.callId, s.error); break;
-        case PendingSignal::Stdout: Q_EMIT q->stdoutReceived(s.data); break;
-        case PendingSignal::Stderr: Q_EMIT q->stderrReceived(s.data); break;
-        case PendingSignal::Install: Q_EMIT q->installOutput(s.data); break;
+        case PendingSignal::Stdout:
+            if (s.droppedBefore)
+                Q_EMIT q->outputDropped(1, s.droppedBefore);
+            Q_EMIT q->stdoutReceived(s.data);
+            break;
+        case PendingSignal::Stderr:
+            if (s.droppedBefore)
+                Q_EMIT q->outputDropped(2, s.droppedBefore);
+            Q_EMIT q->stderrReceived(s.data);
+            break;
+        case PendingSignal::Install:
+            if (s.droppedBefore)
+                Q_EMIT q->installOutputDropped(s.droppedBefore);
+            Q_EMIT q->installOutput(s.data);
+            break;
         }
     }
 }

@@ -5,6 +5,7 @@
 
 #include "environment.h"
 #include "outputlog.h"
+#include "signalqueue.h"
 #include "valuereader.h"
 #include "workerconnection.h"
 
@@ -53,18 +54,6 @@ struct CallRequest {
     const Arguments *arguments = nullptr;
 };
 
-//! A signal waiting to be emitted in the Venv's thread.
-struct PendingSignal {
-    enum Kind { StateChanged, Ready, Died, StartFailed, StartPhase, CallStarted, CallFinished, Stdout, Stderr, Install };
-    Kind kind;
-    State state = State::Idle;
-    QtPyVenv::StartPhase phase = QtPyVenv::StartPhase::Launching;
-    Error error;
-    QString callId;
-    QString function;
-    QByteArray data;
-};
-
 class VenvPrivate : public Internal::WorkerConnection::Handler
 {
     Q_DECLARE_PUBLIC(Venv)
@@ -100,7 +89,7 @@ public:
 
     // without mutex held
     static void settle(const std::vector<std::shared_ptr<CallEntry>> &settled);
-    void post(PendingSignal &&signal);
+    void post(Internal::PendingSignal &&signal);
     void emitPending();
     bool isConnected(const QMetaMethod &signal) const;
 
@@ -132,10 +121,7 @@ public:
     Internal::ValueReader frameReader{true}; // on the I/O thread only; Frame gives parts headroom
     Internal::OutputLog stdoutLog;
     Internal::OutputLog stderrLog;
-
-    std::mutex signalMutex;
-    std::vector<PendingSignal> pendingSignals;
-    qsizetype pendingOutputBytes = 0;
+    Internal::SignalQueue signalQueue{4 * qsizetype(config.outputBufferKb) * 1024};
 };
 
 } // namespace QtPyVenv

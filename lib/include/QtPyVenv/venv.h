@@ -100,7 +100,9 @@ struct QTPYVENV_EXPORT Config {
     int maxWorkers = 1;       //!< calls run at once in the worker; <= 0 means 1
     QString baseDir;          //!< empty: a new temporary directory, made by the library
     std::chrono::milliseconds resultCacheTtl = std::chrono::minutes(15); //!< 0: default; negative: never evict
-    int outputBufferKb = 256; //!< size of each half of the rolling output tails; <= 0 means 256
+    //! Size of each half of the rolling output tails; the output signals wait with up to 4 x this
+    //! per stream while the receiving thread lags. <= 0 means 256.
+    int outputBufferKb = 256;
     bool removeBaseDirOnClose = true; //!< close() removes what the library created under baseDir
     //! Optional names for the sources (e.g. file paths), shown in tracebacks and SyntaxErrors;
     //! a missing name is "<source N>".
@@ -250,11 +252,23 @@ Q_SIGNALS:
     void startPhaseChanged(QtPyVenv::StartPhase phase);
     void callStarted(const QString &callId, const QString &function);
     void callFinished(const QString &callId, const QtPyVenv::Error &error);
-    //! Live output of the worker's fd 1 / fd 2, in chunks as they arrive.
+    /*!
+     * Live output of the worker's fd 1 / fd 2, in chunks as they arrive. What a call wrote
+     * before it returned comes before its callFinished(). While this thread's event loop lags,
+     * each stream keeps only its newest 4 x Config::outputBufferKb waiting: older output is
+     * dropped, and outputDropped() says where and how much.
+     */
     void stdoutReceived(const QByteArray &data);
     void stderrReceived(const QByteArray &data);
-    //! Live output of venv creation and pip.
+    /*!
+     * \a bytes of the worker's fd \a fd (1 or 2) were dropped because the receiving thread
+     * lagged: emitted right before the first stdoutReceived() / stderrReceived() after the gap.
+     */
+    void outputDropped(int fd, qint64 bytes);
+    //! Live output of venv creation and pip; bounded like stdoutReceived().
     void installOutput(const QByteArray &data);
+    //! \a bytes of install output were dropped: emitted right before the first installOutput() after the gap.
+    void installOutputDropped(qint64 bytes);
 
 private:
     Q_DECLARE_PRIVATE(Venv)
