@@ -433,6 +433,16 @@ def _error_fields(exc):
     return fields
 
 
+def _flush_output():
+    """Sends what a call printed on to the host before its result: user code may have left it
+    in Python's buffers (PYTHONUNBUFFERED set empty, streams of its own)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # None, closed, or without flush(): nothing to send
+            pass
+
+
 def _plain_error(error_type, message):
     """Error fields for an error of the worker's finding: no frames at all."""
     return {"errorType": error_type, "errorMessage": message,
@@ -462,10 +472,12 @@ class Worker:
             else:
                 result = function(args)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt from user code too
+            _flush_output()
             reply = {"type": "call_done", "callID": call_id, "ok": False}
             reply.update(_error_fields(exc))
             self.channel.send(reply)
             return
+        _flush_output()
         try:
             # _frame(), inlined for the usual small plain-JSON result.
             text = _encode({"type": "call_done", "callID": call_id, "ok": True, "result": result})

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Live output signals while the receiving thread lags: each stream's backlog keeps its newest
-// bytes, and drops are reported where they happened.
+// bytes, drops are reported where they happened, and a call's output precedes its result.
 #include "testutil.h"
 
 #include "signalqueue.h"
@@ -34,6 +34,10 @@ def storm(args):
     sys.stdout.write(tail + " out\n")
     sys.stderr.write(tail + " err\n")
     return kb
+
+def say(text):
+    print(text)
+    return text
 )PY");
 
 //! Everything a Venv's output signals and callFinished() reported, in order.
@@ -122,6 +126,7 @@ private Q_SLOTS:
     void lastLinesSurviveStormOnBothStreams_data();
     void lastLinesSurviveStormOnBothStreams();
     void outputWithinCapIsComplete();
+    void bufferedStdoutPrecedesResult();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -238,6 +243,26 @@ void tst_Output::outputWithinCapIsComplete()
     QCOMPARE(recorder.receivedBeforeFinished(1).size(), 40 * 1024 + qsizetype(sizeof "end out\n" - 1));
     QCOMPARE(recorder.receivedBeforeFinished(2).size(), 40 * 1024 + qsizetype(sizeof "end err\n" - 1));
     QCOMPARE(recorder.dropped(1) + recorder.dropped(2), 0);
+}
+
+void tst_Output::bufferedStdoutPrecedesResult()
+{
+    // An empty PYTHONUNBUFFERED leaves Python's stdout block-buffered: the worker flushes it
+    // before it reports a result, so what print() wrote still comes first.
+    const QByteArray saved = qgetenv("PYTHONUNBUFFERED");
+    const bool wasSet = qEnvironmentVariableIsSet("PYTHONUNBUFFERED");
+    qputenv("PYTHONUNBUFFERED", "");
+    Venv venv(TestUtil::config(m_dir->path(), {Source}));
+    const Error started = venv.start();
+    if (wasSet)
+        qputenv("PYTHONUNBUFFERED", saved);
+    else
+        qunsetenv("PYTHONUNBUFFERED");
+    QVERIFY2(started.ok(), qPrintable(started.toString()));
+    Recorder recorder(&venv);
+    QVERIFY(venv.callAndAwait(str("say"), str("only line")).ok());
+    QTRY_VERIFY(recorder.finished());
+    QCOMPARE(recorder.receivedBeforeFinished(1), QByteArray("only line\n"));
 }
 
 QTEST_GUILESS_MAIN(tst_Output)
