@@ -580,6 +580,35 @@ private Q_SLOTS:
         QCOMPARE(buffer.lastLines(OutputStream::Stderr, 2), QStringLiteral("b\nc"));
     }
 
+    void outputBufferKeepsLibraryGaps()
+    {
+        OutputBuffer buffer(4096);
+        buffer.append(OutputStream::Stdout, "before\n");
+        buffer.appendDropped(OutputStream::Stdout, 5000);
+        buffer.appendDropped(OutputStream::Stdout, 1000);
+        buffer.append(OutputStream::Stdout, "after\n");
+        QCOMPARE(buffer.chunks().size(), 2);
+        QCOMPARE(buffer.chunks()[0].droppedBefore, 0);
+        QCOMPARE(buffer.chunks()[1].droppedBefore, 6000);
+        QCOMPARE(buffer.chunks()[1].data, QByteArray("after\n"));
+
+        // The bound eats into the chunk after the gap: the gap widens by as much.
+        buffer.append(OutputStream::Stderr, QByteArray(4095, 'e'));
+        QCOMPARE(buffer.chunks().size(), 2);
+        QCOMPARE(buffer.chunks()[0].data, QByteArray("\n"));
+        QCOMPARE(buffer.chunks()[0].droppedBefore, 6005);
+        // ... and takes the gap on to the stream's next chunk when it drops the whole chunk.
+        buffer.append(OutputStream::Stdout, "next\n");
+        QCOMPARE(buffer.chunks().size(), 2);
+        QCOMPARE(buffer.chunks()[0].stream, OutputStream::Stderr);
+        QCOMPARE(buffer.chunks()[1].data, QByteArray("next\n"));
+        QCOMPARE(buffer.chunks()[1].droppedBefore, 6006);
+        QVERIFY(buffer.size() <= 4096);
+
+        QCOMPARE(droppedNotice(OutputStream::Stdout, 12'345'678), QStringLiteral("… 12.3 MB of stdout dropped …"));
+        QCOMPARE(droppedNotice(OutputStream::Pip, 2'000), QStringLiteral("… 2.0 kB of pip output dropped …"));
+    }
+
     void definitionsRoundTrip()
     {
         QTemporaryDir dir;

@@ -7,6 +7,7 @@
 #include "core/arguments.h"
 #include "core/environment.h"
 #include "core/environmentmanager.h"
+#include "core/outputbuffer.h"
 #include "core/tablemodel.h"
 #include "core/venvreaper.h"
 #include "ui/argumentsform.h"
@@ -382,6 +383,27 @@ private Q_SLOTS:
         QVERIFY(second->output().size() <= second->output().capacity());
         QVERIFY(m_window->outputView()->editor()->document()->blockCount() <= OutputView::MaxBlocks);
         QVERIFY(m_window->outputView()->text().size() <= OutputView::MaxCharacters);
+    }
+
+    void droppedOutputIsMarked()
+    {
+        // The GUI thread blocks in the call, so the library keeps only the newest 1 MiB
+        // (4 x outputBufferKb) of the 8 MiB storm; the Output tab says where the rest went.
+        Environment *second = m_window->currentEnvironment();
+        m_window->showTab(MainWindow::OutputTab);
+        m_window->outputView()->clear();
+        QSignalSpy dropped(second, &Environment::outputDropped);
+        QVERIFY(second->venv()->callAndAwait(QStringLiteral("storm"), 8).ok());
+        QTRY_VERIFY(m_window->outputView()->text().endsWith(QStringLiteral("storm over\n")));
+        QCOMPARE(dropped.size(), 1);
+        QCOMPARE(dropped[0][0].value<OutputStream>(), OutputStream::Stdout);
+        const qint64 written = 8 * 1024 * 1024 + qsizetype(sizeof "storm over\n" - 1);
+        QCOMPARE(dropped[0][1].toLongLong(), written - 1024 * 1024);
+        // The view shows the newest MaxFlushBytes of the burst; its notice counts the rest.
+        const QString text = m_window->outputView()->text();
+        QVERIFY2(text.startsWith(droppedNotice(OutputStream::Stdout, written - OutputView::MaxFlushBytes) + QLatin1Char('\n')),
+                 qPrintable(text.left(80)));
+        QCOMPARE(text.size() - text.indexOf(QLatin1Char('\n')) - 1, OutputView::MaxFlushBytes);
     }
 
     void requirementsValidation()

@@ -221,8 +221,14 @@ void Environment::start()
         m_output.append(OutputStream::Stderr, data);
         Q_EMIT outputReceived(OutputStream::Stderr, data);
     });
+    connect(venv, &QtPyVenv::Venv::outputDropped, this, [this](int fd, qint64 bytes) {
+        onOutputDropped(fd == 1 ? OutputStream::Stdout : OutputStream::Stderr, bytes);
+    });
     connect(venv, &QtPyVenv::Venv::startPhaseChanged, this, &Environment::onStartPhase);
     connect(venv, &QtPyVenv::Venv::installOutput, this, &Environment::onInstallOutput);
+    connect(venv, &QtPyVenv::Venv::installOutputDropped, this, [this](qint64 bytes) {
+        onOutputDropped(OutputStream::Pip, bytes);
+    });
     setStatus(EnvStatus::Starting);
     venv->startAsync();
 }
@@ -282,6 +288,14 @@ void Environment::onInstallOutput(const QByteArray &data)
             Q_EMIT installPhaseChanged(phase);
         }
     }
+}
+
+void Environment::onOutputDropped(OutputStream stream, qint64 bytes)
+{
+    m_output.appendDropped(stream, bytes);
+    if (stream == OutputStream::Pip)
+        m_installPartialLine.clear(); // its end is in the gap
+    Q_EMIT outputDropped(stream, bytes);
 }
 
 void Environment::onReady()

@@ -109,6 +109,8 @@ Q_SIGNALS:
     void functionsChanged();
     void packagesChanged();
     void outputReceived(QtPyVenvApp::OutputStream stream, const QByteArray &data);
+    //! The library dropped \a bytes of \a stream before the next outputReceived() of it (we lagged).
+    void outputDropped(QtPyVenvApp::OutputStream stream, qint64 bytes);
     void outputCleared();
     void startPhaseChanged(QtPyVenv::StartPhase phase);
     void installPhaseChanged(QtPyVenvApp::PipPhase phase);
@@ -126,6 +128,7 @@ private:
     void releaseVenv(const QString &removeDir = {});
     void onStartPhase(QtPyVenv::StartPhase phase);
     void onInstallOutput(const QByteArray &data);
+    void onOutputDropped(OutputStream stream, qint64 bytes);
     void onReady();
     void watchSources();
     void onSourcesChanged();

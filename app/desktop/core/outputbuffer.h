@@ -14,12 +14,17 @@ namespace QtPyVenvApp {
 struct OutputChunk {
     OutputStream stream = OutputStream::Stdout;
     QByteArray data;
+    qint64 droppedBefore = 0; //!< bytes of the stream the library dropped right before data
 };
+
+//! The line that stands where the library dropped \a bytes of \a stream: "… 12.3 MB of stdout dropped …".
+QString droppedNotice(OutputStream stream, qint64 bytes);
 
 /*!
  * The newest output of an environment, bounded: however much the worker prints, at most
  * capacity() bytes are kept; the oldest are dropped first. Consecutive output of one stream
- * is merged into one chunk.
+ * is merged into one chunk. A gap the library left (appendDropped()) stays with the stream's
+ * output after it, and grows by what the bound drops right after it.
  */
 class OutputBuffer
 {
@@ -27,6 +32,8 @@ public:
     explicit OutputBuffer(qsizetype capacity = 1024 * 1024);
 
     void append(OutputStream stream, const QByteArray &data);
+    //! The library dropped \a bytes of \a stream (its receiver lagged): a gap before what comes next.
+    void appendDropped(OutputStream stream, qint64 bytes);
     void clear();
     const QList<OutputChunk> &chunks() const { return m_chunks; }
     qsizetype size() const { return m_size; }

@@ -79,10 +79,12 @@ void OutputView::setEnvironment(Environment *environment)
     if (environment == m_environment)
         return;
     disconnect(m_outputConnection);
+    disconnect(m_droppedConnection);
     disconnect(m_clearedConnection);
     m_environment = environment;
     if (environment) {
         m_outputConnection = connect(environment, &Environment::outputReceived, this, &OutputView::enqueue);
+        m_droppedConnection = connect(environment, &Environment::outputDropped, this, &OutputView::enqueueDropped);
         m_clearedConnection = connect(environment, &Environment::outputCleared, this, &OutputView::reload);
     }
     reload();
@@ -91,7 +93,6 @@ void OutputView::setEnvironment(Environment *environment)
 void OutputView::reload()
 {
     m_pending.clear();
-    m_pendingBytes = 0;
     m_skippedBytes = 0;
     for (auto &decoder : m_decoders)
         decoder.resetState();
@@ -99,8 +100,10 @@ void OutputView::reload()
     m_dropped->clear();
     if (!m_environment)
         return;
-    for (const OutputChunk &chunk : m_environment->output().chunks())
+    for (const OutputChunk &chunk : m_environment->output().chunks()) {
+        enqueueDropped(chunk.stream, chunk.droppedBefore);
         enqueue(chunk.stream, chunk.data);
+    }
     flush();
 }
 
@@ -117,34 +120,24 @@ void OutputView::clear()
         reload();
 }
 
+void OutputView::enqueueDropped(OutputStream stream, qint64 bytes)
+{
+    m_pending.appendDropped(stream, bytes);
+    if (!m_flushTimer->isActive())
+        m_flushTimer->start();
+}
+
 void OutputView::enqueue(OutputStream stream, const QByteArray &data)
 {
-    if (!m_pending.isEmpty() && m_pending.last().stream == stream)
-        m_pending.last().data += data;
-    else
-        m_pending.append({stream, data});
-    m_pendingBytes += data.size();
-    // Keep only the newest MaxFlushBytes of a burst: the rest would scroll out anyway.
-    while (m_pendingBytes > MaxFlushBytes) {
-        OutputChunk &first = m_pending.first();
-        const qsizetype excess = m_pendingBytes - MaxFlushBytes;
-        if (first.data.size() <= excess) {
-            m_pendingBytes -= first.data.size();
-            m_skippedBytes += first.data.size();
-            m_pending.removeFirst();
-        } else {
-            first.data.remove(0, excess);
-            m_pendingBytes -= excess;
-            m_skippedBytes += excess;
-        }
-    }
+    // Only the newest MaxFlushBytes of a burst are kept: the rest would scroll out anyway.
+    m_pending.append(stream, data);
     if (!m_flushTimer->isActive())
         m_flushTimer->start();
 }
 
 void OutputView::flush()
 {
-    if (m_pending.isEmpty())
+    if (m_pending.chunks().isEmpty())
         return;
     QScrollBar *bar = m_editor->verticalScrollBar();
     const int oldValue = bar->value();
@@ -158,8 +151,17 @@ void OutputView::flush()
     err.setForeground(stderrColor(p));
     QTextCharFormat pip = plain;
     pip.setForeground(pipColor(p));
-    for (const OutputChunk &chunk : std::as_const(m_pending)) {
+    QTextCharFormat notice = plain;
+    notice.setForeground(p.color(QPalette::PlaceholderText));
+    notice.setFontItalic(true);
+    for (const OutputChunk &chunk : m_pending.chunks()) {
         QStringDecoder &decoder = m_decoders[int(chunk.stream)];
+        if (chunk.droppedBefore > 0) {
+            decoder.resetState(); // a character cut by the gap is not completed after it
+            if (!cursor.atBlockStart())
+                cursor.insertText(QStringLiteral("\n"));
+            cursor.insertText(droppedNotice(chunk.stream, chunk.droppedBefore) + QLatin1Char('\n'), notice);
+        }
         const QString text = decoder.decode(chunk.data);
         cursor.insertText(text, chunk.stream == OutputStream::Stderr ? err
                                 : chunk.stream == OutputStream::Pip  ? pip
@@ -172,8 +174,8 @@ void OutputView::flush()
         cursor.removeSelectedText();
     }
     cursor.endEditBlock();
+    m_skippedBytes += m_pending.droppedBytes();
     m_pending.clear();
-    m_pendingBytes = 0;
     const qint64 dropped = m_skippedBytes + (m_environment ? m_environment->output().droppedBytes() : 0);
     m_dropped->setText(dropped > 0 ? tr("%1 KiB not shown").arg(dropped / 1024) : QString());
     if (m_follow->isChecked())

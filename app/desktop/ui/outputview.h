@@ -21,7 +21,8 @@ namespace QtPyVenvApp {
 
 /*!
  * The Output tab: live stdout (plain), stderr (red) and pip (blue) of the current
- * environment; follow mode, clear, find.
+ * environment; follow mode, clear, find. Where the library dropped output because the GUI
+ * lagged, a line says how much ("… 12.3 MB of stdout dropped …").
  *
  * Bounded however much the worker prints: the environment keeps a bounded OutputBuffer,
  * this view batches arriving output and appends at most MaxFlushBytes per flush
@@ -55,20 +56,21 @@ protected:
 
 private:
     void enqueue(OutputStream stream, const QByteArray &data);
+    void enqueueDropped(OutputStream stream, qint64 bytes);
     void flush();
     void reload();
     void find(bool backward);
 
     QPointer<Environment> m_environment;
     QMetaObject::Connection m_outputConnection;
+    QMetaObject::Connection m_droppedConnection;
     QMetaObject::Connection m_clearedConnection;
     QPlainTextEdit *m_editor;
     QCheckBox *m_follow;
     QLineEdit *m_find;
     QLabel *m_dropped;
     QTimer *m_flushTimer;
-    QList<OutputChunk> m_pending;
-    qsizetype m_pendingBytes = 0;
+    OutputBuffer m_pending{MaxFlushBytes};
     qint64 m_skippedBytes = 0;
     QStringDecoder m_decoders[3];
 };
