@@ -5,6 +5,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFile>
+#include <QLocale>
 #include <QSaveFile>
 #include <QTextStream>
 
@@ -192,15 +193,25 @@ int main(int argc, char *argv[])
     }
 
     QtPyVenv::Venv venv(config);
-    QObject::connect(&venv, &QtPyVenv::Venv::installOutput, &app, [](const QByteArray &data) {
+    // pip's and the worker's own output are passed through, so print() debugging works from the
+    // shell. Where the library dropped some (a slow stderr held this thread up), a line says so.
+    bool atLineStart = true;
+    auto forward = [&atLineStart](const QByteArray &data) {
         std::fwrite(data.constData(), 1, size_t(data.size()), stderr);
-    });
-    // The worker's own output is passed through, so print() debugging works from the shell.
-    QObject::connect(&venv, &QtPyVenv::Venv::stdoutReceived, &app, [](const QByteArray &data) {
-        std::fwrite(data.constData(), 1, size_t(data.size()), stderr);
-    });
-    QObject::connect(&venv, &QtPyVenv::Venv::stderrReceived, &app, [](const QByteArray &data) {
-        std::fwrite(data.constData(), 1, size_t(data.size()), stderr);
+        atLineStart = data.endsWith('\n');
+    };
+    auto noteDropped = [&atLineStart](const char *stream, qint64 bytes) {
+        const QByteArray size = QLocale::c().formattedDataSize(bytes, 1, QLocale::DataSizeSIFormat).toUtf8();
+        std::fprintf(stderr, "%sqtpyvenv-call: … %s of %s dropped …\n", atLineStart ? "" : "\n", size.constData(), stream);
+        atLineStart = true;
+    };
+    QObject::connect(&venv, &QtPyVenv::Venv::installOutput, &app, forward);
+    QObject::connect(&venv, &QtPyVenv::Venv::stdoutReceived, &app, forward);
+    QObject::connect(&venv, &QtPyVenv::Venv::stderrReceived, &app, forward);
+    QObject::connect(&venv, &QtPyVenv::Venv::installOutputDropped, &app,
+                     [noteDropped](qint64 bytes) { noteDropped("pip output", bytes); });
+    QObject::connect(&venv, &QtPyVenv::Venv::outputDropped, &app, [noteDropped](int fd, qint64 bytes) {
+        noteDropped(fd == 1 ? "stdout" : "stderr", bytes);
     });
 
     int exitCode = 0;

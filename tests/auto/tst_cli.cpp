@@ -5,6 +5,12 @@
 
 #include <QCborArray>
 #include <QCborMap>
+#include <QRegularExpression>
+
+#include <cerrno>
+
+#include <fcntl.h>
+#include <sys/stat.h>
 
 using namespace QtPyVenv;
 
@@ -59,6 +65,14 @@ def text():
 def shout(message):
     print("from the worker")
     raise ValueError(message)
+
+def storm(mb, done):
+    line = "x" * 1023 + "\n"
+    for _ in range(mb * 1024):
+        print(line, end="")
+    print("storm over")
+    open(done, "w").close()
+    return mb
 )PY";
 
 QString str(const char *text)
@@ -87,6 +101,7 @@ private Q_SLOTS:
     void outputRefusesOtherResults();
     void pythonErrorAndUsageErrors_data();
     void pythonErrorAndUsageErrors();
+    void droppedOutputIsNoted();
     void cleanupTestCase();
 
 private:
@@ -340,6 +355,43 @@ void tst_Cli::pythonErrorAndUsageErrors()
         QVERIFY2(err.contains("Traceback (most recent call last)"), err.constData());
         QVERIFY2(err.contains("from the worker"), err.constData());
     }
+}
+
+void tst_Cli::droppedOutputIsNoted()
+{
+    // The tool forwards the worker's output to its stderr. While nobody reads that (here: not
+    // before the storm is over) its thread is held up, so the library drops the storm's middle:
+    // the tool says how much, where, and the last line still comes.
+    const QByteArray fifo = QFile::encodeName(m_dir.filePath(str("stderr.fifo")));
+    QCOMPARE(::mkfifo(fifo.constData(), 0600), 0);
+    const int reader = ::open(fifo.constData(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    QVERIFY(reader >= 0);
+    const QString done = m_dir.filePath(str("storm.done"));
+    QProcess tool;
+    tool.setStandardErrorFile(QFile::decodeName(fifo));
+    tool.start(str(QTPYVENV_CALL_TOOL), {str("--python"), TestUtil::python(), str("--base-dir"), m_dir.filePath(str("base")),
+                                         str("--source"), m_source, str("storm"), str("16"),
+                                         QString::fromUtf8(toJsonText(done, 0))});
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(done), 60000);
+    QByteArray err;
+    ::fcntl(reader, F_SETFL, 0);
+    char buffer[65536];
+    for (ssize_t n; (n = ::read(reader, buffer, sizeof buffer)) != 0;) {
+        if (n > 0)
+            err.append(buffer, n);
+        else if (errno != EINTR)
+            break;
+    }
+    ::close(reader);
+    QVERIFY(tool.waitForFinished(60000));
+    QCOMPARE(tool.exitCode(), 0);
+    QCOMPARE(tool.readAllStandardOutput().trimmed(), QByteArray("16"));
+    QVERIFY2(err.endsWith("x\nstorm over\n"), err.right(80).constData());
+    const QRegularExpression note(str("\nqtpyvenv-call: … (\\d+\\.\\d) MB of stdout dropped …\nx"));
+    const QRegularExpressionMatch match = note.match(QString::fromUtf8(err));
+    QVERIFY2(match.hasMatch(), err.left(200).constData());
+    // At most what went to the pipe and the library's backlog of 1 MiB was kept.
+    QVERIFY2(match.captured(1).toDouble() >= 15.5 && match.captured(1).toDouble() <= 16.8, qPrintable(match.captured(0)));
 }
 
 void tst_Cli::cleanupTestCase()
