@@ -359,38 +359,27 @@ void VenvPrivate::handshakeFailed(const Error &error)
 QString VenvPrivate::onFrame(const Internal::Frame &frame)
 {
     Internal::ValueReader &reader = frameReader;
-    const QCborValue document = reader.read(frame.json, frame.tagged ? &frame.parts : nullptr);
+    QCborValue document = reader.read(frame.json, frame.tagged ? &frame.parts : nullptr);
     if (!document.isMap()) {
         return QStringLiteral("the worker sent a frame that is not a JSON object (%1)")
             .arg(reader.error().isEmpty() ? QStringLiteral("not an object") : reader.error());
     }
-    const QCborMap message = document.toMap();
+    QCborMap message = document.toMap();
     const QString type = message.value(QLatin1String("type")).toString();
 
     if (type == QLatin1String("call_done")) {
         std::vector<std::shared_ptr<CallEntry>> settled;
-        const QCborValue idValue = message.value(QLatin1String("callID"));
-        const auto id = quint64(idValue.toInteger(-1));
+        QString violation;
         {
             std::lock_guard lock(mutex);
-            const auto it = calls.find(id);
-            if (it == calls.end() || it->second->done)
-                return QStringLiteral("the worker finished call %1, which is not running").arg(idValue.toInteger(-1));
-            if (!message.value(QLatin1String("ok")).toBool()) {
-                finishCall(id, it->second, {}, pythonError(message), &settled);
-            } else if (!reader.tooDeep().isEmpty()) {
-                // The frame is sound; only this result cannot be represented.
-                Error error = makeError(ErrorCode::PythonError,
-                                        QStringLiteral("the result of %1() cannot be received: %2")
-                                            .arg(it->second->function, reader.tooDeep()));
-                error.type = QStringLiteral("ValueError");
-                finishCall(id, it->second, {}, error, &settled);
-            } else {
-                finishCall(id, it->second, message.value(QLatin1String("result")), {}, &settled);
-            }
+            violation = onCallDone(message, reader.tooDeep(), &settled);
         }
+        // Let go of the frame before the waiter wakes: the result is then the receiver's alone,
+        // not shared with what this thread still holds (no copy when it is changed there).
+        message = QCborMap();
+        document = QCborValue();
         settle(settled);
-        return {};
+        return violation;
     }
     if (!reader.tooDeep().isEmpty())
         return QStringLiteral("the worker sent a %1 frame nested too deep").arg(type);
@@ -478,6 +467,28 @@ void VenvPrivate::onExit(const Internal::WorkerConnection::Exit &exit)
 }
 
 // --- calls -----------------------------------------------------------------------------------
+
+QString VenvPrivate::onCallDone(const QCborMap &frame, const QString &tooDeep,
+                                std::vector<std::shared_ptr<CallEntry>> *settled)
+{
+    const QCborValue idValue = frame.value(QLatin1String("callID"));
+    const auto id = quint64(idValue.toInteger(-1));
+    const auto it = calls.find(id);
+    if (it == calls.end() || it->second->done)
+        return QStringLiteral("the worker finished call %1, which is not running").arg(idValue.toInteger(-1));
+    if (!frame.value(QLatin1String("ok")).toBool()) {
+        finishCall(id, it->second, {}, pythonError(frame), settled);
+    } else if (!tooDeep.isEmpty()) {
+        // The frame is sound; only this result cannot be represented.
+        Error error = makeError(ErrorCode::PythonError, QStringLiteral("the result of %1() cannot be received: %2")
+                                                            .arg(it->second->function, tooDeep));
+        error.type = QStringLiteral("ValueError");
+        finishCall(id, it->second, {}, error, settled);
+    } else {
+        finishCall(id, it->second, frame.value(QLatin1String("result")), {}, settled);
+    }
+    return {};
+}
 
 void VenvPrivate::finishCall(quint64 id, std::shared_ptr<CallEntry> entry, QCborValue result, Error error,
                              std::vector<std::shared_ptr<CallEntry>> *settled)

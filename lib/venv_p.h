@@ -79,7 +79,8 @@ public:
     void setState(State state);
     bool encodeCall(QByteArray &frame, quint64 id, const CallRequest &request, Internal::FrameParts *parts,
                     Error *error) const;
-    void onCallDone(const QCborMap &frame, const QString &tooDeep, std::vector<std::shared_ptr<CallEntry>> *settled);
+    //! A call_done frame; a non-empty return is a protocol error.
+    QString onCallDone(const QCborMap &frame, const QString &tooDeep, std::vector<std::shared_ptr<CallEntry>> *settled);
     void finishCall(quint64 id, std::shared_ptr<CallEntry> entry, QCborValue result, Error error,
                     std::vector<std::shared_ptr<CallEntry>> *settled);
     void failRunningCalls(const Error &error, std::vector<std::shared_ptr<CallEntry>> *settled);
