@@ -33,27 +33,42 @@ int pidfdOpen(pid_t pid)
 #endif
 }
 
+// What the child sets up before exec, all of it plain data.
+struct ExecSetup {
+    pid_t parent;
+    int devNull, out, err, errorPipe;
+    int passFd, passFdAs;
+    int parentDeathSignal;
+    bool subreaper;
+};
+
 // Only async-signal-safe calls from here on: the parent may have other threads.
-[[noreturn]] void execChild(pid_t parent, int devNull, int out, int err, const std::vector<int> &keepFds,
-                            const char *program, char *const argv[], char *const envp[], int errorPipe)
+[[noreturn]] void execChild(ExecSetup setup, const char *program, char *const argv[], char *const envp[])
 {
     ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent)
+    if (setup.subreaper)
+        ::prctl(PR_SET_CHILD_SUBREAPER, 1); // kept across execve
+    ::prctl(PR_SET_PDEATHSIG, setup.parentDeathSignal);
+    if (::getppid() != setup.parent)
         ::_exit(127);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     for (int sig : {SIGPIPE, SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT})
         ::signal(sig, SIG_DFL);
-    ::dup2(devNull, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    for (int fd : keepFds)
-        ::fcntl(fd, F_SETFD, 0);
+    ::dup2(setup.devNull, 0);
+    ::dup2(setup.out, 1);
+    ::dup2(setup.err, 2);
+    if (setup.passFd >= 0) {
+        if (setup.passFdAs == setup.errorPipe)
+            setup.errorPipe = ::fcntl(setup.errorPipe, F_DUPFD_CLOEXEC, 3);
+        if (setup.passFdAs != setup.passFd)
+            ::dup2(setup.passFd, setup.passFdAs);
+        ::fcntl(setup.passFdAs, F_SETFD, 0);
+    }
     ::execve(program, argv, envp);
     const int code = errno;
-    [[maybe_unused]] auto written = ::write(errorPipe, &code, sizeof code);
+    [[maybe_unused]] auto written = ::write(setup.errorPipe, &code, sizeof code);
     ::_exit(127);
 }
 
@@ -134,12 +149,18 @@ bool ChildProcess::start(const Options &options, QString *error)
         return false;
     }
 
-    const pid_t parent = ::getpid();
+    const ExecSetup setup{.parent = ::getpid(),
+                          .devNull = devNull,
+                          .out = outPipe[1],
+                          .err = options.mergeOutput ? outPipe[1] : errPipe[1],
+                          .errorPipe = execPipe[1],
+                          .passFd = options.passFd,
+                          .passFdAs = options.passFdAs,
+                          .parentDeathSignal = options.parentDeathSignal,
+                          .subreaper = options.subreaper};
     const pid_t pid = ::fork();
-    if (pid == 0) {
-        execChild(parent, devNull, outPipe[1], options.mergeOutput ? outPipe[1] : errPipe[1], options.keepFds,
-                  program.constData(), argv.data(), envp.data(), execPipe[1]);
-    }
+    if (pid == 0)
+        execChild(setup, program.constData(), argv.data(), envp.data());
     if (pid < 0) {
         *error = QStringLiteral("cannot fork: %1").arg(QString::fromLocal8Bit(::strerror(errno)));
         cleanup();
@@ -167,6 +188,12 @@ bool ChildProcess::start(const Options &options, QString *error)
     }
     m_pidFd = pidfdOpen(pid);
     return true;
+}
+
+void ChildProcess::terminate()
+{
+    if (m_pid > 0 && !m_reaped)
+        ::kill(m_pid, SIGTERM);
 }
 
 void ChildProcess::killGroup()

@@ -7,7 +7,8 @@
 #include <QStringList>
 
 #include <functional>
-#include <vector>
+
+#include <csignal>
 
 #include <sys/types.h>
 
@@ -15,9 +16,9 @@ namespace QtPyVenv::Internal {
 
 /*
  * A child process in a process group of its own, with stdin on /dev/null and stdout/stderr on
- * non-blocking pipes. It is killed with SIGKILL when the thread that started it exits
- * (PR_SET_PDEATHSIG), so start it from a thread that lives as long as the child should.
- * Not thread-safe: one owner drives it.
+ * non-blocking pipes. It gets Options::parentDeathSignal (SIGKILL unless set otherwise) when the
+ * thread that started it exits (PR_SET_PDEATHSIG), so start it from a thread that lives as long
+ * as the child should. Not thread-safe: one owner drives it.
  */
 class ChildProcess
 {
@@ -27,7 +28,12 @@ public:
         QStringList arguments;
         QStringList environment;  // the whole environment, "NAME=value"
         bool mergeOutput = false; // stderr goes into the stdout pipe
-        std::vector<int> keepFds; // descriptors the child inherits under their own numbers
+        int passFd = -1;          // a descriptor the child inherits...
+        int passFdAs = -1;        // ...as this number (>= 3)
+        //! A catchable signal lets a child that guards processes of its own clean up first.
+        int parentDeathSignal = SIGKILL;
+        //! Orphans below the child are reparented to it (PR_SET_CHILD_SUBREAPER).
+        bool subreaper = false;
     };
 
     ChildProcess() = default;
@@ -41,6 +47,8 @@ public:
     int stderrFd() const { return m_err; } // -1 with mergeOutput
     int exitFd() const { return m_pidFd; } // readable once the child exited; -1 if unsupported
 
+    //! SIGTERM to the child alone. Safe until reaped.
+    void terminate();
     //! SIGKILL to the whole process group. Safe until reaped.
     void killGroup();
     //! Kills what is left of the group and reaps the child; true when it was reaped.

@@ -302,7 +302,7 @@ Error VenvPrivate::launch(QDeadlineTimer deadline)
         return error;
     Internal::ChildProcess::Options options;
     options.program = environment.venvPython();
-    options.arguments = {script};
+    options.arguments = {script, QString::number(config.maxWorkers), QString::number(Internal::MaxFrameBytes)};
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     if (!env.contains(QStringLiteral("PYTHONUNBUFFERED")))
         env.insert(QStringLiteral("PYTHONUNBUFFERED"), QStringLiteral("1"));
@@ -321,8 +321,7 @@ Error VenvPrivate::launch(QDeadlineTimer deadline)
         handshakeError = {};
     }
     QString spawnError;
-    if (!worker->start(options, {QString::number(config.maxWorkers), QString::number(Internal::MaxFrameBytes)},
-                       &spawnError)) {
+    if (!worker->start(options, &spawnError)) {
         std::lock_guard lock(mutex);
         connection.reset();
         return makeError(ErrorCode::StartFailed, spawnError);

@@ -3,6 +3,7 @@
 
 #include "logging.h"
 
+#include <QRandomGenerator>
 #include <QtEndian>
 
 #include <cerrno>
@@ -13,6 +14,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -28,7 +30,8 @@ constexpr int OutputChunk = 64 * 1024;
 // enough that keeping one for the worker's lifetime costs little.
 constexpr qsizetype SpareFrameMinBytes = 1 << 20;
 constexpr qsizetype SpareFrameMaxBytes = 64 << 20;
-// A worker that closed its end of the socket but still runs gets this long to exit.
+// A worker that closed its end of the socket but still runs, or was told to stop, gets this long
+// to exit.
 constexpr int ExitGraceMs = 2000;
 
 // The frame word: flags above the length (docs/protocol.md).
@@ -58,6 +61,21 @@ constexpr qsizetype alignPart(qsizetype offset)
     return (offset + PartHeadroom + PartAlignment - 1) & ~(PartAlignment - 1);
 }
 
+// Where the worker finds its end of the protocol socket; it removes the variable at once.
+constexpr char ProtocolFdVariable[] = "QTPYVENV_PROTOCOL_FD";
+
+// A number for the worker's end of the socket that user code does not hit by chance: random, and
+// above what a process opens on its own. Within the soft RLIMIT_NOFILE and below 1024, as a
+// higher one would enlarge the descriptor table of every process in the worker's tree.
+int unlikelyDescriptor()
+{
+    rlimit limit{};
+    const rlim_t soft = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 ? limit.rlim_cur : 256;
+    const int high = int(std::min<rlim_t>(soft, 1024));
+    const int low = std::max(3, high / 4);
+    return high - low > 1 ? int(QRandomGenerator::global()->bounded(low, high)) : low;
+}
+
 } // namespace
 
 WorkerConnection::WorkerConnection(Handler *handler)
@@ -74,7 +92,7 @@ WorkerConnection::~WorkerConnection()
     closeFd(m_wakeFd);
 }
 
-bool WorkerConnection::start(ChildProcess::Options options, const QStringList &trailingArguments, QString *error)
+bool WorkerConnection::start(ChildProcess::Options options, QString *error)
 {
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
@@ -91,9 +109,14 @@ bool WorkerConnection::start(ChildProcess::Options options, const QStringList &t
     }
     m_wakeFd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 
-    const QString fd = QString::number(m_childEnd);
-    options.arguments << fd << fd << trailingArguments;
-    options.keepFds = {m_childEnd};
+    options.passFd = m_childEnd;
+    options.passFdAs = unlikelyDescriptor();
+    const QString variable = QLatin1String(ProtocolFdVariable) + QLatin1Char('=');
+    options.environment.removeIf([&](const QString &entry) { return entry.startsWith(variable); });
+    options.environment.append(variable + QString::number(options.passFdAs));
+    // The worker's first process stays behind as the guard of its tree (worker/qtpyvenv_worker.py).
+    options.subreaper = true;
+    options.parentDeathSignal = SIGTERM;
 
     std::promise<QString> started;
     auto outcome = started.get_future();
@@ -141,29 +164,36 @@ void WorkerConnection::loop(ChildProcess &child)
 {
     m_stdout = child.stdoutFd();
     m_stderr = child.stderrFd();
-    std::chrono::steady_clock::time_point inputClosedAt;
+    std::chrono::steady_clock::time_point inputClosedAt, killedAt;
     bool killed = false;
+    bool forced = false;
 
+    // The worker's guard tears down its whole tree on SIGTERM, sessions of their own included;
+    // SIGKILL to the process group only when it did not end in time.
+    auto stop = [&] {
+        child.terminate();
+        killed = true;
+        killedAt = std::chrono::steady_clock::now();
+    };
     auto killFor = [&](const QString &reason) {
         {
             std::lock_guard lock(m_outMutex);
             if (m_protocolError.isEmpty())
                 m_protocolError = reason;
         }
-        child.killGroup();
-        killed = true;
+        stop();
     };
 
     while (!child.reaped()) {
         bool wantWrite;
+        bool stopNow;
         {
             std::lock_guard lock(m_outMutex);
             wantWrite = !m_out.empty();
-            if (m_killRequested && !killed) {
-                child.killGroup();
-                killed = true;
-            }
+            stopNow = m_killRequested && !killed;
         }
+        if (stopNow)
+            stop();
         pollfd fds[5] = {
             {m_wakeFd, POLLIN, 0},
             {m_inputOpen ? m_socket : -1, short(POLLIN | (wantWrite ? POLLOUT : 0)), 0},
@@ -174,7 +204,7 @@ void WorkerConnection::loop(ChildProcess &child)
         int timeout = -1;
         if (child.exitFd() < 0)
             timeout = 20;
-        else if (!m_inputOpen && !killed)
+        else if ((!m_inputOpen || killed) && !forced)
             timeout = ExitGraceMs;
         const int ready = ::poll(fds, 5, timeout);
         if (ready < 0 && errno != EINTR)
@@ -204,6 +234,11 @@ void WorkerConnection::loop(ChildProcess &child)
         if (ready == 0 && !m_inputOpen && !killed && child.exitFd() >= 0
             && std::chrono::steady_clock::now() - inputClosedAt >= std::chrono::milliseconds(ExitGraceMs)) {
             killFor(QStringLiteral("the worker closed its protocol channel but kept running"));
+        }
+        if (killed && !forced && !child.reaped()
+            && std::chrono::steady_clock::now() - killedAt >= std::chrono::milliseconds(ExitGraceMs)) {
+            child.killGroup();
+            forced = true;
         }
     }
     if (!child.reaped())

@@ -34,6 +34,9 @@ struct Frame {
  * The worker process and the I/O thread that serves it. The thread forks the worker (so
  * PR_SET_PDEATHSIG ties the worker to it), then polls the protocol socket, the worker's
  * stdout and stderr and its exit, and reports everything to a Handler, on that thread.
+ * The process forked is the worker's guard, a child subreaper: it forks the worker proper and,
+ * when that ends or the guard gets SIGTERM (from kill(), or from the kernel when this thread
+ * ends, however the host dies), kills every process below it before it exits as the worker did.
  * Frames go out from the caller's thread straight into the socket when it has room; only the
  * rest waits for the I/O thread, so a call costs no extra thread wake-up.
  */
@@ -62,10 +65,10 @@ public:
     ~WorkerConnection(); // kill() and join()
 
     /*!
-     * Launches the worker as "program arguments... FD FD trailingArguments...", FD being the
-     * worker's end of the protocol socket. Returns once it was forked, or false with \a error.
+     * Launches the worker with its end of the protocol socket at a random descriptor, whose
+     * number is in $QTPYVENV_PROTOCOL_FD. Returns once it was forked, or false with \a error.
      */
-    bool start(ChildProcess::Options options, const QStringList &trailingArguments, QString *error);
+    bool start(ChildProcess::Options options, QString *error);
     pid_t pid() const { return m_pid; }
     //! Queues one frame (the length prefix and part table are added here). False once the worker
     //! is gone.
@@ -80,7 +83,7 @@ public:
     QByteArray takeFrameBuffer();
     //! The same for a frame's parts: the buffer of the last big part sent, once written.
     QByteArray takeBlobBuffer();
-    //! Kills the worker; onExit() follows on the I/O thread.
+    //! Kills the worker and all it started; onExit() follows on the I/O thread.
     void kill(const QString &protocolError = {});
     //! Waits for the I/O thread to end; safe from several threads at once (close() and a start()).
     void join();

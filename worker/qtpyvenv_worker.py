@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: MIT
 """QtPyVenv worker: serves one host process over a private socket.
 
-Run as: python qtpyvenv_worker.py IN_FD OUT_FD MAX_WORKERS MAX_FRAME_BYTES
+Run as: QTPYVENV_PROTOCOL_FD=FD python qtpyvenv_worker.py MAX_WORKERS MAX_FRAME_BYTES
+as a child subreaper (see _guard), FD being the worker's end of the socket.
 
 Frames (docs/protocol.md, version 2) are a 4-byte big-endian word, flags in its top 3 bits and
 the body's length below, and a body: a UTF-8 JSON object, or with the PARTS flag a part table,
-the JSON and aligned binary parts. They travel on IN_FD/OUT_FD, never on fd 0/1/2, so user code
-may print, write to sys.stderr or to fd 1 from C freely.
+the JSON and aligned binary parts. They travel on FD, never on fd 0/1/2, so user code may print,
+write to sys.stderr or to fd 1 from C freely.
 
 MAX_WORKERS threads serve calls, one of them at a time reading frames: see Dispatcher. How values
 convert to and from the wire is in qtpyvenv.py, next to this file (sys.path[0]), which user
@@ -15,6 +16,7 @@ sources import as `qtpyvenv`. Stdlib only; Python >= 3.8.
 import json
 import os
 import re
+import signal
 import struct
 import sys
 import threading
@@ -713,13 +715,132 @@ class Dispatcher:
                 raise ProtocolViolation("unknown frame type %r" % (kind,))
 
 
+# The host starts this script as a child subreaper whose parent-death signal is SIGTERM. main()
+# forks before anything else: the child goes on as the worker, and this first process stays behind
+# as the guard of everything the worker starts. Orphans anywhere below it are reparented to it, so
+# when the worker ends, or the guard gets SIGTERM (the host's kill(), or the kernel's when the
+# host dies, however it dies), it can find and kill the whole tree, processes that made a session
+# or a process group of their own included. It holds no copy of the socket: the host sees the
+# channel close when the worker's end does.
+_GUARD_SIGNALS = {signal.SIGCHLD, signal.SIGTERM}
+
+
+def _split_off_guard(protocol_fd):
+    """Forks; returns in the child, which is the worker. The parent guards it and never returns."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, _GUARD_SIGNALS)  # pending until the guard waits for them
+    worker = os.fork()
+    if worker == 0:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _GUARD_SIGNALS)
+        return
+    os.close(protocol_fd)
+    _exit_as(_guard(worker))
+
+
+def _guard(worker):
+    """Waits for the worker's end or SIGTERM, then tears the tree down; the worker's wait status."""
+    status = None
+    try:
+        while status is None and signal.sigwait(_GUARD_SIGNALS) == signal.SIGCHLD:
+            status = _reap_ended(worker)
+    finally:
+        status = _tear_down(worker, status)
+    return status
+
+
+def _reap_ended(worker):
+    """Reaps the children that ended (orphans too); the worker's wait status if it was one."""
+    status = None
+    while True:
+        try:
+            pid, wait_status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return status
+        if pid == 0:
+            return status
+        if pid == worker:
+            status = wait_status
+
+
+def _tear_down(worker, status):
+    """Kills every process below the guard and reaps it; returns the worker's wait status.
+
+    Killing a child reparents its children to the guard, so each round reaches one generation
+    further down, until the guard has no child left."""
+    while True:
+        children = _children()
+        for pid in children:
+            _kill_with_group(pid)
+        try:
+            # Blocking is safe once every child has been killed; without one listed, a child that
+            # was reparented after the listing is found by the next round.
+            pid, wait_status = os.waitpid(-1, 0 if children else os.WNOHANG)
+        except ChildProcessError:
+            return status
+        if pid == worker:
+            status = wait_status
+
+
+def _kill_with_group(pid):
+    try:
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, signal.SIGKILL)
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass  # ended meanwhile
+
+
+def _children():
+    """The pids of this process's children (it has one thread)."""
+    pid = os.getpid()
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid), "rb") as listing:
+            return [int(child) for child in listing.read().split()]
+    except OSError:
+        return _children_by_scan(pid)
+
+
+def _children_by_scan(parent):
+    """_children() for kernels without /proc/PID/task/TID/children."""
+    children = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return children
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % (entry,), "rb") as stat:
+                fields = stat.read().rpartition(b")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            children.append(int(entry))
+    return children
+
+
+def _exit_as(status):
+    """Ends this process as the worker ended, so the host reports the worker's exit code or signal."""
+    if os.WIFSIGNALED(status):
+        signum = os.WTERMSIG(status)
+        if signum != signal.SIGKILL:  # the usual one, and the only one that needs none of this
+            import resource
+            # The worker's core dump, if any, is the one that tells; the guard's would mislead.
+            resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
+            signal.signal(signum, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signum})
+        os.kill(os.getpid(), signum)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 70)
+
+
 def main():
     global _max_frame
-    in_fd, out_fd, max_workers, max_frame = (int(a) for a in sys.argv[1:5])
+    protocol_fd = int(os.environ.pop("QTPYVENV_PROTOCOL_FD"))  # user code has no need to see it
+    max_workers, max_frame = (int(a) for a in sys.argv[1:3])
     _max_frame = min(max_frame, LENGTH_MASK)
-    for fd in (in_fd, out_fd):
-        os.set_inheritable(fd, False)  # user subprocesses must not keep the pipes alive
-    channel = Channel(in_fd, out_fd, max_frame)
+    os.set_inheritable(protocol_fd, False)  # user subprocesses must not keep the socket alive
+    _split_off_guard(protocol_fd)
+    channel = Channel(protocol_fd, protocol_fd, max_frame)
     channel.send({"type": "ready", "protocol": PROTOCOL_VERSION, "pid": os.getpid(),
                   "python": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable})
     Dispatcher(Worker(channel), max_workers).run()

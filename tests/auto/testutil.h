@@ -76,6 +76,21 @@ inline QtPyVenv::Config config(const QString &baseDir, const QStringList &source
     return config;
 }
 
+/*!
+ * Python source defining protocol_fd(): the worker's end of the protocol socket, which user code
+ * can still find on purpose as the only socket in /proc/self/fd (for tests that write to it).
+ */
+inline const QString ProtocolFdSource = QStringLiteral(R"PY(
+import os
+def protocol_fd():
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink("/proc/self/fd/" + fd).startswith("socket:"):
+                return int(fd)
+        except OSError:
+            pass
+)PY");
+
 //! State letter of /proc/PID/stat ('Z' zombie), or 0 when there is no such process.
 inline char processState(qint64 pid)
 {

@@ -618,12 +618,11 @@ void tst_Venv::rawFdWritesCapturedSeparately()
 
 void tst_Venv::garbageFrameIsProtocolError()
 {
-    // User code can reach the protocol socket on purpose (its number is in sys.argv); the host
-    // must survive what it then writes.
-    const QString saboteur = str("import os, sys\ndef garbage(a):\n"
-                                 "    os.write(int(sys.argv[1]), b'\\x00\\x00\\x00\\x05hello')\n"
+    // User code can reach the protocol socket on purpose; the host must survive what it then writes.
+    const QString saboteur = str("import os\ndef garbage(a):\n"
+                                 "    os.write(protocol_fd(), b'\\x00\\x00\\x00\\x05hello')\n"
                                  "    import time; time.sleep(60)\n");
-    Config config = TestUtil::config(m_dir->path(), {GatedSource, saboteur});
+    Config config = TestUtil::config(m_dir->path(), {GatedSource, TestUtil::ProtocolFdSource, saboteur});
     config.maxWorkers = 2;
     Venv venv(config);
     QVERIFY(venv.start().ok());
@@ -642,10 +641,10 @@ void tst_Venv::garbageFrameIsProtocolError()
 
 void tst_Venv::oversizedFrameIsProtocolError()
 {
-    const QString saboteur = str("import os, sys\ndef huge(a):\n"
-                                 "    os.write(int(sys.argv[1]), b'\\xff\\xff\\xff\\xf0')\n"
+    const QString saboteur = str("import os\ndef huge(a):\n"
+                                 "    os.write(protocol_fd(), b'\\xff\\xff\\xff\\xf0')\n"
                                  "    import time; time.sleep(60)\n");
-    Venv venv(TestUtil::config(m_dir->path(), {saboteur}));
+    Venv venv(TestUtil::config(m_dir->path(), {TestUtil::ProtocolFdSource, saboteur}));
     QVERIFY(venv.start().ok());
     const qint64 pid = venv.processId();
     const Error error = venv.callAndAwait(str("huge"), {}, nullptr, QDeadlineTimer(20s));

@@ -11,6 +11,7 @@ import decimal
 import json
 import math
 import os
+import signal
 import socket
 import struct
 import subprocess
@@ -640,15 +641,27 @@ class ImagesTest(unittest.TestCase):
         self.assertTrue(image.value["data"].startswith(b"\x89PNG"))
 
 
-class EndToEndTest(unittest.TestCase):
-    """The worker as the host runs it: a subprocess on one end of a socketpair."""
+def _subreaper():
+    """As the host starts the worker: a child subreaper. And without core dumps, for the crashes
+    the tests cause."""
+    import ctypes
+    import resource
+    PR_SET_CHILD_SUBREAPER = 36
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+class WorkerProcess(unittest.TestCase):
+    """The worker as the host runs it: a subprocess on one end of a socketpair, a child subreaper
+    (its guard stays behind as the process started, the worker is its child)."""
 
     def setUp(self):
         self.host, child = socket.socketpair()
         fd = child.fileno()
         self.process = subprocess.Popen(
-            [sys.executable, os.path.join(WORKER_DIR, "qtpyvenv_worker.py"), str(fd), str(fd), "3",
-             str(256 << 20)], pass_fds=[fd], stderr=subprocess.PIPE)
+            [sys.executable, os.path.join(WORKER_DIR, "qtpyvenv_worker.py"), "3", str(256 << 20)],
+            env=dict(os.environ, QTPYVENV_PROTOCOL_FD=str(fd)), pass_fds=[fd], stderr=subprocess.PIPE,
+            preexec_fn=_subreaper)
         child.close()
         self.host.settimeout(60)
         self.buffer = b""
@@ -671,6 +684,8 @@ class EndToEndTest(unittest.TestCase):
                 self.fail("the worker closed the socket: %r" % (self.process.stderr.read(),))
             self.buffer += chunk
 
+
+class EndToEndTest(WorkerProcess):
     def test_session(self):
         flags, ready, _, _ = self.receive()
         self.assertEqual((ready["type"], ready["protocol"]), ("ready", 2))
@@ -723,6 +738,96 @@ class EndToEndTest(unittest.TestCase):
         self.host.sendall(struct.pack(">I", 0x80000002) + b"{}")
         self.assertEqual(self.process.wait(timeout=30), 70)
         self.assertIn(b"reserved flag", self.process.stderr.read())
+
+
+def _alive(pid):
+    """True while pid is a process that is not a zombie."""
+    try:
+        with open("/proc/%d/stat" % (pid,), "rb") as stat:
+            return stat.read().rpartition(b")")[2].split()[0] != b"Z"
+    except OSError:
+        return False
+
+
+class GuardTest(WorkerProcess):
+    """The guard: whatever ends the worker, every process below it is gone once the guard exits,
+    and the guard exits as the worker did."""
+
+    SOURCE = ("import os, subprocess, sys\n"
+              "def spawn():\n"
+              "    plain = subprocess.Popen(['sleep', '1000'])\n"
+              "    own = subprocess.Popen(['sleep', '1000'], start_new_session=True)\n"
+              "    deep = subprocess.Popen([sys.executable, '-c', 'import subprocess, time; print(subprocess.Popen('\n"
+              "                             '[\"sleep\", \"1000\"], start_new_session=True).pid, flush=True); '\n"
+              "                             'time.sleep(1000)'], stdout=subprocess.PIPE, start_new_session=True)\n"
+              "    grandchild = int(deep.stdout.readline())\n"
+              "    return [os.getppid(), os.getpid(), plain.pid, own.pid, deep.pid, grandchild]\n"
+              "def leave(code):\n"
+              "    os._exit(code)\n")
+
+    def spawned(self):
+        self.assertEqual(self.receive()[1]["type"], "ready")
+        self.host.sendall(host_frame(json.dumps({"type": "define", "opID": 1, "sources": [
+            {"name": "<spawn>", "code": self.SOURCE}]}), tagged=False))
+        self.assertTrue(self.receive()[1]["ok"])
+        self.host.sendall(host_frame('{"type":"call","callID":1,"func":"spawn","args":null}', tagged=False))
+        reply = self.receive()[1]
+        self.assertTrue(reply["ok"], reply)
+        pids = reply["result"]
+        self.assertEqual(pids[0], self.process.pid)
+        self.assertEqual([pid for pid in pids if _alive(pid)], pids)
+        self.addCleanup(lambda: [os.kill(pid, 9) for pid in pids if _alive(pid)])
+        return pids
+
+    def assertAllGone(self, pids):
+        # The guard reaped them before it exited: not even zombies are left.
+        self.assertEqual([pid for pid in pids if os.path.exists("/proc/%d" % (pid,))], [])
+
+    def test_sigterm_tears_down_the_tree(self):
+        pids = self.spawned()
+        os.kill(self.process.pid, signal.SIGTERM)
+        self.assertEqual(self.process.wait(timeout=30), -signal.SIGKILL)
+        self.assertAllGone(pids)
+
+    def assertGuardFollows(self, signum):
+        pids = self.spawned()
+        os.kill(pids[1], signum)
+        self.assertEqual(self.process.wait(timeout=30), -signum)
+        self.assertAllGone(pids)
+
+    def test_worker_killed(self):
+        self.assertGuardFollows(signal.SIGKILL)
+
+    def test_worker_crashed(self):
+        self.assertGuardFollows(signal.SIGSEGV)
+
+    def test_worker_ended_by_another_signal(self):
+        self.assertGuardFollows(signal.SIGUSR1)
+
+    def test_worker_exit_code(self):
+        pids = self.spawned()
+        self.host.sendall(host_frame('{"type":"call","callID":2,"func":"leave","args":3}', tagged=False))
+        self.assertEqual(self.process.wait(timeout=30), 3)
+        self.assertAllGone(pids)
+
+    def test_host_hangs_up(self):
+        pids = self.spawned()
+        self.host.close()  # the worker reads the end of input and exits; its children go with it
+        self.assertEqual(self.process.wait(timeout=30), 0)
+        self.assertAllGone(pids)
+
+
+class ChildrenTest(unittest.TestCase):
+    def test_scan_finds_what_the_listing_does(self):
+        children = [subprocess.Popen(["sleep", "1000"]) for _ in range(3)]
+        try:
+            mine = sorted(child.pid for child in children)
+            self.assertEqual(sorted(set(W._children()) & set(mine)), mine)
+            self.assertEqual(sorted(set(W._children_by_scan(os.getpid())) & set(mine)), mine)
+        finally:
+            for child in children:
+                child.kill()
+                child.wait()
 
 
 if __name__ == "__main__":
