@@ -21,6 +21,10 @@ namespace {
 
 // numpy's limit (NPY_MAXDIMS of numpy 2); it also bounds the recursion over a shape.
 constexpr int MaxDimensions = 64;
+// An empty array costs no bytes on the wire whatever its shape, but its JSON projection holds an
+// empty list for each index of the dimensions before the first zero: 2**32 of them for a shape
+// of [2**32, 0]. Beyond this many, the projection is null.
+constexpr qint64 MaxProjectedEmptyLists = 1 << 16;
 
 struct TypedArrayTag {
     DType dtype = DType::Invalid;
@@ -732,6 +736,22 @@ QJsonValue elementJson(const QCborValue &element)
     return element.toDouble();
 }
 
+// Whether the JSON projection of \a array is bounded by its data (see MaxProjectedEmptyLists).
+bool isProjectable(const NdArray &array)
+{
+    if (array.count() > 0)
+        return true;
+    qint64 lists = 1;
+    for (const qint64 n : array.shape()) {
+        if (n == 0)
+            break;
+        if (lists > MaxProjectedEmptyLists / n)
+            return false;
+        lists *= n;
+    }
+    return true;
+}
+
 QJsonValue ndArrayJson(const NdArray &array, const QList<qint64> &shape, int dim, qint64 &flat)
 {
     if (dim == shape.size())
@@ -747,7 +767,7 @@ QJsonValue toJson(const QCborValue &value, int depth)
 {
     const Projected projected = project(value);
     if (projected.array.isValid()) {
-        if (projected.array.dimensions() > 0 && depth >= MaxValueDepth)
+        if ((projected.array.dimensions() > 0 && depth >= MaxValueDepth) || !isProjectable(projected.array))
             return QJsonValue::Null;
         qint64 flat = 0;
         return ndArrayJson(projected.array, projected.array.shape(), 0, flat);
@@ -915,7 +935,7 @@ private:
     {
         const Projected projected = project(value);
         if (projected.array.isValid()) {
-            if (projected.array.dimensions() > 0 && depth >= MaxValueDepth) {
+            if ((projected.array.dimensions() > 0 && depth >= MaxValueDepth) || !isProjectable(projected.array)) {
                 m_out += "null";
                 return;
             }

@@ -264,7 +264,8 @@ private:
  * as ISO 8601 text, other tags as the value they wrap; undefined and simple values as null. Map
  * keys become text (integers in decimal, others as their projection's text) and are sorted by Qt;
  * NaN and infinities stay doubles (QJsonDocument writes them as null). Arrays and maps nested
- * deeper than MaxValueDepth, which no producer sends, are cut off as null.
+ * deeper than MaxValueDepth, which no producer sends, are cut off as null, and so is an empty
+ * NdArray whose projection would hold more than 65536 empty lists (a shape like [2**32, 0]).
  */
 QTPYVENV_EXPORT QJsonValue toJson(const QCborValue &value);
 
@@ -274,7 +275,8 @@ QTPYVENV_EXPORT QJsonValue toJson(const QCborValue &value);
  * infinities as null. \a indent > 0 pretty-prints with that many spaces per level (one element per
  * line, "key": value, no final newline); 0 is compact (no spaces at all). Doubles are written in
  * their shortest exact form ("0.1", "1e+30", and 2.0 as "2", as QJsonDocument does). As in
- * toJson(), arrays and maps deeper than MaxValueDepth are written as null; any depth is safe.
+ * toJson(), arrays and maps deeper than MaxValueDepth, and empty NdArrays of a shape too big to
+ * project, are written as null; any depth is safe.
  */
 QTPYVENV_EXPORT QByteArray toJsonText(const QCborValue &value, int indent = 2);
 
