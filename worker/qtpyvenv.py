@@ -102,6 +102,7 @@ def register(type, converter):
 
 _TAG_KEY = "\x00"
 _MAX_DEPTH = 512
+_MAX_EMPTY_LISTS = 1 << 16  # nested empty lists of an empty array without numpy
 TAG_DATETIME = 0
 TAG_BIGNUM_POS = 2
 TAG_BIGNUM_NEG = 3
@@ -914,16 +915,31 @@ class _ArgumentDecoder:
             if len(shape) == 1:
                 return flat
             if count == 0:
-                return _nest([], shape)
+                return _empty_nest(shape)
             return flat.cast("B").cast(flat.format, shape)
         if _type(flat) is list:
-            return _nest(flat, shape)
+            return _empty_nest(shape) if count == 0 else _nest(flat, shape)
         return flat.reshape(shape)
 
 
 # A typed-array tag on a part reference: [number, {"\u0000": index}] (no string can hold it:
 # quotes in strings are escaped).
 _ARRAY_REF = re.compile(r'\[\s*(\d{1,20})\s*,\s*\{\s*"\\u0000"\s*:\s*(\d{1,10})\s*\}')
+
+
+def _empty_nest(shape):
+    """The nested empty lists of a shape with a zero in it. An empty array costs its sender no
+    bytes whatever its shape: beyond _MAX_EMPTY_LISTS lists (the host's bound on the same) it
+    is refused rather than built."""
+    lists = 1
+    for dim in shape:
+        if dim == 0:
+            break
+        lists *= dim
+        if lists > _MAX_EMPTY_LISTS:
+            raise ValueError("an empty array of shape %r would be more than %d empty lists (numpy "
+                             "is not importable)" % (shape, _MAX_EMPTY_LISTS))
+    return _nest([], shape)
 
 
 def _nest(values, shape):

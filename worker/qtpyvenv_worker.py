@@ -118,6 +118,17 @@ def _undecodable(text, exc):
     return _Undecodable(text, exc)
 
 
+def _message(frame):
+    """The message of a frame as Channel.read_frame() returned it. Raises ProtocolViolation, or
+    _Undecodable for a frame that fails only its call."""
+    try:
+        if type(frame) is tuple:
+            return _decode_flagged(*frame)
+        return _parse(str(frame, "utf-8"))  # a bytearray, or a view of a big body
+    except UnicodeDecodeError as exc:
+        raise ProtocolViolation("a frame is not UTF-8 (%s at byte %d)" % (exc.reason, exc.start)) from None
+
+
 def _decode_flagged(flags, body):
     """The message of a frame with flags: the part table checked, tag objects converted."""
     if flags & FLAG_RESERVED:
@@ -688,10 +699,7 @@ class Dispatcher:
             if frame is None:
                 os._exit(0)  # the host is gone
             try:
-                if type(frame) is tuple:
-                    message = _decode_flagged(*frame)
-                else:
-                    message = _parse(str(frame, "utf-8"))  # a bytearray, or a view of a big body
+                message = _message(frame)
             except _Undecodable as bad:
                 self._worker.refuse(bad)  # fails that call, or raises ProtocolViolation
                 continue
