@@ -434,6 +434,14 @@ void VenvPrivate::onOutput(int fd, const char *data, qsizetype size)
         post({.kind = fd == 1 ? PendingSignal::Stdout : PendingSignal::Stderr, .data = QByteArray(data, size)});
 }
 
+bool VenvPrivate::expectsFrames() const
+{
+    std::lock_guard lock(mutex);
+    if (handshake == Handshake::WaitingReady || handshake == Handshake::WaitingDefine)
+        return true;
+    return std::any_of(calls.begin(), calls.end(), [](const auto &call) { return !call.second->done; });
+}
+
 void VenvPrivate::onExit(const Internal::WorkerConnection::Exit &exit)
 {
     Error error;

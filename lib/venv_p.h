@@ -72,6 +72,7 @@ public:
     // WorkerConnection::Handler, on the I/O thread
     QString onFrame(const Internal::Frame &frame) override;
     void onOutput(int fd, const char *data, qsizetype size) override;
+    bool expectsFrames() const override;
     void onExit(const Internal::WorkerConnection::Exit &exit) override;
 
     // with mutex held

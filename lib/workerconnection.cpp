@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -24,7 +23,6 @@ namespace QtPyVenv::Internal {
 namespace {
 
 constexpr int SocketBufferBytes = 1 << 20;
-constexpr qsizetype ReadChunk = 256 * 1024;
 constexpr int OutputChunk = 64 * 1024;
 // Frame buffers kept for reuse: big enough that fresh pages cost more than the encoding, small
 // enough that keeping one for the worker's lifetime costs little.
@@ -33,33 +31,8 @@ constexpr qsizetype SpareFrameMaxBytes = 64 << 20;
 // A worker that closed its end of the socket but still runs, or was told to stop, gets this long
 // to exit.
 constexpr int ExitGraceMs = 2000;
-
-// The frame word: flags above the length (docs/protocol.md).
-constexpr quint32 LengthMask = 0x1fffffff;
-constexpr quint32 TaggedFlag = 0x20000000;
-constexpr quint32 PartsFlag = 0x40000000;
-constexpr quint32 ReservedFlag = 0x80000000;
-constexpr qsizetype PartAlignment = 16;
-// Padding before each part, at least: room for a receiver to write a CBOR head in front of it.
-constexpr qsizetype PartHeadroom = 16;
-
-// Asks for transparent huge pages over the whole 2 MiB pages inside [data, data + size): a big
-// frame then costs a few hundred page faults instead of one per 4 KiB. Advice only: where the
-// kernel has them off, nothing changes.
-void adviseHugePages(void *data, qsizetype size)
-{
-    constexpr quintptr HugePage = 2 * 1024 * 1024;
-    const quintptr begin = (quintptr(data) + HugePage - 1) & ~(HugePage - 1);
-    const quintptr end = (quintptr(data) + quintptr(size)) & ~(HugePage - 1);
-    if (end > begin)
-        ::madvise(reinterpret_cast<void *>(begin), end - begin, MADV_HUGEPAGE);
-}
-
-// Where the part after \a offset starts: aligned, and at least the headroom away.
-constexpr qsizetype alignPart(qsizetype offset)
-{
-    return (offset + PartHeadroom + PartAlignment - 1) & ~(PartAlignment - 1);
-}
+// A frame that stops half-way for this long while no call is running is a protocol error.
+constexpr int FrameStallMs = 2000;
 
 // Where the worker finds its end of the protocol socket; it removes the variable at once.
 constexpr char ProtocolFdVariable[] = "QTPYVENV_PROTOCOL_FD";
@@ -206,6 +179,8 @@ void WorkerConnection::loop(ChildProcess &child)
             timeout = 20;
         else if ((!m_inputOpen || killed) && !forced)
             timeout = ExitGraceMs;
+        if (const int stall = m_inputOpen && !killed ? msUntilStall() : -1; stall >= 0)
+            timeout = timeout < 0 ? stall : std::min(timeout, stall);
         const int ready = ::poll(fds, 5, timeout);
         if (ready < 0 && errno != EINTR)
             break;
@@ -228,6 +203,10 @@ void WorkerConnection::loop(ChildProcess &child)
                 killFor(violation);
             if (wasOpen && !m_inputOpen)
                 inputClosedAt = std::chrono::steady_clock::now();
+        }
+        if (m_inputOpen && !killed) {
+            if (const QString stall = stalledFrame(); !stall.isEmpty())
+                killFor(stall);
         }
         if (fds[4].revents || child.exitFd() < 0)
             child.reap(false);
@@ -253,22 +232,16 @@ void WorkerConnection::loop(ChildProcess &child)
 
 bool WorkerConnection::readFrames()
 {
+    auto fail = [this](const QString &violation) {
+        std::lock_guard lock(m_outMutex);
+        m_protocolError = violation;
+        return false;
+    };
     for (;;) {
-        const qsizetype used = m_in.size();
-        // The rest of a big frame in one go, into a buffer that has room for all of it.
-        qsizetype want = ReadChunk;
-        if (used - m_inStart >= 4) {
-            const quint32 size = qFromBigEndian<quint32>(m_in.constData() + m_inStart) & LengthMask;
-            if (size <= MaxFrameBytes)
-                want = std::max(want, m_inStart + 4 + qsizetype(size) - used);
-        }
-        if (used + want > m_in.capacity()) {
-            m_in.reserve(used + want);
-            adviseHugePages(m_in.data(), m_in.capacity());
-        }
-        m_in.resize(used + want);
-        const ssize_t n = ::recv(m_socket, m_in.data() + used, size_t(want), MSG_DONTWAIT);
-        m_in.resize(used + std::max<ssize_t>(n, 0));
+        qsizetype want;
+        char *const into = m_decoder.space(&want);
+        const ssize_t n = ::recv(m_socket, into, size_t(want), MSG_DONTWAIT);
+        m_decoder.received(std::max<ssize_t>(n, 0));
         if (n == 0) {
             m_inputOpen = false;
             break;
@@ -280,80 +253,48 @@ bool WorkerConnection::readFrames()
                 m_inputOpen = false;
             break;
         }
+        m_inputAt = std::chrono::steady_clock::now();
         // The worker writes what a call printed before its result, but on another channel:
         // reading the pipes after the frames arrived reports the output first.
         readPendingOutput();
-        while (m_in.size() - m_inStart >= 4) {
-            const quint32 word = qFromBigEndian<quint32>(m_in.constData() + m_inStart);
-            const quint32 size = word & LengthMask;
-            if (size > MaxFrameBytes || (word & ReservedFlag)) {
-                std::lock_guard lock(m_outMutex);
-                m_protocolError = size > MaxFrameBytes
-                    ? QStringLiteral("the worker sent a frame of %1 bytes, over the cap of %2").arg(size).arg(MaxFrameBytes)
-                    : QStringLiteral("the worker sent a frame with a reserved flag set");
-                return false;
-            }
-            if (m_in.size() - m_inStart < 4 + qsizetype(size))
-                break;
-            m_lastFrameBig = size >= SpareFrameMinBytes;
-            // No copy: the handler parses the frame before m_in changes again.
-            const QString violation = deliverFrame(word, QByteArrayView(m_in.constData() + m_inStart + 4, size));
-            m_inStart += 4 + size;
-            if (!violation.isEmpty()) {
-                std::lock_guard lock(m_outMutex);
-                m_protocolError = violation;
-                return false;
-            }
+        Frame frame;
+        while (m_decoder.next(&frame)) {
+            if (const QString violation = m_handler->onFrame(frame); !violation.isEmpty())
+                return fail(violation);
         }
-        if (m_inStart == m_in.size()) {
-            m_in.resize(0);
-            m_inStart = 0;
-        } else if (m_inStart > 0) {
-            m_in.remove(0, m_inStart);
-            m_inStart = 0;
-        }
-        // A buffer bigger than a spare frame is kept while big frames keep coming (fresh pages
-        // cost more than copying into them), and given back after the first small one.
-        if (m_in.isEmpty() && m_in.capacity() > SpareFrameMaxBytes && !m_lastFrameBig)
-            m_in = QByteArray();
+        if (!m_decoder.error().isEmpty())
+            return fail(m_decoder.error());
         if (n < want)
             break;
     }
     return true;
 }
 
-QString WorkerConnection::deliverFrame(quint32 word, QByteArrayView body)
+// How long poll() may wait before stalledFrame() has to look; -1 without a partial frame.
+int WorkerConnection::msUntilStall() const
 {
-    Frame frame;
-    frame.tagged = word & TaggedFlag;
-    if (!(word & PartsFlag)) {
-        frame.json = body;
-        return m_handler->onFrame(frame);
+    if (m_decoder.partialBytes() == 0)
+        return -1;
+    const auto waited = std::chrono::steady_clock::now() - m_inputAt;
+    return int(std::max<qint64>(0, FrameStallMs - std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()) + 1);
+}
+
+// Why a partial frame that made no progress for FrameStallMs is a protocol error, or empty. A
+// stray write to the socket shows as such a frame: without this, it would hold up every later
+// frame without a sign.
+QString WorkerConnection::stalledFrame()
+{
+    const auto now = std::chrono::steady_clock::now();
+    if (m_decoder.partialBytes() == 0 || now - m_inputAt < std::chrono::milliseconds(FrameStallMs))
+        return {};
+    if (m_handler->expectsFrames()) {
+        m_inputAt = now; // a result may be half-written while another thread holds the GIL
+        return {};
     }
-    const QString bad = QStringLiteral("the worker sent a frame whose part table does not add up");
-    if (body.size() < 8)
-        return bad;
-    const quint32 count = qFromBigEndian<quint32>(body.data());
-    const quint32 jsonSize = qFromBigEndian<quint32>(body.data() + 4);
-    if (count > quint32(body.size() - 8) / 4)
-        return bad;
-    const qsizetype tableEnd = 8 + 4 * qsizetype(count);
-    if (jsonSize > quint64(body.size() - tableEnd))
-        return bad;
-    frame.json = body.sliced(tableEnd, jsonSize);
-    qsizetype at = tableEnd + jsonSize;
-    frame.parts.reserve(count);
-    for (quint32 i = 0; i < count; ++i) {
-        const quint32 partSize = qFromBigEndian<quint32>(body.data() + 8 + 4 * i);
-        at = alignPart(at);
-        if (at > body.size() || partSize > quint64(body.size() - at))
-            return bad;
-        frame.parts.append(body.sliced(at, partSize));
-        at += partSize;
-    }
-    if (at != body.size())
-        return bad;
-    return m_handler->onFrame(frame);
+    return QStringLiteral("the worker sent %1 of the %2 bytes of a frame and then nothing for %3 s")
+        .arg(m_decoder.partialBytes())
+        .arg(m_decoder.partialFrameBytes())
+        .arg(FrameStallMs / 1000);
 }
 
 void WorkerConnection::readOutput(int &fd, int stream)
@@ -400,7 +341,7 @@ bool WorkerConnection::send(QByteArray json, FrameParts parts)
 {
     const qint64 size = frameSize(json, parts);
     Q_ASSERT(size <= MaxFrameBytes);
-    quint32 word = quint32(size) | (parts.tagged ? TaggedFlag : 0) | (parts.blobs.isEmpty() ? 0 : PartsFlag);
+    quint32 word = quint32(size) | (parts.tagged ? FrameTaggedFlag : 0) | (parts.blobs.isEmpty() ? 0 : FramePartsFlag);
     QByteArray header(4, Qt::Uninitialized);
     qToBigEndian(word, header.data());
     if (!parts.blobs.isEmpty()) {

@@ -2,33 +2,20 @@
 #pragma once
 
 #include "childprocess.h"
+#include "framedecoder.h"
 #include "jsonwriter.h"
 
 #include <QByteArray>
-#include <QByteArrayView>
-#include <QList>
 #include <QString>
 
 #include <atomic>
+#include <chrono>
 #include <deque>
 #include <future>
 #include <mutex>
 #include <thread>
 
 namespace QtPyVenv::Internal {
-
-//! The largest frame either side accepts (256 MiB); a bigger length prefix is a protocol error.
-inline constexpr quint32 MaxFrameBytes = 256u * 1024 * 1024;
-
-/*!
- * One frame as it arrived (docs/protocol.md); views into the connection's buffer. The 16 bytes
- * before each part are padding in that buffer, which the handler may overwrite.
- */
-struct Frame {
-    QByteArrayView json;
-    QList<QByteArrayView> parts;
-    bool tagged = false;
-};
 
 /*
  * The worker process and the I/O thread that serves it. The thread forks the worker (so
@@ -55,6 +42,12 @@ public:
         //! One frame, valid only during the call; a non-empty return is a protocol error.
         virtual QString onFrame(const Frame &frame) = 0;
         virtual void onOutput(int fd, const char *data, qsizetype size) = 0;
+        /*!
+         * Whether the worker owes frames: a call or the handshake is under way. A frame that
+         * stops half-way while none is owed is a protocol error; while one is, it may only be
+         * a big result whose writer waits for the GIL.
+         */
+        virtual bool expectsFrames() const = 0;
         //! The last report: the worker was reaped and its pipes drained.
         virtual void onExit(const Exit &exit) = 0;
     };
@@ -97,7 +90,8 @@ private:
     void run(ChildProcess::Options options, std::promise<QString> *started);
     void loop(ChildProcess &child);
     bool readFrames();
-    QString deliverFrame(quint32 word, QByteArrayView body);
+    int msUntilStall() const;
+    QString stalledFrame();
     void readOutput(int &fd, int stream);
     void readPendingOutput();
     bool flushLocked();
@@ -114,10 +108,9 @@ private:
     int m_stdout = -1;   // the worker's pipes, -1 once at EOF
     int m_stderr = -1;
 
-    QByteArray m_in;
-    qsizetype m_inStart = 0;
+    FrameDecoder m_decoder;
+    std::chrono::steady_clock::time_point m_inputAt; // last bytes on the socket, for stalledFrame()
     bool m_inputOpen = true;
-    bool m_lastFrameBig = false;
 
     std::mutex m_outMutex;
     std::deque<OutPiece> m_out; // frames (and a leftover) the socket had no room for

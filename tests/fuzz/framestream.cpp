@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+#include "framestream.h"
+
+#include "framedecoder.h"
+#include "valuereader.h"
+
+#include <QtPyVenv/value.h>
+
+#include <QCborArray>
+#include <QCborMap>
+#include <QCryptographicHash>
+#include <QList>
+
+#include <algorithm>
+#include <cstring>
+
+namespace QtPyVenv::Fuzz {
+
+namespace {
+
+using Internal::Frame;
+using Internal::FrameDecoder;
+using Internal::ValueReader;
+
+// What a caller might do with a value: the public conversions, on every tag in it.
+void useValue(const QCborValue &value, int depth)
+{
+    if (depth > MaxValueDepth + 1)
+        return;
+    if (value.isTag()) {
+        if (const NdArray array = NdArray::fromCbor(value); array.isValid()) {
+            array.valueAt(0);
+            array.valueAt(array.count() - 1);
+            array.cborAt(array.count() / 2);
+        }
+        if (const Table table = Table::fromCbor(value); table.isValid()) {
+            for (int column = 0; column < table.columnCount(); ++column)
+                table.cell(table.rowCount() - 1, column);
+            table.indexAt(0);
+        }
+        Image::fromCbor(value);
+        useValue(value.taggedValue(), depth + 1);
+    } else if (value.isArray()) {
+        for (const QCborValue &item : value.toArray())
+            useValue(item, depth + 1);
+    } else if (value.isMap()) {
+        for (auto it = value.toMap().constBegin(); it != value.toMap().constEnd(); ++it)
+            useValue(it.value(), depth + 1);
+    }
+}
+
+// One frame as the host reads it, summed up for the comparison of the two readings.
+QByteArray readFrame(ValueReader &reader, const Frame &frame)
+{
+    QCryptographicHash digest(QCryptographicHash::Sha1);
+    digest.addData(frame.tagged ? "T" : "P");
+    digest.addData(frame.json);
+    for (const QByteArrayView part : frame.parts) {
+        digest.addData(QByteArray::number(part.size()));
+        digest.addData(part);
+    }
+    const QCborValue value = reader.read(frame.json, frame.tagged ? &frame.parts : nullptr);
+    digest.addData(reader.error().toUtf8());
+    digest.addData(reader.tooDeep().toUtf8());
+    if (value.isMap()) {
+        useValue(value, 0);
+        toJson(value);
+        digest.addData(toJsonText(value, 0));
+    }
+    return digest.result();
+}
+
+struct Reading {
+    QList<QByteArray> frames;
+    QString error;
+    qsizetype leftover = 0;
+};
+
+Reading read(const uint8_t *data, size_t size, qsizetype chunk)
+{
+    FrameDecoder decoder;
+    ValueReader reader(true);
+    Reading reading;
+    size_t at = 0;
+    while (at < size && decoder.error().isEmpty()) {
+        qsizetype room = 0;
+        char *const into = decoder.space(&room);
+        const qsizetype count = std::min({room, chunk, qsizetype(size - at)});
+        std::memcpy(into, data + at, size_t(count));
+        decoder.received(count);
+        at += size_t(count);
+        Frame frame;
+        while (decoder.next(&frame))
+            reading.frames.append(readFrame(reader, frame));
+    }
+    reading.error = decoder.error();
+    reading.leftover = decoder.partialBytes();
+    return reading;
+}
+
+} // namespace
+
+bool readFrameStream(const uint8_t *data, size_t size, QString *problem)
+{
+    const Reading whole = read(data, size, qsizetype(size));
+    // Byte by byte, every check meets every partial frame; big inputs in smaller steps.
+    const Reading split = read(data, size, size <= 256 * 1024 ? 1 : 4093);
+    if (whole.frames != split.frames)
+        *problem = QStringLiteral("%1 frames read at once, %2 in pieces").arg(whole.frames.size()).arg(split.frames.size());
+    else if (whole.error != split.error)
+        *problem = QStringLiteral("read at once: \"%1\"; in pieces: \"%2\"").arg(whole.error, split.error);
+    else if (whole.error.isEmpty() && whole.leftover != split.leftover)
+        *problem = QStringLiteral("%1 bytes left at once, %2 in pieces").arg(whole.leftover).arg(split.leftover);
+    else
+        return true;
+    return false;
+}
+
+} // namespace QtPyVenv::Fuzz
