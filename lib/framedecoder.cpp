@@ -52,10 +52,12 @@ char *FrameDecoder::space(qsizetype *size)
     // head proved it a frame, so that a bogus length reserves nothing.
     if (m_checked == Checked::Head)
         want = std::max(want, partialFrameBytes() - used);
+    // A chunk goes into the room that is left while there is a fair amount of it: a frame that
+    // trickles in is not copied to a bigger buffer for every piece.
+    if (want == ReadChunk && m_in.capacity() - used >= ReadChunk / 4)
+        want = std::min(want, m_in.capacity() - used);
     if (used + want > m_in.capacity()) {
-        // For a chunk, the buffer grows geometrically: a frame that trickles in is not copied
-        // again for every piece.
-        m_in.reserve(want > ReadChunk ? used + want : std::max(used + want, 2 * m_in.capacity()));
+        m_in.reserve(used + want);
         adviseHugePages(m_in.data(), m_in.capacity());
     }
     m_in.resize(used + want);
