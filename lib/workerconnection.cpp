@@ -275,8 +275,8 @@ int WorkerConnection::msUntilStall() const
 {
     if (m_decoder.partialBytes() == 0)
         return -1;
-    const auto waited = std::chrono::steady_clock::now() - m_inputAt;
-    return int(std::max<qint64>(0, FrameStallMs - std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()) + 1);
+    const auto left = std::chrono::milliseconds(FrameStallMs) - (std::chrono::steady_clock::now() - m_inputAt);
+    return int(std::max<qint64>(0, std::chrono::ceil<std::chrono::milliseconds>(left).count()));
 }
 
 // Why a partial frame that made no progress for FrameStallMs is a protocol error, or empty. A
