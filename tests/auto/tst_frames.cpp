@@ -10,7 +10,9 @@
 #include <QSignalSpy>
 #include <QtEndian>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 
 #include <fcntl.h>
 #include <sys/stat.h>
