@@ -200,11 +200,10 @@ NdArray NdArray::fromCbor(const QCborValue &value)
         return {};
     const int size = itemSize(element.dtype);
     QByteArray data = bytes.toByteArray();
-    if (tag != Tag::MultiDimArray) {
-        if (data.size() % size != 0)
-            return {};
+    if (data.size() % size != 0)
+        return {}; // checked before the swap, which goes item by item
+    if (tag != Tag::MultiDimArray)
         shape = {data.size() / size};
-    }
     if (element.bigEndian)
         data = byteSwapped(data, size);
     return NdArray(element.dtype, shape, data);
