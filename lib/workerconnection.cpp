@@ -149,11 +149,8 @@ void WorkerConnection::loop(ChildProcess &child)
         killedAt = std::chrono::steady_clock::now();
     };
     auto killFor = [&](const QString &reason) {
-        {
-            std::lock_guard lock(m_outMutex);
-            if (m_protocolError.isEmpty())
-                m_protocolError = reason;
-        }
+        if (m_protocolError.isEmpty())
+            m_protocolError = reason;
         stop();
     };
 
@@ -233,7 +230,6 @@ void WorkerConnection::loop(ChildProcess &child)
 bool WorkerConnection::readFrames()
 {
     auto fail = [this](const QString &violation) {
-        std::lock_guard lock(m_outMutex);
         m_protocolError = violation;
         return false;
     };
@@ -441,13 +437,11 @@ QByteArray WorkerConnection::takeFrameBuffer()
     return std::exchange(m_spareFrame, QByteArray());
 }
 
-void WorkerConnection::kill(const QString &protocolError)
+void WorkerConnection::kill()
 {
     {
         std::lock_guard lock(m_outMutex);
         m_killRequested = true;
-        if (m_protocolError.isEmpty())
-            m_protocolError = protocolError;
     }
     wake();
 }

@@ -77,7 +77,7 @@ public:
     //! The same for a frame's parts: the buffer of the last big part sent, once written.
     QByteArray takeBlobBuffer();
     //! Kills the worker and all it started; onExit() follows on the I/O thread.
-    void kill(const QString &protocolError = {});
+    void kill();
     //! Waits for the I/O thread to end; safe from several threads at once (close() and a start()).
     void join();
 
@@ -111,6 +111,7 @@ private:
     FrameDecoder m_decoder;
     std::chrono::steady_clock::time_point m_inputAt; // last bytes on the socket, for stalledFrame()
     bool m_inputOpen = true;
+    QString m_protocolError; // why the I/O thread killed the worker, when it broke the protocol
 
     std::mutex m_outMutex;
     std::deque<OutPiece> m_out; // frames (and a leftover) the socket had no room for
@@ -120,7 +121,6 @@ private:
     std::atomic<bool> m_hasSpareFrame = false; // lets small calls skip the lock
     bool m_dead = false;
     bool m_killRequested = false;
-    QString m_protocolError;
 };
 
 } // namespace QtPyVenv::Internal
