@@ -51,6 +51,12 @@ void runThreads(int count, Body body)
 }
 
 //! The keys of MAP in its order, as text.
+//! UTF-8 text as a QString, for tests built with QT_NO_CAST_FROM_ASCII.
+inline QString str(const char *text)
+{
+    return QString::fromUtf8(text);
+}
+
 inline QStringList mapKeys(const QCborMap &map)
 {
     QStringList keys;

@@ -19,15 +19,11 @@
 
 using namespace std::chrono_literals;
 using namespace QtPyVenv;
+using TestUtil::str;
 using Internal::Frame;
 using Internal::FrameDecoder;
 
 namespace {
-
-QString str(const char *text)
-{
-    return QString::fromUtf8(text);
-}
 
 QByteArray word(quint32 value)
 {

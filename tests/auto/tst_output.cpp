@@ -8,15 +8,11 @@
 #include <QJsonArray>
 
 using namespace QtPyVenv;
+using TestUtil::str;
 using Internal::PendingSignal;
 using Internal::SignalQueue;
 
 namespace {
-
-QString str(const char *text)
-{
-    return QString::fromUtf8(text);
-}
 
 const QString Source = str(R"PY(
 import sys
