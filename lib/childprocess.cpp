@@ -101,6 +101,11 @@ void closeFd(int &fd)
     fd = -1;
 }
 
+QString osError(int error)
+{
+    return QString::fromLocal8Bit(::strerror(error));
+}
+
 QString describeWaitStatus(int status)
 {
     if (WIFEXITED(status))
@@ -144,7 +149,7 @@ bool ChildProcess::start(const Options &options, QString *error)
             closeFd(*fd);
     };
     if (devNull < 0 || !makePipe(outPipe) || (!options.mergeOutput && !makePipe(errPipe)) || !makePipe(execPipe)) {
-        *error = QStringLiteral("cannot create pipes: %1").arg(QString::fromLocal8Bit(::strerror(errno)));
+        *error = QStringLiteral("cannot create pipes: %1").arg(osError(errno));
         cleanup();
         return false;
     }
@@ -162,7 +167,7 @@ bool ChildProcess::start(const Options &options, QString *error)
     if (pid == 0)
         execChild(setup, program.constData(), argv.data(), envp.data());
     if (pid < 0) {
-        *error = QStringLiteral("cannot fork: %1").arg(QString::fromLocal8Bit(::strerror(errno)));
+        *error = QStringLiteral("cannot fork: %1").arg(osError(errno));
         cleanup();
         return false;
     }
@@ -183,7 +188,7 @@ bool ChildProcess::start(const Options &options, QString *error)
     if (got == ssize_t(sizeof execErrno)) {
         reap(true);
         closeOutput();
-        *error = QStringLiteral("cannot run %1: %2").arg(options.program, QString::fromLocal8Bit(::strerror(execErrno)));
+        *error = QStringLiteral("cannot run %1: %2").arg(options.program, osError(execErrno));
         return false;
     }
     m_pidFd = pidfdOpen(pid);

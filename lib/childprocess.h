@@ -66,6 +66,8 @@ private:
     bool m_reaped = false;
 };
 
+//! strerror() text of \a error, e.g. "Permission denied".
+QString osError(int error);
 //! "exited with code 1", "was killed by signal 9 (Killed)"
 QString describeWaitStatus(int status);
 //! Sets O_NONBLOCK and FD_CLOEXEC; returns fd.

@@ -43,11 +43,6 @@ const QRegularExpression TailFile(QStringLiteral("^((?:stdout|stderr)(?:\\.[0-9]
 //! What MetaDir::replaceFile() leaves when the process dies between writing and renaming.
 const QRegularExpression Unrenamed(QStringLiteral("^(?:state\\.json|qtpyvenv_worker\\.py|qtpyvenv\\.py)\\.[0-9a-f]{8}\\.new$"));
 
-QString osError(int error)
-{
-    return QString::fromLocal8Bit(::strerror(error));
-}
-
 //! The worker's Python files, written next to each other into meta/: qtpyvenv_worker.py runs,
 //! qtpyvenv.py is the module user code imports.
 const QList<std::pair<QString, QByteArray>> &workerFiles()

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "metadir.h"
 
+#include "childprocess.h"
+
 #include <QFile>
 #include <QRandomGenerator>
 
@@ -18,11 +20,6 @@ namespace {
 
 const QString Mark = QStringLiteral("created-by-qtpyvenv");
 const QByteArray MarkText = "QtPyVenv made this directory: it creates, rewrites and removes the files in it.\n";
-
-QString osError(int error)
-{
-    return QString::fromLocal8Bit(::strerror(error));
-}
 
 QByteArray encoded(const QString &name)
 {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "outputlog.h"
 
+#include "childprocess.h"
 #include "metadir.h"
 
 #include <cerrno>
@@ -56,7 +57,7 @@ OutputLog::Opened OutputLog::open(const MetaDir &dir, const QString &stem, qint6
             if (errno == EWOULDBLOCK)
                 return fail(Opened::Busy);
             *problem = QStringLiteral("cannot lock %1: %2").arg(dir.filePath(stem + QStringLiteral("-a")),
-                                                                QString::fromLocal8Bit(::strerror(errno)));
+                                                                osError(errno));
             return fail(Opened::Failed);
         }
     }

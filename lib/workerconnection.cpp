@@ -69,7 +69,7 @@ bool WorkerConnection::start(ChildProcess::Options options, QString *error)
 {
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
-        *error = QStringLiteral("cannot create the protocol socket: %1").arg(QString::fromLocal8Bit(::strerror(errno)));
+        *error = QStringLiteral("cannot create the protocol socket: %1").arg(osError(errno));
         return false;
     }
     m_socket = makeNonBlocking(pair[0]);
