@@ -390,8 +390,11 @@ void tst_Cli::droppedOutputIsNoted()
     const QRegularExpression note(str("\nqtpyvenv-call: … (\\d+\\.\\d) MB of stdout dropped …\nx"));
     const QRegularExpressionMatch match = note.match(QString::fromUtf8(err));
     QVERIFY2(match.hasMatch(), err.left(200).constData());
-    // At most what went to the pipe and the library's backlog of 1 MiB was kept.
-    QVERIFY2(match.captured(1).toDouble() >= 15.5 && match.captured(1).toDouble() <= 16.8, qPrintable(match.captured(0)));
+    // Of the 16 MiB (16.8 MB), kept are at most: the chunk the tool was writing when the FIFO
+    // filled (one signal carries up to the 1 MiB backlog), the backlog of 1 MiB behind it, and
+    // the pipes' 64 KiB each. How much of that is used depends on timing; the bound does not.
+    const double droppedMb = match.captured(1).toDouble();
+    QVERIFY2(droppedMb >= 14.4 && droppedMb <= 16.8, qPrintable(match.captured(0)));
 }
 
 void tst_Cli::cleanupTestCase()
