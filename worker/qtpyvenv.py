@@ -6,6 +6,13 @@
     qtpyvenv.register(Point, lambda p: {"x": p.x, "y": p.y})  # how results of a type are sent
     return qtpyvenv.Image(png_bytes)                          # an encoded image (image/png)
     return qtpyvenv.Tagged(1234, "value")                     # a CBOR tag the host sees as such
+    qtpyvenv.progress(i, total=n, message="fitting")          # the call's progress, rate-limited
+    if qtpyvenv.cancelled(): ...                              # the host asked to cancel this call
+
+A function that is a generator streams each value it yields to the host as a partial result, in
+order, before the call's result: its return value, or the last value it yielded when it returns
+None. A cancel raises qtpyvenv.Cancelled in the thread running the call. tqdm bars created in a
+call report as its progress and print nothing meanwhile.
 
 Results convert without user code: numpy scalars and arrays, pandas DataFrames and Series,
 bytes, bytearray, memoryview, array.array, datetime/date/time, Decimal, set/frozenset, big
@@ -26,7 +33,7 @@ import struct
 import sys
 import threading
 
-__all__ = ["register", "Image", "Tagged"]
+__all__ = ["register", "Image", "Tagged", "progress", "cancelled", "Cancelled"]
 
 _type = type
 
@@ -95,7 +102,55 @@ def register(type, converter):
     _converters.clear()
 
 
-# Room for progress() and cancelled() (later).
+class Cancelled(BaseException):
+    """Raised in the thread running a call when the host cancels it.
+
+    A BaseException, like KeyboardInterrupt and asyncio.CancelledError (since Python 3.8, for
+    the same reason): user code is full of `except Exception:` handlers that log and go on, or
+    retry, and one of them would otherwise swallow the cancel and keep the call running. Catch
+    it only to clean up, and re-raise it; a call that was cancelled is reported cancelled even if
+    its code catches this and returns."""
+
+
+def progress(done, total=None, message=""):
+    """Reports how far the current call is: `done` out of `total` (None: unknown), with a short
+    message. Cheap enough for every step of a tight loop: it sends the first report at once,
+    then at most one every 50 ms, and the last value before the call's result. Numbers are
+    checked when a report is sent (TypeError for what is not one). Outside a call, and in
+    threads the call started, it does nothing."""
+    call = _current.call
+    call.latest = (done, total, message)
+    call.countdown -= 1
+    if call.countdown < 0:
+        call.tick()
+
+
+def cancelled():
+    """True once the host asked to cancel the current call: for loops in native code that
+    qtpyvenv.Cancelled cannot interrupt, to check now and then and stop by themselves."""
+    return _current.call.cancelled
+
+
+class _NoCall:
+    """Where progress() writes in a thread that runs no call: nothing is sent."""
+    __slots__ = ("latest", "countdown")
+    cancelled = False
+    call_id = None
+
+    def __init__(self):
+        self.latest = None
+        self.countdown = 1 << 30
+
+    def tick(self):
+        self.countdown = 1 << 30
+
+
+class _Current(threading.local):
+    """The state of the call the thread runs: the worker sets each of its threads' once."""
+    call = _NoCall()
+
+
+_current = _Current()
 
 # ------------------------------------------------------------------------------------------
 # The wire (docs/protocol.md). Everything below is the worker's.

@@ -13,6 +13,7 @@ MAX_WORKERS threads serve calls, one of them at a time reading frames: see Dispa
 convert to and from the wire is in qtpyvenv.py, next to this file (sys.path[0]), which user
 sources import as `qtpyvenv`. Stdlib only; Python >= 3.8.
 """
+import collections
 import json
 import os
 import re
@@ -20,6 +21,7 @@ import signal
 import struct
 import sys
 import threading
+import time
 import types
 
 def _import_module():
@@ -470,27 +472,58 @@ class Worker:
         sys.modules[SOURCES_MODULE] = self.module
         self.namespace = self.module.__dict__
         self._takes_no_args = {}
+        self._slot = None  # for calls made without a dispatcher
 
-    def call(self, message):
-        call_id = message["callID"]
+    def call(self, message, slot=None):
+        """Runs one call and sends its call_done, after its partial results and its last
+        progress. `slot` is the state of the thread's calls, which the dispatcher has set for
+        this one; without it (tests) the worker's own."""
+        if slot is None:
+            slot = self._own_slot(message["callID"])
+        failure = None
         try:
-            function = self.namespace.get(message["func"])
-            if not callable(function):
-                raise NameError("no function named %r is defined by the sources" % (message["func"],))
-            args = message.get("args", _NOTHING)
-            if args is _NOTHING:  # {"argv": [...], "kwargs": {...}}, either may be absent
-                result = function(*message.get("argv", ()), **message.get("kwargs", _EMPTY))
-            elif args is None and self._accepts_no_args(function):
-                result = function()
-            else:
-                result = function(args)
-        except BaseException as exc:  # SystemExit and KeyboardInterrupt from user code too
-            _flush_output()
+            try:
+                slot.phase = _IN_USER_CODE  # from here on a cancel raises Cancelled in this thread
+                if slot.cancelled:
+                    raise qtpyvenv.Cancelled
+                function = self.namespace.get(message["func"])
+                if not callable(function):
+                    raise NameError("no function named %r is defined by the sources" % (message["func"],))
+                args = message.get("args", _NOTHING)
+                if args is _NOTHING:  # {"argv": [...], "kwargs": {...}}, either may be absent
+                    result = function(*message.get("argv", ()), **message.get("kwargs", _EMPTY))
+                elif args is None and self._accepts_no_args(function):
+                    result = function()
+                else:
+                    result = function(args)
+                if type(result) is _GENERATOR:
+                    result = self._stream(result, slot)
+            except BaseException as exc:  # SystemExit and KeyboardInterrupt from user code too
+                failure = exc
+            slot.phase = _USER_CODE_OVER  # slot.end_user_code(), inlined
+            if slot.cancelled or slot.foreign:
+                slot.end_user_code()
+        except qtpyvenv.Cancelled:
+            # A cancel's exception that arrived after the user code was over, before
+            # end_user_code() took it back: the call is cancelled, and no second one can come.
+            slot.end_user_code()
+        _flush_output()  # what the call printed arrives before its call_done, however it ended
+        call_id = message["callID"]
+        if slot.latest is not None:
+            slot.flush_progress()
+        slot.call_id = None  # nothing of this call is sent after its call_done
+        if slot.cancelled:
+            self.channel.send(_cancelled_reply(call_id, failure, "the call was cancelled"))
+            return
+        if failure is not None:
             reply = {"type": "call_done", "callID": call_id, "ok": False}
-            reply.update(_error_fields(exc))
+            if isinstance(failure, _Unstreamable):
+                reply.update(self._unsendable(message.get("func"), failure.value, failure.error,
+                                              "partial result %d" % (failure.number,), "value"))
+            else:
+                reply.update(_error_fields(failure))
             self.channel.send(reply)
             return
-        _flush_output()
         try:
             # _frame(), inlined for the usual small plain-JSON result.
             text = _encode({"type": "call_done", "callID": call_id, "ok": True, "result": result})
@@ -506,16 +539,53 @@ class Worker:
             return
         self.channel.write(frame)
 
-    def _unsendable(self, func, result, exc):
-        """The error of a result that could not be encoded: where in the result, what, and what
-        to do; frames of the user's converters only."""
+    def _own_slot(self, call_id):
+        slot = self._slot
+        if slot is None:
+            slot = self._slot = _Slot(threading.get_ident(), self.channel, threading.Lock())
+        qtpyvenv._current.call = slot
+        slot.begin(call_id)
+        return slot
+
+    @staticmethod
+    def _stream(generator, slot):
+        """Sends what a generator yields as partial results, in order; the call's result is its
+        return value, or the last value it yielded when that is None. The generator is closed
+        (its finally blocks run) when the call fails or is cancelled on the way."""
+        call_id = slot.call_id
+        last = None
+        number = 0
+        try:
+            while True:
+                try:
+                    value = next(generator)
+                except StopIteration as stop:
+                    return last if stop.value is None else stop.value
+                number += 1
+                held = slot.hold()
+                try:
+                    try:
+                        frame = _frame({"type": "partial", "callID": call_id, "value": value}, value)
+                    except Exception as exc:
+                        raise _Unstreamable(number, value, exc) from None
+                    slot.channel.write(frame)
+                finally:
+                    slot.release(held)
+                last = value
+        except BaseException:
+            generator.close()
+            raise
+
+    def _unsendable(self, func, result, exc, what="result", root="result"):
+        """The error of a result (or of the partial result `what`) that could not be encoded:
+        where in it, what, and what to do; frames of the user's converters only."""
         _reset()
-        prefix = "the result of %s() cannot be sent: " % (func,)
+        prefix = "the %s of %s() cannot be sent: " % (what, func)
         if isinstance(exc, _SendError) and exc.whole:
             return _plain_error(exc.error_type, prefix + "it " + exc.problem)
         reserved = isinstance(exc, _SendError) and exc.reserved_key
         try:
-            found = qtpyvenv._find_problem(result, "result", reserved)
+            found = qtpyvenv._find_problem(result, root, reserved)
         except BaseException as walk_error:  # never let the diagnosis take the worker down
             found = None
             exc = walk_error if not isinstance(exc, _SendError) else exc
@@ -524,10 +594,10 @@ class Worker:
         if found is None:
             if isinstance(exc, _SendError):
                 if exc.problem:
-                    return _plain_error(exc.error_type, prefix + "result " + exc.problem)
+                    return _plain_error(exc.error_type, prefix + root + " " + exc.problem)
                 exc = TypeError("a dict in it has the key \"\\x00\", which the wire protocol reserves")
             if isinstance(exc, RecursionError):
-                return _plain_error("RecursionError", prefix + "result is nested too deeply, or "
+                return _plain_error("RecursionError", prefix + root + " is nested too deeply, or "
                                     "contains itself")
             fields = _error_fields(exc)
             fields["errorMessage"] = prefix + fields["errorMessage"]
@@ -627,100 +697,591 @@ def _describe_param(param):
     return entry
 
 
-class Dispatcher:
-    """Runs calls on at most MAX_WORKERS threads, waking no second thread while calls are quick.
+# --- long calls: progress, partial results, cancel (docs/protocol.md, "Long calls") ------------
 
-    One thread at a time, the leader, reads frames and runs each call itself, so a stream of
-    short calls costs no thread switches. A standby thread looks every _TAKEOVER_SECONDS whether
-    the leader is still in the same call; if so, it becomes the leader and reads on, and the old
-    one, once its call returns, waits for a role again. A slow or blocking call thus holds up the
-    calls behind it by about a millisecond, and at most MAX_WORKERS run at once. The remaining
-    threads sleep until a standby is needed; an idle worker has no thread waking at all.
+_IN_USER_CODE, _SENDING, _USER_CODE_OVER = 1, 2, 0  # _Slot.phase
+_PROGRESS_NS = 50_000_000  # at most one progress report of a call per 50 ms
+_CLOCK_NS = 1_000_000  # progress() reads the clock about once per millisecond ...
+_MAX_EVERY = 32  # ... but at least every 32 calls, for a loop that suddenly slows down
+_monotonic_ns = time.monotonic_ns
+_GENERATOR = types.GeneratorType
+_set_async_exc = None  # PyThreadState_SetAsyncExc, once a cancel needed it
+
+
+def _async_exc(ident, exc):
+    """Raises `exc` in the thread `ident` when it next runs Python code; None takes back one
+    that has not been raised yet. ctypes is imported on the first cancel: it costs milliseconds."""
+    global _set_async_exc
+    if _set_async_exc is None:
+        import ctypes
+        function = ctypes.pythonapi.PyThreadState_SetAsyncExc
+        function.argtypes = (ctypes.c_ulong, ctypes.py_object)
+        function.restype = ctypes.c_int
+        _set_async_exc = lambda ident, exc: function(ident, ctypes.py_object() if exc is None else exc)
+    _set_async_exc(ident, exc)
+
+
+class _Slot:
+    """The state of the calls one worker thread runs, one at a time: which call, whether it was
+    cancelled and where its code is, and its progress. qtpyvenv._current.call of the thread.
+
+    A cancel raises qtpyvenv.Cancelled in the thread only while the call's own code runs
+    (phase _IN_USER_CODE), never while the worker sends one of its frames: half a frame would
+    break the protocol. The thread changes phase without the lock and then looks at
+    `cancelled`, which cancel() sets before it looks at the phase; cancel() holds the lock, so
+    a thread that sees `cancelled` takes the lock to take back an exception not yet raised.
+    """
+
+    __slots__ = ("ident", "channel", "lock", "call_id", "phase", "cancelled", "signalled",
+                 "foreign", "latest", "countdown", "every", "checked", "deadline", "sent",
+                 "bar", "bar_call")
+
+    def __init__(self, ident, channel, lock):
+        self.ident = ident
+        self.channel = channel
+        self.lock = lock  # the dispatcher's
+        self.call_id = None
+        self.phase = _USER_CODE_OVER
+        self.cancelled = False
+        self.signalled = False  # Cancelled was raised in the thread, or still waits to be
+        self.foreign = False  # another thread reported this call's progress (a tqdm bar)
+        self.latest = None  # progress(): (done, total, message) of the last call
+        self._reset_progress()
+        self.bar = None  # weak reference to the tqdm bar that reports the call's progress
+        self.bar_call = None
+
+    def _reset_progress(self):
+        self.countdown = 0  # progress() calls until the next tick(): the first one reports
+        self.every = 1
+        self.checked = 0
+        self.deadline = 0
+        self.sent = None
+
+    def begin(self, call_id):
+        """A new call; the dispatcher's lock is held."""
+        self.call_id = call_id
+        self.cancelled = False
+        self.latest = None
+
+    def cancel(self, call_id):
+        """Cancels the call if it is still this slot's, once; the lock is held."""
+        if self.call_id != call_id or self.cancelled:
+            return
+        self.cancelled = True
+        if self.phase is _IN_USER_CODE:
+            _async_exc(self.ident, qtpyvenv.Cancelled)
+            self.signalled = True
+
+    def end_user_code(self):
+        """The call's code has returned: from now on nothing is raised in the thread."""
+        self.phase = _USER_CODE_OVER
+        if self.cancelled or self.foreign:
+            with self.lock:  # waits for a cancel() or a foreign report under way
+                if self.signalled:
+                    _async_exc(self.ident, None)
+                    self.signalled = False
+                self.foreign = False
+
+    def hold(self):
+        """Keeps the cancel's exception out of the thread while the worker makes and writes a
+        frame of the call in it (its encoder state and the channel would be left half way);
+        raises Cancelled instead when the call was cancelled. For release()."""
+        if self.phase is not _IN_USER_CODE:
+            return False
+        self.phase = _SENDING
+        if self.cancelled:
+            self._stop()
+        return True
+
+    def release(self, held):
+        """Back to the call's code after hold(); raises Cancelled if it came meanwhile."""
+        if held:
+            self.phase = _IN_USER_CODE
+            if self.cancelled:
+                self._stop()
+
+    def _stop(self):
+        self.phase = _IN_USER_CODE
+        with self.lock:
+            if self.signalled:
+                _async_exc(self.ident, None)  # this one is raised instead
+        raise qtpyvenv.Cancelled
+
+    def tick(self):
+        """progress() after its countdown: stops a cancelled call, reads the clock, and reports
+        when 50 ms passed."""
+        if self.cancelled and self.phase is _IN_USER_CODE:
+            self._stop()
+        now = _monotonic_ns()
+        if now - self.checked < _CLOCK_NS:
+            every = self.every * 2 if self.every < _MAX_EVERY else _MAX_EVERY
+        else:
+            every = 1
+        self.every = every
+        self.countdown = every - 1
+        self.checked = now
+        if now >= self.deadline and self.call_id is not None:
+            self.deadline = now + _PROGRESS_NS
+            self._report()
+
+    def _report(self):
+        held = self.hold()
+        try:
+            message = _progress_message(self.call_id, self.latest)
+            if message != self.sent:
+                self.sent = message
+                self.channel.write(_frame(message))
+        finally:
+            self.release(held)
+
+    def report(self, call_id, done, total, message):
+        """A progress report from a tqdm bar of the call `call_id`, made in any thread."""
+        if threading.get_ident() == self.ident:
+            if self.call_id == call_id:
+                self.latest = (done, total, message)
+                now = _monotonic_ns()
+                if now >= self.deadline:
+                    self.deadline = now + _PROGRESS_NS
+                    self._report()
+            return
+        with self.lock:  # no frame of the call after its call_done: see end_user_code()
+            self.foreign = True
+            if self.call_id != call_id or self.phase is _USER_CODE_OVER:
+                return
+            self.latest = (done, total, message)
+            now = _monotonic_ns()
+            if now >= self.deadline:
+                self.deadline = now + _PROGRESS_NS
+                reply = _progress_message(call_id, self.latest)
+                if reply != self.sent:
+                    self.sent = reply
+                    self.channel.write(_frame(reply))
+
+    def flush_progress(self):
+        """Sends the call's last progress if it was not sent yet; before the call_done."""
+        latest, sent = self.latest, self.sent
+        self.latest = None
+        self._reset_progress()
+        if self.call_id is None:
+            return
+        try:
+            message = _progress_message(self.call_id, latest)
+        except TypeError:
+            return  # progress() checks its numbers only when it sends: this one never was
+        if message != sent:
+            self.channel.write(_frame(message))
+
+
+def _progress_message(call_id, latest):
+    done, total, message = latest
+    return {"type": "progress", "callID": call_id, "done": _progress_number(done, "done"),
+            "total": None if total is None else _progress_number(total, "total"),
+            "message": message if type(message) is str else str(message)}
+
+
+def _progress_number(value, name):
+    if type(value) is int or type(value) is float:
+        return value
+    try:
+        if isinstance(value, (str, bytes, bytearray)):
+            raise TypeError
+        return float(value)  # numpy scalars, Decimal, Fraction, bool
+    except (TypeError, ValueError):
+        raise TypeError("qtpyvenv.progress(): %s must be a number, not %s"
+                        % (name, type(value).__name__)) from None
+
+
+class _Unstreamable(Exception):
+    """A value a generator yielded that cannot be sent: fails the call."""
+
+    def __init__(self, number, value, error):
+        Exception.__init__(self, str(error))
+        self.number = number
+        self.value = value
+        self.error = error
+
+
+def _cancelled_reply(call_id, failure, message):
+    """The call_done of a cancelled call; with the traceback of where its code stopped."""
+    reply = {"type": "call_done", "callID": call_id, "ok": False, "cancelled": True}
+    if failure is not None:
+        reply.update(_error_fields(failure))
+        reply["errorType"] = "Cancelled"
+        reply["errorMessage"] = message
+    else:
+        reply.update(_plain_error("Cancelled", message))
+    return reply
+
+
+class _TqdmHook:
+    """Makes tqdm bars created in a call report as the call's progress and draw nothing.
+
+    A meta path finder that only answers for the name "tqdm": when user code first imports it,
+    the real loader runs and then tqdm.std.tqdm, the class every bar derives from, is patched.
+    A worker that never imports tqdm pays one string comparison per new import."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tqdm":
+            return None
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            if finder is self or find is None:
+                continue
+            spec = find(name, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        execute = getattr(spec.loader, "exec_module", None)
+        if execute is None:
+            return spec
+
+        def exec_module(module):
+            execute(module)
+            try:
+                _patch_tqdm(sys.modules.get("tqdm.std"))
+            except Exception:  # a tqdm we do not know: it draws as it always did
+                pass
+        try:
+            spec.loader.exec_module = exec_module
+        except AttributeError:
+            return spec
+        sys.meta_path.remove(self)
+        return spec
+
+    def install(self):
+        if "tqdm.std" in sys.modules:
+            _patch_tqdm(sys.modules["tqdm.std"])
+        else:
+            sys.meta_path.insert(0, self)
+
+
+class _Discard:
+    """Where a bar that reports to the host draws: nowhere. A terminal as far as tqdm asks,
+    so that disable=None bars report too."""
+
+    def write(self, text):
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+def _patch_tqdm(std):
+    bar_class = getattr(std, "tqdm", None)
+    if bar_class is None or "_qtpyvenv" in bar_class.__dict__:
+        return
+    import weakref
+    init, display, close = bar_class.__init__, bar_class.display, bar_class.close
+
+    def __init__(self, *args, **kwargs):
+        slot = qtpyvenv._current.call
+        call_id = slot.call_id
+        file = args[4] if len(args) > 4 else kwargs.get("file")
+        if call_id is not None and (file is None or file in (sys.stderr, sys.stdout,
+                                                              sys.__stderr__, sys.__stdout__)):
+            if len(args) > 4:
+                args = args[:4] + (_Discard(),) + args[5:]
+            else:
+                kwargs["file"] = _Discard()
+            # The outermost open bar of a call reports; bars nested in it draw nothing.
+            current = slot.bar() if slot.bar is not None and slot.bar_call == call_id else None
+            owner = current is None or getattr(current, "disable", True) or \
+                (current.total is not None and current.n >= current.total)
+            if owner:
+                slot.bar = weakref.ref(self)
+                slot.bar_call = call_id
+            self._qtpyvenv = (slot, call_id, owner)
+        init(self, *args, **kwargs)
+
+    def report(self):
+        ours = self.__dict__.get("_qtpyvenv")
+        if ours is not None and ours[2]:
+            ours[0].report(ours[1], self.n, self.total, self.desc)
+        return ours
+
+    def display_(self, msg=None, pos=None):
+        if report(self) is None:
+            return display(self, msg, pos)
+        return True
+
+    def close_(self):
+        if not getattr(self, "disable", True):
+            report(self)
+        close(self)
+
+    bar_class.__init__ = __init__
+    bar_class.display = display_
+    bar_class.close = close_
+    bar_class._qtpyvenv = None
+
+
+_WATCHER = "watcher"  # Dispatcher._leader while the watcher reads
+# How often the watcher looks while frames run and no worker thread is free to read instead:
+# it then only reads cancels and pings, and a look every millisecond costs a stream of short
+# calls on one thread its tail latency (the watcher takes the GIL just as a call comes in).
+_WATCH_SECONDS = 0.005
+
+
+class Dispatcher:
+    """Runs calls on at most MAX_WORKERS threads, waking no second thread while calls are quick,
+    and reads cancel and ping frames even while every one of them is in a call.
+
+    One worker thread at a time, the leader, reads frames and runs each call itself, so a stream
+    of short calls costs no thread switches. One more thread, the watcher, looks while frames
+    run (every _TAKEOVER_SECONDS, or _WATCH_SECONDS when no other worker thread is free) whether
+    the leader is still in the frame it ran at the last look, or nobody reads. If so, a free
+    worker thread becomes the leader and reads on; the old one, once its call returns, waits for
+    a role again. With no worker thread free the watcher reads itself: it answers cancel and
+    ping frames at once and queues calls and defines, which worker threads take in order as they
+    come free, before any of them reads again; it hands reading back with the first frame a free
+    thread can take. A slow or blocking call thus holds up the calls behind it by about a
+    millisecond, at most MAX_WORKERS run at once, and frames are read whatever runs. A define
+    holds up the frames behind it until it is done, as before. The watcher sleeps once the
+    leader was reading for a whole look, and spare threads sleep until they are needed: an idle
+    worker has no thread waking at all.
+
+    The queue is not bounded, on purpose: a bound would leave the cancels behind it unread, and
+    the host could then only restart the worker. It holds what the host has sent already (the
+    host would otherwise hold the same bytes in its socket buffer); a host that wants less in
+    the worker keeps calls back itself.
     """
 
     def __init__(self, worker, threads):
         self._worker = worker
         self._threads = max(1, threads)
         self._lock = threading.Lock()  # taken as is on the hot path: a Condition's with is Python code
-        self._roles = threading.Condition(self._lock)  # spare threads wait here
-        self._watch = threading.Condition(self._lock)  # the standby waits here
-        self._leader = None
-        self._standby = None
-        self._standby_asleep = False
-        self._in_call = False
-        self._call_seq = 0  # the leader's calls so far: the standby's sign of progress
+        self._roles = threading.Condition(self._lock)  # free worker threads wait here
+        self._bell = threading.Lock()  # held: the watcher sleeps on it, _wake_watcher() rings
+        self._bell.acquire()
+        self._watcher_asleep = False
+        self._leader = None  # the reading thread's ident, _WATCHER, or None
+        self._leader_busy = False  # the leader runs a call or define itself
+        self._seq = 0  # frames started so far: the watcher's sign of progress
+        self._running = {}  # callID -> _Slot of the thread running it
+        self._defining = False  # a define runs (one at most): the frames behind it wait
+        self._queue = collections.deque()  # messages the watcher read, for free worker threads
 
     def run(self):
+        _TqdmHook().install()
         for _ in range(self._threads - 1):
             threading.Thread(target=self._serve, name="qtpyvenv-worker", daemon=True).start()
+        threading.Thread(target=self._guard, args=(self._watch_reading,), name="qtpyvenv-watcher",
+                         daemon=True).start()
         self._serve()
 
     def _serve(self):
         me = threading.get_ident()
+        slot = _Slot(me, self._worker.channel, self._lock)
+        qtpyvenv._current.call = slot
+        self._guard(self._take_roles, me, slot)
+
+    @staticmethod
+    def _guard(function, *args):
         try:
-            while True:
-                with self._roles:
-                    while self._leader is not None:
-                        if self._standby is None:
-                            self._stand_by(me)
-                        else:
-                            self._roles.wait()
-                    self._leader = me
-                self._lead(me)
+            function(*args)
         except BaseException as exc:
             sys.stderr.write("qtpyvenv worker: protocol failure: %s\n" % (exc,))
             sys.stderr.flush()
             os._exit(70)
 
-    def _stand_by(self, me):
-        """Waits, holding the lock, until the leader is stuck in a call; then takes its place."""
-        self._standby = me
-        while True:
-            if not self._in_call:
-                self._standby_asleep = True
-                self._watch.wait()
-                self._standby_asleep = False
-                continue
-            seq = self._call_seq
-            self._watch.wait(_TAKEOVER_SECONDS)
-            if self._in_call and self._call_seq == seq:
-                self._leader = None  # the caller's loop claims it
-                self._standby = None
-                self._in_call = False
-                self._roles.notify()  # a spare becomes the next standby
-                return
+    def _free(self):
+        """Worker threads that run nothing and do not read; the lock is held."""
+        leading = self._leader is not None and self._leader is not _WATCHER and not self._leader_busy
+        return self._threads - len(self._running) - self._defining - len(self._queue) - leading
 
-    def _lead(self, me):
-        """Reads and runs frames until another thread took over during a call."""
-        channel = self._worker.channel
+    def _take_roles(self, me, slot):
+        """A worker thread's life: a queued frame first, else reading, else waiting."""
         lock = self._lock
         while True:
-            frame = channel.read_frame()
+            with lock:
+                while True:
+                    if not self._defining:
+                        if self._queue:
+                            message = self._queue.popleft()
+                            self._begin(slot, message, False)
+                            break
+                        if self._leader is None:
+                            self._leader = me
+                            message = None
+                            break
+                    self._roles.wait()
+            if message is None:
+                self._lead(me, slot)
+            else:
+                self._execute(slot, message)
+                self._end(me, message)
+
+    def _lead(self, me, slot):
+        """Reads and runs frames until another thread took over reading during one."""
+        lock = self._lock
+        worker = self._worker
+        read_frame = worker.channel.read_frame
+        running = self._running
+        while True:
+            frame = read_frame()  # self._read(), inlined with _begin() and _end() for short calls
             if frame is None:
                 os._exit(0)  # the host is gone
             try:
                 message = _message(frame)
             except _Undecodable as bad:
-                self._worker.refuse(bad)  # fails that call, or raises ProtocolViolation
+                worker.refuse(bad)  # fails that call, or raises ProtocolViolation
                 continue
             kind = message.get("type")
             if kind == "call":
+                call_id = message["callID"]
                 with lock:
-                    self._call_seq += 1
-                    self._in_call = True
-                    if self._standby_asleep:
-                        self._watch.notify()
-                self._worker.call(message)
+                    self._seq += 1
+                    self._leader_busy = True
+                    if self._watcher_asleep:
+                        self._wake_watcher()
+                    running[call_id] = slot
+                    slot.call_id = call_id  # slot.begin(call_id)
+                    slot.cancelled = False
+                    slot.latest = None
+                worker.call(message, slot)
                 with lock:
+                    running.pop(call_id, None)
                     if self._leader != me:
                         return
-                    self._in_call = False
+                    self._leader_busy = False
             elif kind == "define":
-                self._worker.define(message)
-            elif kind == "ping":
-                channel.send({"type": "pong", "opID": message.get("opID")})
+                with lock:
+                    self._begin(slot, message, True)
+                self._execute(slot, message)
+                if not self._end(me, message):
+                    return
             else:
-                raise ProtocolViolation("unknown frame type %r" % (kind,))
+                self._control(message, kind)
+
+    def _read(self):
+        """The next frame's message. A call whose frame cannot be read is failed here."""
+        channel = self._worker.channel
+        while True:
+            frame = channel.read_frame()
+            if frame is None:
+                os._exit(0)  # the host is gone
+            try:
+                return _message(frame)
+            except _Undecodable as bad:
+                self._worker.refuse(bad)
+
+    def _control(self, message, kind):
+        if kind == "cancel":
+            self._cancel(message)
+        elif kind == "ping":
+            self._worker.channel.send({"type": "pong", "opID": message.get("opID")})
+        else:
+            raise ProtocolViolation("unknown frame type %r" % (kind,))
+
+    def _begin(self, slot, message, leading):
+        """A call or define starts on the thread of `slot`; the lock is held."""
+        self._seq += 1
+        if leading:
+            self._leader_busy = True
+            if self._watcher_asleep:
+                self._wake_watcher()
+        if message["type"] == "call":
+            call_id = message["callID"]
+            self._running[call_id] = slot
+            slot.begin(call_id)
+        else:
+            self._defining = True
+
+    def _execute(self, slot, message):
+        if message["type"] == "call":
+            self._worker.call(message, slot)
+        else:
+            self._worker.define(message)
+            slot.latest = None  # what progress() left outside a call
+
+    def _end(self, me, message):
+        """The frame _begin() started is done; whether the thread still leads."""
+        with self._lock:
+            if message["type"] == "call":
+                self._running.pop(message["callID"], None)
+            else:
+                self._defining = False
+                self._roles.notify_all()  # the frames behind it
+            if self._leader != me:
+                return False
+            self._leader_busy = False
+            return True
+
+    def _cancel(self, message):
+        """Drops the call if it has not started (and answers for it), else cancels it."""
+        call_id = message.get("callID")
+        if type(call_id) is not int:
+            raise ProtocolViolation("a cancel frame without an integer callID")
+        with self._lock:
+            for index, queued in enumerate(self._queue):
+                if queued["type"] == "call" and queued["callID"] == call_id:
+                    del self._queue[index]
+                    break
+            else:
+                slot = self._running.get(call_id)
+                if slot is not None:
+                    slot.cancel(call_id)
+                return  # else unknown, or done: nothing to do
+        self._worker.channel.send(_cancelled_reply(call_id, None, "the call was cancelled before it started"))
+
+    def _watch_reading(self):
+        """The watcher's life (see the class comment)."""
+        with self._lock:
+            seen = None
+            while True:
+                seq = self._seq
+                if seq != seen:  # frames ran since the last look
+                    seen = seq
+                    pause = _TAKEOVER_SECONDS if self._free() > 0 else _WATCH_SECONDS
+                    self._unlocked(time.sleep, pause)  # cheaper than a Condition's wait
+                    continue
+                seen = None
+                if self._leader is not None and not self._leader_busy:
+                    self._watcher_asleep = True  # a leader reads: until it runs a frame
+                    self._unlocked(self._bell.acquire)
+                elif self._free() > 0 and not self._defining:
+                    self._leader = None  # a free worker thread reads on
+                    self._leader_busy = False
+                    self._roles.notify()
+                else:
+                    self._leader = _WATCHER
+                    self._leader_busy = False
+                    self._unlocked(self._read_for_busy_threads)
+
+    def _unlocked(self, function, *args):
+        self._lock.release()
+        try:
+            function(*args)
+        finally:
+            self._lock.acquire()
+
+    def _wake_watcher(self):
+        self._watcher_asleep = False
+        self._bell.release()
+
+    def _read_for_busy_threads(self):
+        """Reads while no worker thread can; returns once one is free to read on, or to take
+        the frame just read (and then read on)."""
+        lock = self._lock
+        while True:
+            message = self._read()
+            kind = message.get("type")
+            if kind == "call" or kind == "define":
+                with lock:
+                    self._queue.append(message)
+                    self._roles.notify()
+            else:
+                self._control(message, kind)
+            with lock:
+                free = self._free()
+                if free >= 0 and free + len(self._queue) > 0 and not self._defining:
+                    self._leader = None
+                    self._roles.notify_all()
+                    return
 
 
 # The host starts this script as a child subreaper whose parent-death signal is SIGTERM. main()
