@@ -59,7 +59,7 @@ def unsendable():
 
 def rows(n):
     for i in range(n):
-        yield [i, "p" * (i % 200), b"xy" * (i % 7)]
+        yield [i, b"xy" * (i % 7), "p" * (i % 200)]
 
 def reports(n):
     total = 0
@@ -364,8 +364,11 @@ class LongCallTest(unittest.TestCase):
         """Cancels land anywhere: in user code, while a partial is made or written, while a
         progress report is sent, after the code returned. Every call ends once, nothing of it
         follows its call_done, and the worker goes on."""
+        # Threads switch at nearly every check for pending work, so that the reading thread
+        # handles a cancel at any point of the calls' threads, not only where they wait.
+        self.define("import sys\nsys.setswitchinterval(1e-6)\n", 2)
         rng = random.Random(9)
-        count, started, open_calls, dones = 150, 0, set(), {}
+        count, started, open_calls, dones = 400, 0, set(), {}
         while started < count or open_calls:
             while started < count and len(open_calls) < 2 * self.THREADS:
                 started += 1
