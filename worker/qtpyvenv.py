@@ -115,13 +115,14 @@ class Cancelled(BaseException):
 def progress(done, total=None, message=""):
     """Reports how far the current call is: `done` out of `total` (None: unknown), with a short
     message. Cheap enough for every step of a tight loop: it sends the first report at once,
-    then at most one every 50 ms, and the last value before the call's result. Numbers are
-    checked when a report is sent (TypeError for what is not one). Outside a call, and in
-    threads the call started, it does nothing."""
+    then the latest at most every 50 ms, and the last one before the call's result. Numbers are
+    checked when a report is sent (TypeError for what is not one). Once the call is cancelled
+    it raises Cancelled. Outside a call, and in threads the call started, it does nothing."""
     call = _current.call
-    call.latest = (done, total, message)
-    call.countdown -= 1
-    if call.countdown < 0:
+    call.done = done  # three stores cost less than making a tuple
+    call.total = total
+    call.message = message
+    if call.due:  # set by the worker's clock every 50 ms: no clock read, no counting here
         call.tick()
 
 
@@ -133,16 +134,10 @@ def cancelled():
 
 class _NoCall:
     """Where progress() writes in a thread that runs no call: nothing is sent."""
-    __slots__ = ("latest", "countdown")
+    __slots__ = ("done", "total", "message")
     cancelled = False
+    due = False
     call_id = None
-
-    def __init__(self):
-        self.latest = None
-        self.countdown = 1 << 30
-
-    def tick(self):
-        self.countdown = 1 << 30
 
 
 class _Current(threading.local):

@@ -509,10 +509,11 @@ class Worker:
             slot.end_user_code()
         _flush_output()  # what the call printed arrives before its call_done, however it ended
         call_id = message["callID"]
-        if slot.latest is not None:
+        if slot.done is not None:
             slot.flush_progress()
         slot.call_id = None  # nothing of this call is sent after its call_done
         if slot.cancelled:
+            slot.cancelled = False  # here rather than for every call in the dispatcher
             self.channel.send(_cancelled_reply(call_id, failure, "the call was cancelled"))
             return
         if failure is not None:
@@ -700,10 +701,7 @@ def _describe_param(param):
 # --- long calls: progress, partial results, cancel (docs/protocol.md, "Long calls") ------------
 
 _IN_USER_CODE, _SENDING, _USER_CODE_OVER = 1, 2, 0  # _Slot.phase
-_PROGRESS_NS = 50_000_000  # at most one progress report of a call per 50 ms
-_CLOCK_NS = 1_000_000  # progress() reads the clock about once per millisecond ...
-_MAX_EVERY = 32  # ... but at least every 32 calls, for a loop that suddenly slows down
-_monotonic_ns = time.monotonic_ns
+_PROGRESS_SECONDS = 0.05  # how often a call's progress may be reported
 _GENERATOR = types.GeneratorType
 _set_async_exc = None  # PyThreadState_SetAsyncExc, once a cancel needed it
 
@@ -733,8 +731,7 @@ class _Slot:
     """
 
     __slots__ = ("ident", "channel", "lock", "call_id", "phase", "cancelled", "signalled",
-                 "foreign", "latest", "countdown", "every", "checked", "deadline", "sent",
-                 "bar", "bar_call")
+                 "foreign", "done", "total", "message", "due", "sent", "bar", "bar_call")
 
     def __init__(self, ident, channel, lock):
         self.ident = ident
@@ -745,29 +742,26 @@ class _Slot:
         self.cancelled = False
         self.signalled = False  # Cancelled was raised in the thread, or still waits to be
         self.foreign = False  # another thread reported this call's progress (a tqdm bar)
-        self.latest = None  # progress(): (done, total, message) of the last call
-        self._reset_progress()
+        self.done = None  # of the last progress(); None: no report pending
+        self.total = self.message = None
+        self.due = False  # progress() reports: the call began, the clock ticked, or a cancel came
+        self.sent = None  # the last progress message sent
         self.bar = None  # weak reference to the tqdm bar that reports the call's progress
         self.bar_call = None
-
-    def _reset_progress(self):
-        self.countdown = 0  # progress() calls until the next tick(): the first one reports
-        self.every = 1
-        self.checked = 0
-        self.deadline = 0
-        self.sent = None
 
     def begin(self, call_id):
         """A new call; the dispatcher's lock is held."""
         self.call_id = call_id
         self.cancelled = False
-        self.latest = None
+        self.done = None
+        self.due = True
 
     def cancel(self, call_id):
         """Cancels the call if it is still this slot's, once; the lock is held."""
         if self.call_id != call_id or self.cancelled:
             return
         self.cancelled = True
+        self.due = True  # progress() raises Cancelled
         if self.phase is _IN_USER_CODE:
             _async_exc(self.ident, qtpyvenv.Cancelled)
             self.signalled = True
@@ -808,26 +802,17 @@ class _Slot:
         raise qtpyvenv.Cancelled
 
     def tick(self):
-        """progress() after its countdown: stops a cancelled call, reads the clock, and reports
-        when 50 ms passed."""
+        """progress() when a report is due: stops a cancelled call, else reports."""
+        self.due = False
         if self.cancelled and self.phase is _IN_USER_CODE:
             self._stop()
-        now = _monotonic_ns()
-        if now - self.checked < _CLOCK_NS:
-            every = self.every * 2 if self.every < _MAX_EVERY else _MAX_EVERY
-        else:
-            every = 1
-        self.every = every
-        self.countdown = every - 1
-        self.checked = now
-        if now >= self.deadline and self.call_id is not None:
-            self.deadline = now + _PROGRESS_NS
+        if self.call_id is not None:
             self._report()
 
     def _report(self):
         held = self.hold()
         try:
-            message = _progress_message(self.call_id, self.latest)
+            message = self._progress_message()
             if message != self.sent:
                 self.sent = message
                 self.channel.write(_frame(message))
@@ -838,45 +823,37 @@ class _Slot:
         """A progress report from a tqdm bar of the call `call_id`, made in any thread."""
         if threading.get_ident() == self.ident:
             if self.call_id == call_id:
-                self.latest = (done, total, message)
-                now = _monotonic_ns()
-                if now >= self.deadline:
-                    self.deadline = now + _PROGRESS_NS
-                    self._report()
+                self.done, self.total, self.message = done, total, message
+                if self.due:
+                    self.tick()
             return
         with self.lock:  # no frame of the call after its call_done: see end_user_code()
             self.foreign = True
             if self.call_id != call_id or self.phase is _USER_CODE_OVER:
                 return
-            self.latest = (done, total, message)
-            now = _monotonic_ns()
-            if now >= self.deadline:
-                self.deadline = now + _PROGRESS_NS
-                reply = _progress_message(call_id, self.latest)
+            self.done, self.total, self.message = done, total, message
+            if self.due:
+                self.due = False
+                reply = self._progress_message()
                 if reply != self.sent:
                     self.sent = reply
                     self.channel.write(_frame(reply))
 
     def flush_progress(self):
         """Sends the call's last progress if it was not sent yet; before the call_done."""
-        latest, sent = self.latest, self.sent
-        self.latest = None
-        self._reset_progress()
-        if self.call_id is None:
-            return
         try:
-            message = _progress_message(self.call_id, latest)
+            message = self._progress_message() if self.call_id is not None else self.sent
         except TypeError:
-            return  # progress() checks its numbers only when it sends: this one never was
-        if message != sent:
+            message = self.sent  # progress() checks its numbers only when it sends: never here
+        if message != self.sent:
             self.channel.write(_frame(message))
+        self.done = self.sent = None
 
-
-def _progress_message(call_id, latest):
-    done, total, message = latest
-    return {"type": "progress", "callID": call_id, "done": _progress_number(done, "done"),
-            "total": None if total is None else _progress_number(total, "total"),
-            "message": message if type(message) is str else str(message)}
+    def _progress_message(self):
+        total, message = self.total, self.message
+        return {"type": "progress", "callID": self.call_id, "done": _progress_number(self.done, "done"),
+                "total": None if total is None else _progress_number(total, "total"),
+                "message": message if type(message) is str else str(message)}
 
 
 def _progress_number(value, name):
@@ -1055,13 +1032,15 @@ class Dispatcher:
         self._threads = max(1, threads)
         self._lock = threading.Lock()  # taken as is on the hot path: a Condition's with is Python code
         self._roles = threading.Condition(self._lock)  # free worker threads wait here
-        self._bell = threading.Lock()  # held: the watcher sleeps on it, _wake_watcher() rings
+        self._bell = threading.Lock()  # held: the watcher sleeps on it
         self._bell.acquire()
-        self._watcher_asleep = False
+        self._clock_bell = threading.Lock()  # held: the clock sleeps on it
+        self._clock_bell.acquire()
+        self._asleep = set()  # of those two bells: a frame that starts rings them
         self._leader = None  # the reading thread's ident, _WATCHER, or None
         self._leader_busy = False  # the leader runs a call or define itself
         self._seq = 0  # frames started so far: the watcher's sign of progress
-        self._running = {}  # callID -> _Slot of the thread running it
+        self._slots = []  # of the worker threads; slot.call_id: the call one runs
         self._defining = False  # a define runs (one at most): the frames behind it wait
         self._queue = collections.deque()  # messages the watcher read, for free worker threads
 
@@ -1071,12 +1050,16 @@ class Dispatcher:
             threading.Thread(target=self._serve, name="qtpyvenv-worker", daemon=True).start()
         threading.Thread(target=self._guard, args=(self._watch_reading,), name="qtpyvenv-watcher",
                          daemon=True).start()
+        threading.Thread(target=self._guard, args=(self._keep_time,), name="qtpyvenv-clock",
+                         daemon=True).start()
         self._serve()
 
     def _serve(self):
         me = threading.get_ident()
         slot = _Slot(me, self._worker.channel, self._lock)
         qtpyvenv._current.call = slot
+        with self._lock:
+            self._slots.append(slot)
         self._guard(self._take_roles, me, slot)
 
     @staticmethod
@@ -1088,10 +1071,14 @@ class Dispatcher:
             sys.stderr.flush()
             os._exit(70)
 
+    def _calls(self):
+        """The slots of the threads that run a call; the lock is held."""
+        return [slot for slot in self._slots if slot.call_id is not None]
+
     def _free(self):
         """Worker threads that run nothing and do not read; the lock is held."""
         leading = self._leader is not None and self._leader is not _WATCHER and not self._leader_busy
-        return self._threads - len(self._running) - self._defining - len(self._queue) - leading
+        return self._threads - len(self._calls()) - self._defining - len(self._queue) - leading
 
     def _take_roles(self, me, slot):
         """A worker thread's life: a queued frame first, else reading, else waiting."""
@@ -1120,7 +1107,6 @@ class Dispatcher:
         lock = self._lock
         worker = self._worker
         read_frame = worker.channel.read_frame
-        running = self._running
         while True:
             frame = read_frame()  # self._read(), inlined with _begin() and _end() for short calls
             if frame is None:
@@ -1136,15 +1122,13 @@ class Dispatcher:
                 with lock:
                     self._seq += 1
                     self._leader_busy = True
-                    if self._watcher_asleep:
-                        self._wake_watcher()
-                    running[call_id] = slot
-                    slot.call_id = call_id  # slot.begin(call_id)
-                    slot.cancelled = False
-                    slot.latest = None
+                    if self._asleep:
+                        self._wake()
+                    slot.call_id = call_id  # slot.begin(call_id), less what Worker.call resets
+                    slot.done = None
+                    slot.due = True
                 worker.call(message, slot)
                 with lock:
-                    running.pop(call_id, None)
                     if self._leader != me:
                         return
                     self._leader_busy = False
@@ -1182,12 +1166,10 @@ class Dispatcher:
         self._seq += 1
         if leading:
             self._leader_busy = True
-            if self._watcher_asleep:
-                self._wake_watcher()
+        if self._asleep:
+            self._wake()
         if message["type"] == "call":
-            call_id = message["callID"]
-            self._running[call_id] = slot
-            slot.begin(call_id)
+            slot.begin(message["callID"])
         else:
             self._defining = True
 
@@ -1196,14 +1178,12 @@ class Dispatcher:
             self._worker.call(message, slot)
         else:
             self._worker.define(message)
-            slot.latest = None  # what progress() left outside a call
+            slot.done = None  # what progress() left outside a call
 
     def _end(self, me, message):
         """The frame _begin() started is done; whether the thread still leads."""
         with self._lock:
-            if message["type"] == "call":
-                self._running.pop(message["callID"], None)
-            else:
+            if message["type"] != "call":
                 self._defining = False
                 self._roles.notify_all()  # the frames behind it
             if self._leader != me:
@@ -1222,9 +1202,8 @@ class Dispatcher:
                     del self._queue[index]
                     break
             else:
-                slot = self._running.get(call_id)
-                if slot is not None:
-                    slot.cancel(call_id)
+                for slot in self._calls():
+                    slot.cancel(call_id)  # if it runs that call
                 return  # else unknown, or done: nothing to do
         self._worker.channel.send(_cancelled_reply(call_id, None, "the call was cancelled before it started"))
 
@@ -1241,7 +1220,7 @@ class Dispatcher:
                     continue
                 seen = None
                 if self._leader is not None and not self._leader_busy:
-                    self._watcher_asleep = True  # a leader reads: until it runs a frame
+                    self._asleep.add(self._bell)  # a leader reads: until it runs a frame
                     self._unlocked(self._bell.acquire)
                 elif self._free() > 0 and not self._defining:
                     self._leader = None  # a free worker thread reads on
@@ -1259,9 +1238,27 @@ class Dispatcher:
         finally:
             self._lock.acquire()
 
-    def _wake_watcher(self):
-        self._watcher_asleep = False
-        self._bell.release()
+    def _wake(self):
+        """Rings the bells of the watcher and the clock, if they sleep; the lock is held."""
+        for bell in self._asleep:
+            bell.release()
+        self._asleep.clear()
+
+    def _keep_time(self):
+        """The clock's life: while calls run, it makes their next progress() report every
+        _PROGRESS_SECONDS, so that progress() itself neither reads a clock nor counts. It sleeps
+        once no call ran for a whole period."""
+        with self._lock:
+            seen = None
+            while True:
+                calls = self._calls()
+                if not calls and self._seq == seen:
+                    self._asleep.add(self._clock_bell)
+                    self._unlocked(self._clock_bell.acquire)
+                seen = self._seq
+                for slot in calls:
+                    slot.due = True
+                self._unlocked(time.sleep, _PROGRESS_SECONDS)
 
     def _read_for_busy_threads(self):
         """Reads while no worker thread can; returns once one is free to read on, or to take
