@@ -840,7 +840,11 @@ class _Slot:
                     self.channel.write(_frame(reply))
 
     def flush_progress(self):
-        """Sends the call's last progress if it was not sent yet; before the call_done."""
+        """Sends the call's last progress if it was not sent yet; before the call_done. An
+        open tqdm bar of the call has the last word: tqdm draws only every 0.1 s."""
+        bar = self.bar() if self.bar is not None and self.bar_call == self.call_id else None
+        if bar is not None and not getattr(bar, "disable", True):
+            self.done, self.total, self.message = bar.n, bar.total, bar.desc
         try:
             message = self._progress_message() if self.call_id is not None else self.sent
         except TypeError:
@@ -1017,9 +1021,10 @@ class Dispatcher:
     come free, before any of them reads again; it hands reading back with the first frame a free
     thread can take. A slow or blocking call thus holds up the calls behind it by about a
     millisecond, at most MAX_WORKERS run at once, and frames are read whatever runs. A define
-    holds up the frames behind it until it is done, as before. The watcher sleeps once the
-    leader was reading for a whole look, and spare threads sleep until they are needed: an idle
-    worker has no thread waking at all.
+    holds up the frames behind it until it is done, as before. A third kind of thread, the
+    clock, marks the progress of running calls due every _PROGRESS_SECONDS. The watcher sleeps
+    once the leader was reading for a whole look, the clock once no call ran for a whole
+    period, and spare threads until they are needed: an idle worker has no thread waking.
 
     The queue is not bounded, on purpose: a bound would leave the cancels behind it unread, and
     the host could then only restart the worker. It holds what the host has sent already (the

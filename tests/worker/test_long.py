@@ -416,14 +416,28 @@ class LongCallTest(unittest.TestCase):
 
     @unittest.skipIf(optional("tqdm") is None, "tqdm is not importable")
     def test_tqdm_bars_report_and_draw_nothing(self):
-        self.define("import tqdm\n"
+        self.define("import threading, tqdm\n"
+                    "for _ in tqdm.tqdm(range(3), desc='at-define'):\n"
+                    "    pass\n"
+                    "kept = []\n"
                     "def bars(n):\n"
                     "    for _ in tqdm.tqdm(range(n), desc='outer'):\n"
                     "        for _ in tqdm.tqdm(range(3), desc='inner'):\n"
                     "            pass\n"
                     "    with tqdm.tqdm(total=n * 10, desc='manual') as bar:\n"
                     "        bar.update(n * 10)\n"
-                    "    return 'drawn'\n", 2)
+                    "    return 'drawn'\n"
+                    "def elsewhere(n):\n"
+                    "    bar = tqdm.tqdm(total=n, desc='threads')\n"
+                    "    kept.append(bar)\n"
+                    "    thread = threading.Thread(target=bar.update, args=(n,))\n"
+                    "    thread.start()\n"
+                    "    thread.join()\n"
+                    "def later():\n"
+                    "    thread = threading.Thread(target=kept[0].update, args=(1,))\n"
+                    "    thread.start()\n"
+                    "    thread.join()\n"
+                    "    kept[0].close()\n", 2)
         self.call(1, "bars", 50)
         frames = self.frames_of(1)
         progress = [(m["done"], m["total"], m["message"]) for m in frames if m["type"] == "progress"]
@@ -431,9 +445,19 @@ class LongCallTest(unittest.TestCase):
         self.assertEqual(progress[-1], (500, 500, "manual"))
         self.assertNotIn("inner", {p[2] for p in progress})
         self.assertEqual(frames[-1]["result"], "drawn")
+        # Updated in another thread: reported under the call the bar was made in, until its end.
+        self.call(2, "elsewhere", 7)
+        frames = self.frames_of(2)
+        self.assertEqual([(m["done"], m["total"], m["message"]) for m in frames[:-1]],
+                         [(0, 7, "threads"), (7, 7, "threads")])
+        self.call(3, "later")
+        self.assertEqual([m["type"] for m in self.until(lambda m: m.get("callID") == 3)], ["call_done"])
         self.host.close()
         self.process.wait(timeout=30)
-        self.assertNotIn(b"outer", self.process.stderr.read())
+        drawn = self.process.stderr.read()
+        self.assertIn(b"at-define", drawn)
+        for desc in (b"outer", b"inner", b"manual", b"threads"):
+            self.assertNotIn(desc, drawn)
 
 
 if __name__ == "__main__":
