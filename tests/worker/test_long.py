@@ -4,11 +4,13 @@ generators, cancel, and tqdm bars, with the worker run end to end over a socketp
 
 Stdlib only: `python3 tests/worker/test_long.py`. The tqdm test runs when tqdm is importable.
 """
+import errno
 import json
 import os
 import random
 import shutil
 import tempfile
+import time
 import unittest
 
 from test_wire import EndToEndTest, TAGGED, PARTS, host_frame, optional
@@ -151,8 +153,13 @@ class LongCallTest(unittest.TestCase):
         self.define(SOURCE)
 
     def tearDown(self):
-        EndToEndTest.tearDown(self)
-        shutil.rmtree(self.fifos)
+        try:
+            EndToEndTest.tearDown(self)
+        finally:
+            if self.process.poll() is None:  # a worker that did not end: no orphan
+                self.process.kill()
+                self.process.wait()
+            shutil.rmtree(self.fifos)
 
     def next(self):
         if self.pending:
@@ -198,10 +205,20 @@ class LongCallTest(unittest.TestCase):
         os.mkfifo(path)
         return path
 
-    @staticmethod
-    def release(path):
-        with open(path, "w") as fifo:
-            fifo.write("released")
+    def release(self, path):
+        """Lets the wait_for() call on `path` return once it waits there; fails if the worker
+        died meanwhile rather than wait for it forever."""
+        while True:
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+                break
+            except OSError as error:
+                if error.errno != errno.ENXIO:  # ENXIO: nobody reads it yet
+                    raise
+                self.assertIsNone(self.process.poll(), "the worker ended")
+                time.sleep(0.001)
+        os.write(fd, b"released")
+        os.close(fd)
 
     def wait_running(self, call_id):
         """Waits for the first progress frame of a call: its code runs."""
