@@ -9,7 +9,8 @@ the body's length below, and a body: a UTF-8 JSON object, or with the PARTS flag
 the JSON and aligned binary parts. They travel on FD, never on fd 0/1/2, so user code may print,
 write to sys.stderr or to fd 1 from C freely.
 
-MAX_WORKERS threads serve calls, one of them at a time reading frames: see Dispatcher. How values
+MAX_WORKERS threads serve calls, one of them at a time reading frames, and a watcher reads while
+all of them are in calls, so that a cancel always gets through: see Dispatcher. How values
 convert to and from the wire is in qtpyvenv.py, next to this file (sys.path[0]), which user
 sources import as `qtpyvenv`. Stdlib only; Python >= 3.8.
 """
