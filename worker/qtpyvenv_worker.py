@@ -1002,9 +1002,9 @@ def _patch_tqdm(std):
 
 
 _WATCHER = "watcher"  # Dispatcher._leader while the watcher reads
-# How often the watcher looks while frames run and no worker thread is free to read instead:
-# it then only reads cancels and pings, and a look every millisecond costs a stream of short
-# calls on one thread its tail latency (the watcher takes the GIL just as a call comes in).
+# How often the watcher looks while frames run with MAX_WORKERS 1, where no other worker thread
+# can take over and it only reads cancels and pings: a look every millisecond costs a stream of
+# short calls its tail latency (the watcher takes the GIL just as a call comes in).
 _WATCH_SECONDS = 0.005
 
 
@@ -1014,7 +1014,7 @@ class Dispatcher:
 
     One worker thread at a time, the leader, reads frames and runs each call itself, so a stream
     of short calls costs no thread switches. One more thread, the watcher, looks while frames
-    run (every _TAKEOVER_SECONDS, or _WATCH_SECONDS when no other worker thread is free) whether
+    run (every _TAKEOVER_SECONDS, or _WATCH_SECONDS with one worker thread) whether
     the leader is still in the frame it ran at the last look, or nobody reads. If so, a free
     worker thread becomes the leader and reads on; the old one, once its call returns, waits for
     a role again. With no worker thread free the watcher reads itself: it answers cancel and
@@ -1214,28 +1214,34 @@ class Dispatcher:
         self._worker.channel.send(_cancelled_reply(call_id, None, "the call was cancelled before it started"))
 
     def _watch_reading(self):
-        """The watcher's life (see the class comment)."""
-        with self._lock:
+        """The watcher's life (see the class comment). While frames keep starting it only reads
+        a counter between naps, without the lock: it holds the GIL for as short as it can."""
+        lock = self._lock
+        pause = _TAKEOVER_SECONDS if self._threads > 1 else _WATCH_SECONDS
+        seen = None
+        while True:
+            seq = self._seq
+            if seq != seen:  # frames started since the last look
+                seen = seq
+                time.sleep(pause)
+                continue
             seen = None
-            while True:
-                seq = self._seq
-                if seq != seen:  # frames ran since the last look
-                    seen = seq
-                    pause = _TAKEOVER_SECONDS if self._free() > 0 else _WATCH_SECONDS
-                    self._unlocked(time.sleep, pause)  # cheaper than a Condition's wait
+            with lock:
+                if self._seq != seq:
                     continue
-                seen = None
                 if self._leader is not None and not self._leader_busy:
                     self._asleep.add(self._bell)  # a leader reads: until it runs a frame
-                    self._unlocked(self._bell.acquire)
+                    then = self._bell.acquire
                 elif self._free() > 0 and not self._defining:
                     self._leader = None  # a free worker thread reads on
                     self._leader_busy = False
                     self._roles.notify()
+                    continue
                 else:
                     self._leader = _WATCHER
                     self._leader_busy = False
-                    self._unlocked(self._read_for_busy_threads)
+                    then = self._read_for_busy_threads
+            then()
 
     def _unlocked(self, function, *args):
         self._lock.release()
