@@ -54,7 +54,7 @@ LENGTH_MASK = 0x1FFFFFFF
 _ZEROS = bytes(32)
 _DIRECT_READ_BYTES = 1 << 20  # a body this big is read straight into its own buffer
 _SOURCES = {}  # name -> code, for tracebacks
-# How long the reading thread may spend in one call before a standby thread reads on.
+# How long the reading thread may spend in one frame before another thread reads on.
 _TAKEOVER_SECONDS = 0.001
 # A result text this short cannot nest deeper than qtpyvenv._MAX_DEPTH.
 _DEEP_TEXT = 2 * (qtpyvenv._MAX_DEPTH + 2)
