@@ -15,6 +15,7 @@ convert to and from the wire is in qtpyvenv.py, next to this file (sys.path[0]),
 sources import as `qtpyvenv`. Stdlib only; Python >= 3.8.
 """
 import collections
+import errno
 import json
 import os
 import re
@@ -1073,6 +1074,11 @@ class Dispatcher:
         try:
             function(*args)
         except BaseException as exc:
+            if isinstance(exc, OSError) and exc.errno == errno.EBADF:
+                # User code closed the channel's descriptor. As when it does so in a call that
+                # never returns, the thread stays: the host sees the channel closed with the
+                # worker running, reports that, and ends the worker.
+                threading.Event().wait()
             sys.stderr.write("qtpyvenv worker: protocol failure: %s\n" % (exc,))
             sys.stderr.flush()
             os._exit(70)
