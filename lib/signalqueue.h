@@ -4,6 +4,7 @@
 #include <QtPyVenv/venv.h>
 
 #include <QByteArray>
+#include <QCborValue>
 #include <QString>
 
 #include <array>
@@ -15,7 +16,7 @@ namespace QtPyVenv::Internal {
 
 //! A signal waiting to be emitted in the Venv's thread.
 struct PendingSignal {
-    enum Kind { StateChanged, Ready, Died, StartFailed, StartPhase, CallStarted, CallFinished, Stdout, Stderr, Install };
+    enum Kind { StateChanged, Ready, Died, StartFailed, StartPhase, CallStarted, CallFinished, CallProgress, CallPartial, Stdout, Stderr, Install };
     Kind kind;
     State state = State::Idle;
     QtPyVenv::StartPhase phase = QtPyVenv::StartPhase::Launching;
@@ -24,6 +25,10 @@ struct PendingSignal {
     QString function;
     QByteArray data;
     qint64 droppedBefore = 0; //!< output: bytes of this stream dropped right before data
+    double done = 0;          //!< progress
+    double total = -1;        //!< progress; negative when unknown
+    QString text;             //!< progress message
+    QCborValue value;         //!< partial
 };
 
 /*

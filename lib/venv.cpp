@@ -202,6 +202,8 @@ void VenvPrivate::emitPending()
         case PendingSignal::StartPhase: Q_EMIT q->startPhaseChanged(s.phase); break;
         case PendingSignal::CallStarted: Q_EMIT q->callStarted(s.callId, s.function); break;
         case PendingSignal::CallFinished: Q_EMIT q->callFinished(s.callId, s.error); break;
+        case PendingSignal::CallProgress: Q_EMIT q->callProgress(s.callId, s.done, s.total, s.text); break;
+        case PendingSignal::CallPartial: Q_EMIT q->callPartial(s.callId, s.value); break;
         case PendingSignal::Stdout:
             if (s.droppedBefore)
                 Q_EMIT q->outputDropped(1, s.droppedBefore);
@@ -380,6 +382,10 @@ QString VenvPrivate::onFrame(const Internal::Frame &frame)
         settle(settled);
         return violation;
     }
+    if (type == QLatin1String("progress") || type == QLatin1String("partial")) {
+        std::lock_guard lock(mutex);
+        return onCallUpdate(message, type, reader.tooDeep());
+    }
     if (!reader.tooDeep().isEmpty())
         return QStringLiteral("the worker sent a %1 frame nested too deep").arg(type);
 
@@ -494,6 +500,35 @@ QString VenvPrivate::onCallDone(const QCborMap &frame, const QString &tooDeep,
     } else {
         finishCall(id, it->second, frame.value(QLatin1String("result")), {}, settled);
     }
+    return {};
+}
+
+QString VenvPrivate::onCallUpdate(const QCborMap &frame, const QString &type, const QString &tooDeep)
+{
+    const qint64 id = frame.value(QLatin1String("callID")).toInteger(-1);
+    const auto it = calls.find(quint64(id));
+    if (it == calls.end() || it->second->done) // the worker sends nothing of a call after its call_done
+        return QStringLiteral("the worker sent a %1 frame for call %2, which is not running").arg(type).arg(id);
+    const QString callId = QString::number(id);
+    if (type == QLatin1String("progress")) {
+        if (isConnected(QMetaMethod::fromSignal(&Venv::callProgress))) {
+            const QCborValue total = frame.value(QLatin1String("total"));
+            post({.kind = PendingSignal::CallProgress, .callId = callId,
+                  .done = frame.value(QLatin1String("done")).toDouble(),
+                  .total = total.isDouble() || total.isInteger() ? total.toDouble() : -1,
+                  .text = frame.value(QLatin1String("message")).toString()});
+        }
+        return {};
+    }
+    if (!tooDeep.isEmpty()) {
+        // Only this value cannot be represented; the call and its result are unharmed.
+        qCWarning(lcWorker) << "a partial result of call" << id << "was dropped:" << tooDeep;
+        return {};
+    }
+    const QCborValue value = frame.value(QLatin1String("value"));
+    it->second->partials.append(value);
+    if (isConnected(QMetaMethod::fromSignal(&Venv::callPartial)))
+        post({.kind = PendingSignal::CallPartial, .callId = callId, .value = value});
     return {};
 }
 
@@ -693,6 +728,17 @@ Error VenvPrivate::result(const QString &callId, bool *done, QCborValue *result)
     return entry->error;
 }
 
+QList<QCborValue> VenvPrivate::takePartials(const QString &callId)
+{
+    bool valid = false;
+    const quint64 id = callId.toULongLong(&valid);
+    std::lock_guard lock(mutex);
+    const auto it = calls.find(id);
+    if (!valid || it == calls.end())
+        return {};
+    return std::exchange(it->second->partials, {});
+}
+
 // --- close -----------------------------------------------------------------------------------
 
 void VenvPrivate::close()
@@ -886,6 +932,12 @@ Error Venv::resultValue(const QString &callId, bool *done, QCborValue *result)
 {
     Q_D(Venv);
     return d->result(callId, done, result);
+}
+
+QList<QCborValue> Venv::partials(const QString &callId)
+{
+    Q_D(Venv);
+    return d->takePartials(callId);
 }
 
 Error Venv::invokeAndAwait(const QString &function, const Arguments &arguments, QCborValue *result,

@@ -40,6 +40,7 @@ struct CallEntry {
     bool consumed = false;
     QCborValue result;
     Error error;
+    QList<QCborValue> partials; // what a generator yielded, until partials() drains it
     std::condition_variable cv; // parked await()s of this call only: no thundering herd
     int waiters = 0;
     std::unique_ptr<FutureDelivery> future; // callAsync()/invokeAsync(): delivered there instead
@@ -67,6 +68,7 @@ public:
     QString call(const CallRequest &request, Error *error, std::unique_ptr<FutureDelivery> future);
     Error await(const QString &callId, QCborValue *result, QDeadlineTimer deadline);
     Error result(const QString &callId, bool *done, QCborValue *result);
+    QList<QCborValue> takePartials(const QString &callId);
     void close();
 
     // WorkerConnection::Handler, on the I/O thread
@@ -81,6 +83,8 @@ public:
     bool encodeCall(QByteArray &frame, quint64 id, const CallRequest &request, Internal::FrameParts *parts,
                     Error *error) const;
     //! A call_done frame; a non-empty return is a protocol error.
+    //! A progress or partial frame; a non-empty return is a protocol error.
+    QString onCallUpdate(const QCborMap &frame, const QString &type, const QString &tooDeep);
     QString onCallDone(const QCborMap &frame, const QString &tooDeep, std::vector<std::shared_ptr<CallEntry>> *settled);
     void finishCall(quint64 id, std::shared_ptr<CallEntry> entry, QCborValue result, Error error,
                     std::vector<std::shared_ptr<CallEntry>> *settled);

@@ -229,6 +229,13 @@ public:
     QFuture<QCborValue> invokeAsync(const QString &function, const Arguments &arguments, QString *callId);
 
     /*!
+     * Takes the values a generator call has yielded so far (its partial results, in order; see
+     * callPartial()); they are kept until taken here or the call's result is claimed. Empty for an
+     * unknown call. Works without an event loop.
+     */
+    QList<QCborValue> partials(const QString &callId);
+
+    /*!
      * Kills the worker, fails waiting and future calls with Closed and, when
      * Config::removeBaseDirOnClose, removes what the library created under baseDir.
      * Idempotent; emits no died().
@@ -252,6 +259,14 @@ Q_SIGNALS:
     void startPhaseChanged(QtPyVenv::StartPhase phase);
     void callStarted(const QString &callId, const QString &function);
     void callFinished(const QString &callId, const QtPyVenv::Error &error);
+    /*!
+     * The running call reported progress (qtpyvenv.progress() or a tqdm bar): \a done of
+     * \a total, \a total negative when unknown. Values are the Python code's, not necessarily
+     * increasing; the last one it reported comes before the call's callFinished().
+     */
+    void callProgress(const QString &callId, double done, double total, const QString &message);
+    //! A generator call yielded \a value; in order, all before its callFinished(). See partials().
+    void callPartial(const QString &callId, const QCborValue &value);
     /*!
      * Live output of the worker's fd 1 / fd 2, in chunks as they arrive. What a call wrote
      * before it returned comes before its callFinished(). While this thread's event loop lags,

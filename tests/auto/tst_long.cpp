@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+// Long calls from the host's side (docs/protocol.md, "Long calls"): progress and partial results
+// arrive as signals, in order, before the call's callFinished().
+#include "testutil.h"
+
+#include <QCborArray>
+#include <QCborMap>
+#include <QThread>
+
+using namespace QtPyVenv;
+using namespace std::chrono_literals;
+
+namespace {
+
+const QString Sources = QStringLiteral(R"PY(
+import qtpyvenv
+
+def report(n):
+    for i in range(n):
+        qtpyvenv.progress(i + 1, n, "step %d" % (i + 1))
+    return "reported"
+
+def unknown_total():
+    qtpyvenv.progress(3)
+    return 0
+
+def count(n):
+    for i in range(n):
+        yield {"i": i}
+)PY");
+
+QString str(const char *text)
+{
+    return QString::fromUtf8(text);
+}
+
+} // namespace
+
+class tst_Long : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void progressInOrderBeforeFinished();
+    void progressWithUnknownTotal();
+    void partialsInOrderBeforeFinished();
+    void partialsWithoutEventLoop();
+
+private:
+    //! What the Venv emitted for calls, in order, as text.
+    QStringList record();
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<Venv> m_venv;
+    QStringList m_events;
+};
+
+void tst_Long::initTestCase()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    Config config = TestUtil::config(m_dir->path(), {Sources});
+    config.maxWorkers = 2;
+    m_venv = std::make_unique<Venv>(config);
+    const Error error = m_venv->start();
+    QVERIFY2(error.ok(), qPrintable(error.toString()));
+    connect(m_venv.get(), &Venv::callProgress, this,
+            [this](const QString &id, double done, double total, const QString &message) {
+                m_events << str("progress %1 %2/%3 %4").arg(id).arg(done).arg(total).arg(message);
+            });
+    connect(m_venv.get(), &Venv::callPartial, this, [this](const QString &id, const QCborValue &value) {
+        m_events << str("partial %1 %2").arg(id, QString::fromUtf8(value.toCbor().toHex()));
+    });
+    connect(m_venv.get(), &Venv::callFinished, this, [this](const QString &id, const Error &error) {
+        m_events << str("finished %1 %2").arg(id).arg(int(error.code));
+    });
+}
+
+void tst_Long::cleanupTestCase()
+{
+    m_venv.reset();
+    QCOMPARE(TestUtil::liveChildren(), QList<qint64>());
+}
+
+void tst_Long::progressInOrderBeforeFinished()
+{
+    m_events.clear();
+    const QString id = m_venv->call(str("report"), 2000);
+    QVERIFY(!id.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(m_events.contains(str("finished %1 0").arg(id)), 60000);
+    QVERIFY2(m_events.size() >= 2, qPrintable(m_events.join(u'\n')));
+    QCOMPARE(m_events.last(), str("finished %1 0").arg(id));
+    // The first report is sent at once, the last one always; the rest at most every 50 ms.
+    QCOMPARE(m_events.first(), str("progress %1 1/2000 step 1").arg(id));
+    QCOMPARE(m_events[m_events.size() - 2], str("progress %1 2000/2000 step 2000").arg(id));
+    double previous = 0;
+    for (qsizetype i = 0; i + 1 < m_events.size(); ++i) {
+        const double done = m_events[i].section(u' ', 2, 2).section(u'/', 0, 0).toDouble();
+        QVERIFY2(done > previous, qPrintable(m_events.join(u'\n')));
+        previous = done;
+    }
+    QJsonValue result;
+    QVERIFY(m_venv->await(id, &result).ok());
+    QCOMPARE(result.toString(), str("reported"));
+}
+
+void tst_Long::progressWithUnknownTotal()
+{
+    m_events.clear();
+    const QString id = m_venv->call(str("unknown_total"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_events.contains(str("finished %1 0").arg(id)), 60000);
+    QCOMPARE(m_events, QStringList({str("progress %1 3/-1 ").arg(id), str("finished %1 0").arg(id)}));
+    QVERIFY(m_venv->await(id).ok());
+}
+
+void tst_Long::partialsInOrderBeforeFinished()
+{
+    m_events.clear();
+    const QString id = m_venv->call(str("count"), 3);
+    QTRY_VERIFY_WITH_TIMEOUT(m_events.contains(str("finished %1 0").arg(id)), 60000);
+    QStringList expected;
+    for (int i = 0; i < 3; ++i)
+        expected << str("partial %1 %2").arg(id, QString::fromUtf8(QCborMap{{str("i"), i}}.toCborValue().toCbor().toHex()));
+    expected << str("finished %1 0").arg(id);
+    QCOMPARE(m_events, expected);
+    const QList<QCborValue> partials = m_venv->partials(id);
+    QCOMPARE(partials.size(), 3);
+    QCOMPARE(partials[2].toMap().value(str("i")).toInteger(), 2);
+    QVERIFY(m_venv->partials(id).isEmpty()); // drained
+    QCborValue result;
+    QVERIFY(m_venv->awaitValue(id, &result).ok());
+    QCOMPARE(result.toMap().value(str("i")).toInteger(), 2); // the last value yielded
+    QVERIFY(m_venv->partials(id).isEmpty()); // unknown once claimed
+}
+
+void tst_Long::partialsWithoutEventLoop()
+{
+    const QString id = m_venv->call(str("count"), 5);
+    QList<QCborValue> taken; // the event loop does not run here
+    const QDeadlineTimer deadline(60s);
+    while (taken.size() < 5 && !deadline.hasExpired()) {
+        taken += m_venv->partials(id);
+        QThread::yieldCurrentThread();
+    }
+    QCOMPARE(taken.size(), 5);
+    for (int i = 0; i < 5; ++i)
+        QCOMPARE(taken[i].toMap().value(str("i")).toInteger(), i);
+    QVERIFY(m_venv->await(id, nullptr, QDeadlineTimer(60s)).ok());
+}
+
+QTEST_GUILESS_MAIN(tst_Long)
+#include "tst_long.moc"
