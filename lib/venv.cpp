@@ -490,7 +490,10 @@ QString VenvPrivate::onCallDone(const QCborMap &frame, const QString &tooDeep,
     if (it == calls.end() || it->second->done)
         return QStringLiteral("the worker finished call %1, which is not running").arg(idValue.toInteger(-1));
     if (!frame.value(QLatin1String("ok")).toBool()) {
-        finishCall(id, it->second, {}, pythonError(frame), settled);
+        Error error = pythonError(frame);
+        if (frame.value(QLatin1String("cancelled")).toBool())
+            error.code = ErrorCode::Cancelled;
+        finishCall(id, it->second, {}, error, settled);
     } else if (!tooDeep.isEmpty()) {
         // The frame is sound; only this result cannot be represented.
         Error error = makeError(ErrorCode::PythonError, QStringLiteral("the result of %1() cannot be received: %2")
@@ -728,6 +731,28 @@ Error VenvPrivate::result(const QString &callId, bool *done, QCborValue *result)
     return entry->error;
 }
 
+Error VenvPrivate::cancel(const QString &callId)
+{
+    bool valid = false;
+    const quint64 id = callId.toULongLong(&valid);
+    std::shared_ptr<Internal::WorkerConnection> worker;
+    {
+        std::lock_guard lock(mutex);
+        if (state == State::Closed)
+            return unavailableError();
+        const auto it = calls.find(id);
+        if (!valid || it == calls.end() || it->second->done || !connection)
+            return makeError(ErrorCode::Unknown, QStringLiteral("no running call \"%1\" to cancel").arg(callId));
+        if (it->second->cancelled)
+            return makeError(ErrorCode::Unknown, QStringLiteral("call \"%1\" is already cancelled").arg(callId));
+        it->second->cancelled = true;
+        worker = connection;
+    }
+    // If the worker just died, its exit report fails the call with Died.
+    worker->send("{\"type\":\"cancel\",\"callID\":" + QByteArray::number(id) + '}');
+    return {};
+}
+
 QList<QCborValue> VenvPrivate::takePartials(const QString &callId)
 {
     bool valid = false;
@@ -932,6 +957,12 @@ Error Venv::resultValue(const QString &callId, bool *done, QCborValue *result)
 {
     Q_D(Venv);
     return d->result(callId, done, result);
+}
+
+Error Venv::cancel(const QString &callId)
+{
+    Q_D(Venv);
+    return d->cancel(callId);
 }
 
 QList<QCborValue> Venv::partials(const QString &callId)

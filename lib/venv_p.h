@@ -41,6 +41,7 @@ struct CallEntry {
     QCborValue result;
     Error error;
     QList<QCborValue> partials; // what a generator yielded, until partials() drains it
+    bool cancelled = false;     // cancel() sent its frame
     std::condition_variable cv; // parked await()s of this call only: no thundering herd
     int waiters = 0;
     std::unique_ptr<FutureDelivery> future; // callAsync()/invokeAsync(): delivered there instead
@@ -69,6 +70,7 @@ public:
     Error await(const QString &callId, QCborValue *result, QDeadlineTimer deadline);
     Error result(const QString &callId, bool *done, QCborValue *result);
     QList<QCborValue> takePartials(const QString &callId);
+    Error cancel(const QString &callId);
     void close();
 
     // WorkerConnection::Handler, on the I/O thread

@@ -5,6 +5,7 @@
 
 #include <QCborArray>
 #include <QCborMap>
+#include <QFile>
 #include <QThread>
 
 using namespace QtPyVenv;
@@ -27,6 +28,23 @@ def unknown_total():
 def count(n):
     for i in range(n):
         yield {"i": i}
+
+def wait_for(path):
+    import os, time
+    while not os.path.exists(path):
+        time.sleep(0.005)
+    return "waited"
+
+def spin(path):
+    qtpyvenv.progress(0, None, "spinning")
+    try:
+        while True:
+            pass
+    finally:
+        open(path, "w").close()
+
+def quick():
+    return 1
 )PY");
 
 QString str(const char *text)
@@ -47,6 +65,10 @@ private Q_SLOTS:
     void progressWithUnknownTotal();
     void partialsInOrderBeforeFinished();
     void partialsWithoutEventLoop();
+    void cancelQueuedCall();
+    void cancelRunningLoopRunsFinally();
+    void cancelRacingCompletion();
+    void cancelUnknownCall();
 
 private:
     //! What the Venv emitted for calls, in order, as text.
@@ -61,7 +83,7 @@ void tst_Long::initTestCase()
 {
     m_dir = std::make_unique<QTemporaryDir>();
     Config config = TestUtil::config(m_dir->path(), {Sources});
-    config.maxWorkers = 2;
+    config.maxWorkers = 1; // so that calls queue behind a running one
     m_venv = std::make_unique<Venv>(config);
     const Error error = m_venv->start();
     QVERIFY2(error.ok(), qPrintable(error.toString()));
@@ -147,6 +169,82 @@ void tst_Long::partialsWithoutEventLoop()
     for (int i = 0; i < 5; ++i)
         QCOMPARE(taken[i].toMap().value(str("i")).toInteger(), i);
     QVERIFY(m_venv->await(id, nullptr, QDeadlineTimer(60s)).ok());
+}
+
+void tst_Long::cancelQueuedCall()
+{
+    m_events.clear();
+    const QString release = m_dir->filePath(str("release"));
+    const QString blocking = m_venv->call(str("wait_for"), release);
+    const QString queued = m_venv->call(str("report"), 3);
+    QVERIFY(!blocking.isEmpty() && !queued.isEmpty());
+    QVERIFY(m_venv->cancel(queued).ok());
+    const Error error = m_venv->await(queued, nullptr, QDeadlineTimer(60s));
+    QCOMPARE(error.code, ErrorCode::Cancelled);
+    QVERIFY2(error.message.contains(str("before it started")), qPrintable(error.message));
+    QVERIFY(TestUtil::writeFile(release, {}));
+    QJsonValue result;
+    QVERIFY(m_venv->await(blocking, &result, QDeadlineTimer(60s)).ok());
+    QCOMPARE(result.toString(), str("waited"));
+    QCoreApplication::processEvents();
+    QVERIFY2(!m_events.join(u'\n').contains(str("progress %1").arg(queued)), qPrintable(m_events.join(u'\n')));
+}
+
+void tst_Long::cancelRunningLoopRunsFinally()
+{
+    m_events.clear();
+    const QString stopped = m_dir->filePath(str("stopped"));
+    const QString spinning = m_venv->call(str("spin"), stopped);
+    const QString behind = m_venv->call(str("report"), 3); // queued behind it, then unaffected
+    QTRY_VERIFY_WITH_TIMEOUT(m_events.contains(str("progress %1 0/-1 spinning").arg(spinning)), 60000);
+    QVERIFY(!QFile::exists(stopped));
+    QVERIFY(m_venv->cancel(spinning).ok());
+    const Error error = m_venv->await(spinning, nullptr, QDeadlineTimer(60s));
+    QCOMPARE(error.code, ErrorCode::Cancelled);
+    QVERIFY2(error.traceback.contains(str("spin")), qPrintable(error.traceback));
+    QVERIFY(QFile::exists(stopped)); // its finally ran before its call_done
+    QJsonValue result;
+    QVERIFY(m_venv->await(behind, &result, QDeadlineTimer(60s)).ok());
+    QCOMPARE(result.toString(), str("reported"));
+    QCOMPARE(m_venv->state(), State::Ready);
+}
+
+void tst_Long::cancelRacingCompletion()
+{
+    int cancelled = 0;
+    for (int round = 0; round < 50; ++round) {
+        m_events.clear();
+        const QString id = m_venv->call(str("quick"));
+        const Error sent = m_venv->cancel(id);
+        QVERIFY(sent.ok() || sent.code == ErrorCode::Unknown);
+        QTRY_VERIFY_WITH_TIMEOUT(m_events.filter(str("finished %1 ").arg(id)).size() == 1, 60000);
+        QJsonValue result;
+        const Error error = m_venv->await(id, &result, QDeadlineTimer(60s));
+        if (error.code == ErrorCode::Cancelled) {
+            ++cancelled;
+            QVERIFY(sent.ok());
+        } else {
+            QVERIFY2(error.ok(), qPrintable(error.toString()));
+            QCOMPARE(result.toInt(), 1);
+        }
+        QCoreApplication::processEvents();
+        QCOMPARE(m_events.filter(str("finished %1 ").arg(id)).size(), 1); // exactly one outcome
+    }
+    qInfo("%d of 50 calls were cancelled", cancelled);
+}
+
+void tst_Long::cancelUnknownCall()
+{
+    QCOMPARE(m_venv->cancel(str("nope")).code, ErrorCode::Unknown);
+    QCOMPARE(m_venv->cancel(str("987654")).code, ErrorCode::Unknown);
+    const QString id = m_venv->call(str("quick"));
+    QVERIFY(m_venv->await(id, nullptr, QDeadlineTimer(60s)).ok());
+    QCOMPARE(m_venv->cancel(id).code, ErrorCode::Unknown); // finished
+    const QString release = m_dir->filePath(str("release2"));
+    const QString waiting = m_venv->call(str("wait_for"), release);
+    QVERIFY(m_venv->cancel(waiting).ok());
+    QCOMPARE(m_venv->cancel(waiting).code, ErrorCode::Unknown); // already cancelled
+    QCOMPARE(m_venv->await(waiting, nullptr, QDeadlineTimer(60s)).code, ErrorCode::Cancelled);
 }
 
 QTEST_GUILESS_MAIN(tst_Long)

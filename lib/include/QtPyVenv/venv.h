@@ -59,6 +59,8 @@ enum class ErrorCode {
     InstallFailed,
     ProtocolError, //!< The worker broke the wire protocol (garbage, oversized frame); it was killed.
     InvalidArgument, //!< The arguments cannot be sent (too deep, over the frame cap); nothing was sent.
+    //! The call was cancelled with Venv::cancel(); Error::traceback says where its code stopped.
+    Cancelled,
 };
 Q_ENUM_NS(ErrorCode)
 
@@ -227,6 +229,16 @@ public:
     QFuture<QCborValue> invokeAsync(const QString &function, const Arguments &arguments = {});
     //! invokeAsync() that also tells the call's id, "" when it failed at once.
     QFuture<QCborValue> invokeAsync(const QString &function, const Arguments &arguments, QString *callId);
+
+    /*!
+     * Asks the worker to cancel a call and returns at once. A call still waiting for a worker
+     * thread never runs; a running one gets qtpyvenv.Cancelled raised at its next Python line
+     * (its finally blocks run). Either way it then finishes with ErrorCode::Cancelled, unless
+     * its result was already on the way: then it finishes with that, as if never cancelled.
+     * Code blocked in native code sees the cancel only when it returns to Python. Unknown for a
+     * call that is unknown, finished or already cancelled.
+     */
+    Error cancel(const QString &callId);
 
     /*!
      * Takes the values a generator call has yielded so far (its partial results, in order; see
