@@ -12,6 +12,7 @@
 #include <QTemporaryDir>
 
 #include <algorithm>
+#include <cmath>
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -33,6 +34,15 @@ class PromiseDelivery : public FutureDelivery
 public:
     QFuture<T> future() { return m_promise.future(); }
     void start() override { m_promise.start(); }
+    void progress(double done, double total, const QString &message) override
+    {
+        // QFuture's progress is an int: a known total as per mille, an unknown one as a busy range.
+        const bool known = total > 0;
+        m_promise.setProgressRange(0, known ? 1000 : 0);
+        const double value = known ? done / total * 1000 : done;
+        m_promise.setProgressValueAndText(int(std::clamp(std::isfinite(value) ? value : 0.0, 0.0, 1e9)), message);
+    }
+    bool canceled() const override { return const_cast<QPromise<T> &>(m_promise).isCanceled(); }
     void deliver(const QCborValue &result, const Error &error) override
     {
         if (error.ok()) {
@@ -513,14 +523,19 @@ QString VenvPrivate::onCallUpdate(const QCborMap &frame, const QString &type, co
     if (it == calls.end() || it->second->done) // the worker sends nothing of a call after its call_done
         return QStringLiteral("the worker sent a %1 frame for call %2, which is not running").arg(type).arg(id);
     const QString callId = QString::number(id);
+    CallEntry &entry = *it->second;
+    // A QFuture's cancel() has no callback: it is looked for whenever the call reports.
+    if (entry.future && !entry.cancelled && entry.future->canceled())
+        sendCancel(quint64(id), entry);
     if (type == QLatin1String("progress")) {
-        if (isConnected(QMetaMethod::fromSignal(&Venv::callProgress))) {
-            const QCborValue total = frame.value(QLatin1String("total"));
-            post({.kind = PendingSignal::CallProgress, .callId = callId,
-                  .done = frame.value(QLatin1String("done")).toDouble(),
-                  .total = total.isDouble() || total.isInteger() ? total.toDouble() : -1,
-                  .text = frame.value(QLatin1String("message")).toString()});
-        }
+        const double done = frame.value(QLatin1String("done")).toDouble();
+        const QCborValue totalValue = frame.value(QLatin1String("total"));
+        const double total = totalValue.isDouble() || totalValue.isInteger() ? totalValue.toDouble() : -1;
+        const QString message = frame.value(QLatin1String("message")).toString();
+        if (entry.future)
+            entry.future->progress(done, total, message);
+        if (isConnected(QMetaMethod::fromSignal(&Venv::callProgress)))
+            post({.kind = PendingSignal::CallProgress, .callId = callId, .done = done, .total = total, .text = message});
         return {};
     }
     if (!tooDeep.isEmpty()) {
@@ -529,7 +544,7 @@ QString VenvPrivate::onCallUpdate(const QCborMap &frame, const QString &type, co
         return {};
     }
     const QCborValue value = frame.value(QLatin1String("value"));
-    it->second->partials.append(value);
+    entry.partials.append(value);
     if (isConnected(QMetaMethod::fromSignal(&Venv::callPartial)))
         post({.kind = PendingSignal::CallPartial, .callId = callId, .value = value});
     return {};
@@ -735,7 +750,6 @@ Error VenvPrivate::cancel(const QString &callId)
 {
     bool valid = false;
     const quint64 id = callId.toULongLong(&valid);
-    std::shared_ptr<Internal::WorkerConnection> worker;
     {
         std::lock_guard lock(mutex);
         if (state == State::Closed)
@@ -745,12 +759,16 @@ Error VenvPrivate::cancel(const QString &callId)
             return makeError(ErrorCode::Unknown, QStringLiteral("no running call \"%1\" to cancel").arg(callId));
         if (it->second->cancelled)
             return makeError(ErrorCode::Unknown, QStringLiteral("call \"%1\" is already cancelled").arg(callId));
-        it->second->cancelled = true;
-        worker = connection;
+        sendCancel(id, *it->second);
     }
-    // If the worker just died, its exit report fails the call with Died.
-    worker->send("{\"type\":\"cancel\",\"callID\":" + QByteArray::number(id) + '}');
     return {};
+}
+
+void VenvPrivate::sendCancel(quint64 id, CallEntry &entry)
+{
+    entry.cancelled = true;
+    // If the worker just died, its exit report fails the call with Died.
+    connection->send("{\"type\":\"cancel\",\"callID\":" + QByteArray::number(id) + '}');
 }
 
 QList<QCborValue> VenvPrivate::takePartials(const QString &callId)

@@ -29,6 +29,10 @@ class FutureDelivery
 public:
     virtual ~FutureDelivery() = default;
     virtual void start() = 0;
+    //! A progress report of the call (total negative when unknown).
+    virtual void progress(double done, double total, const QString &message) = 0;
+    //! Whether QFuture::cancel() was called on the future.
+    virtual bool canceled() const = 0;
     //! Finishes the future; continuations run here, so no lock may be held.
     virtual void deliver(const QCborValue &result, const Error &error) = 0;
 };
@@ -71,6 +75,7 @@ public:
     Error result(const QString &callId, bool *done, QCborValue *result);
     QList<QCborValue> takePartials(const QString &callId);
     Error cancel(const QString &callId);
+    void sendCancel(quint64 id, CallEntry &entry); // with mutex held
     void close();
 
     // WorkerConnection::Handler, on the I/O thread

@@ -45,6 +45,17 @@ def spin(path):
 
 def quick():
     return 1
+
+def ticking(path):
+    import time
+    i = 0
+    try:
+        while True:
+            i += 1
+            qtpyvenv.progress(i, None, "tick")
+            time.sleep(0.005)
+    finally:
+        open(path, "w").close()
 )PY");
 
 QString str(const char *text)
@@ -69,6 +80,8 @@ private Q_SLOTS:
     void cancelRunningLoopRunsFinally();
     void cancelRacingCompletion();
     void cancelUnknownCall();
+    void futureProgress();
+    void futureCancelCancelsTheCall();
 
 private:
     //! What the Venv emitted for calls, in order, as text.
@@ -245,6 +258,34 @@ void tst_Long::cancelUnknownCall()
     QVERIFY(m_venv->cancel(waiting).ok());
     QCOMPARE(m_venv->cancel(waiting).code, ErrorCode::Unknown); // already cancelled
     QCOMPARE(m_venv->await(waiting, nullptr, QDeadlineTimer(60s)).code, ErrorCode::Cancelled);
+}
+
+void tst_Long::futureProgress()
+{
+    QFuture<QJsonValue> future = m_venv->callAsync(str("report"), 2000);
+    QTRY_VERIFY_WITH_TIMEOUT(future.isFinished(), 60000);
+    QCOMPARE(future.result().toString(), str("reported"));
+    QCOMPARE(future.progressMinimum(), 0);
+    QCOMPARE(future.progressMaximum(), 1000); // per mille of a known total
+    QCOMPARE(future.progressValue(), 1000);
+    QCOMPARE(future.progressText(), str("step 2000"));
+}
+
+void tst_Long::futureCancelCancelsTheCall()
+{
+    const QString stopped = m_dir->filePath(str("ticking stopped"));
+    QString id;
+    QFuture<QCborValue> future = m_venv->invokeAsync(str("ticking"), {{stopped}, {}}, &id);
+    QVERIFY(!id.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(future.progressValue() > 0, 60000);
+    future.cancel();
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(stopped), 60000); // the Python code was stopped
+    QTRY_VERIFY_WITH_TIMEOUT(future.isFinished(), 60000);
+    QVERIFY(future.isCanceled());
+    QCOMPARE(m_venv->cancel(id).code, ErrorCode::Unknown); // finished
+    QJsonValue result;
+    QVERIFY(m_venv->callAndAwait(str("quick"), {}, &result, QDeadlineTimer(60s)).ok());
+    QCOMPARE(result.toInt(), 1);
 }
 
 QTEST_GUILESS_MAIN(tst_Long)
