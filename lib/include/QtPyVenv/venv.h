@@ -205,7 +205,13 @@ public:
     //! call() then await().
     Error callAndAwait(const QString &function, const QJsonValue &args = {}, QJsonValue *result = nullptr,
                        QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
-    //! A call whose future finishes with the result, or with a CallException.
+    /*!
+     * A call whose future finishes with the result, or with a CallException. The future shows
+     * the call's progress (see callProgress()): 0..1000 per mille of a known total, else a busy
+     * range with progressValue() the count; progressText() is the message. QFuture::cancel()
+     * cancels the call as cancel() does, but only once the call next reports progress or a
+     * partial result: a call that reports nothing is not stopped by it (use cancel()).
+     */
     QFuture<QJsonValue> callAsync(const QString &function, const QJsonValue &args = {});
     //! callAsync() that also tells the call's id (as in callStarted()), "" when it failed at once.
     QFuture<QJsonValue> callAsync(const QString &function, const QJsonValue &args, QString *callId);
@@ -225,7 +231,7 @@ public:
     //! invoke() then awaitValue().
     Error invokeAndAwait(const QString &function, const Arguments &arguments, QCborValue *result,
                          QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
-    //! invoke() whose future finishes with the rich result, or with a CallException.
+    //! invoke() whose future finishes with the rich result, or with a CallException; progress and cancel as for callAsync().
     QFuture<QCborValue> invokeAsync(const QString &function, const Arguments &arguments = {});
     //! invokeAsync() that also tells the call's id, "" when it failed at once.
     QFuture<QCborValue> invokeAsync(const QString &function, const Arguments &arguments, QString *callId);
