@@ -26,6 +26,8 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr int StderrLinesInDeathReport = 20;
+// QFuture::cancel() has no callback: a future's running call is looked at this often.
+constexpr std::chrono::milliseconds FutureCancelCheck{50};
 
 //! The delivery of a future of T: the rich value itself, or its JSON projection.
 template<typename T>
@@ -68,6 +70,8 @@ Config effectiveConfig(Config config)
         config.outputBufferKb = 256;
     if (config.resultCacheTtl == std::chrono::milliseconds::zero())
         config.resultCacheTtl = std::chrono::minutes(15);
+    if (config.cancelGracePeriod == std::chrono::milliseconds::zero())
+        config.cancelGracePeriod = std::chrono::seconds(5);
     if (config.pythonInterpreter.isEmpty())
         config.pythonInterpreter = QStringLiteral("python3");
     return config;
@@ -269,9 +273,15 @@ Error VenvPrivate::start(QDeadlineTimer deadline)
         return configError;
     }
 
-    auto previous = std::move(connection); // a dead worker's connection: its thread has ended
     setState(State::Starting);
     ++startsRunning;
+    return runStart(lock, deadline);
+}
+
+// The part of start() after the state became Starting, with mutex held.
+Error VenvPrivate::runStart(std::unique_lock<std::mutex> &lock, QDeadlineTimer deadline)
+{
+    auto previous = std::move(connection); // a dead worker's: its thread has ended or is ending
     lock.unlock();
     previous.reset();
 
@@ -479,14 +489,82 @@ void VenvPrivate::onExit(const Internal::WorkerConnection::Exit &exit)
             handshakeFailed(error);
             return;
         }
-        if (state == State::Closed || exit.requested)
+        if (state == State::Closed)
             return;
-        failRunningCalls(error, &settled);
-        setState(State::Died);
-        post({.kind = PendingSignal::Died, .error = error});
+        if (stuckCall && exit.protocolError.isEmpty()) {
+            restartForStuckCall(&settled);
+        } else {
+            stuckCall = 0;
+            if (exit.requested)
+                return;
+            failRunningCalls(error, &settled);
+            setState(State::Died);
+            post({.kind = PendingSignal::Died, .error = error});
+            qCWarning(lcWorker) << error.message;
+        }
     }
-    qCWarning(lcWorker) << error.message;
     settle(settled);
+}
+
+void VenvPrivate::onAlarm()
+{
+    std::lock_guard lock(mutex);
+    if (state != State::Ready || stuckCall)
+        return;
+    const auto now = Clock::now();
+    auto next = Clock::time_point::max();
+    for (auto &[id, entry] : calls) {
+        if (entry->done)
+            continue;
+        if (entry->future && !entry->cancelled) {
+            if (!entry->future->canceled()) {
+                next = std::min(next, now + FutureCancelCheck);
+                continue;
+            }
+            sendCancel(id, *entry);
+        }
+        if (entry->cancelled && config.cancelGracePeriod > std::chrono::milliseconds::zero()) {
+            if (entry->cancelDeadline <= now) {
+                qCWarning(lcWorker) << "cancelled call" << id << "did not stop within" << config.cancelGracePeriod.count()
+                                    << "ms; restarting the worker";
+                stuckCall = id;
+                connection->kill();
+                return;
+            }
+            next = std::min(next, entry->cancelDeadline);
+        }
+    }
+    if (next != Clock::time_point::max())
+        connection->requestAlarm(next);
+}
+
+// The worker was killed to end a cancelled call stuck in native code: that call is Cancelled,
+// the others Died, and a new worker starts on its own thread (the venv is reused).
+void VenvPrivate::restartForStuckCall(std::vector<std::shared_ptr<CallEntry>> *settled)
+{
+    const quint64 stuck = std::exchange(stuckCall, 0);
+    if (const auto it = calls.find(stuck); it != calls.end() && !it->second->done) {
+        finishCall(stuck, it->second, {},
+                   makeError(ErrorCode::Cancelled, QStringLiteral("call %1 (%2) did not stop within the cancel grace period "
+                                                                  "of %3 ms; the worker was restarted to end it")
+                                                       .arg(stuck)
+                                                       .arg(it->second->function)
+                                                       .arg(config.cancelGracePeriod.count())),
+                   settled);
+    }
+    failRunningCalls(makeError(ErrorCode::Died, QStringLiteral("the worker was restarted to end cancelled call %1, "
+                                                               "which did not stop within the cancel grace period")
+                                                    .arg(stuck)),
+                     settled);
+    setState(State::Starting);
+    ++startsRunning;
+    // The previous start thread may still be on its way out, waiting for the mutex held here.
+    asyncStart = std::thread([this, previous = std::move(asyncStart)]() mutable {
+        if (previous.joinable())
+            previous.join();
+        std::unique_lock lock(mutex);
+        runStart(lock, QDeadlineTimer(QDeadlineTimer::Forever));
+    });
 }
 
 // --- calls -----------------------------------------------------------------------------------
@@ -689,6 +767,8 @@ QString VenvPrivate::call(const CallRequest &request, Error *error, std::unique_
         post({.kind = PendingSignal::CallStarted, .callId = callId, .function = request.function});
     // If the worker just died, its exit report fails this call with Died.
     worker->send(std::move(frame), std::move(parts));
+    if (entry->future)
+        worker->requestAlarm(Clock::now() + FutureCancelCheck);
     if (error)
         *error = {};
     return callId;
@@ -769,6 +849,10 @@ void VenvPrivate::sendCancel(quint64 id, CallEntry &entry)
     entry.cancelled = true;
     // If the worker just died, its exit report fails the call with Died.
     connection->send("{\"type\":\"cancel\",\"callID\":" + QByteArray::number(id) + '}');
+    if (config.cancelGracePeriod > std::chrono::milliseconds::zero()) {
+        entry.cancelDeadline = Clock::now() + config.cancelGracePeriod;
+        connection->requestAlarm(entry.cancelDeadline);
+    }
 }
 
 QList<QCborValue> VenvPrivate::takePartials(const QString &callId)

@@ -46,6 +46,7 @@ struct CallEntry {
     Error error;
     QList<QCborValue> partials; // what a generator yielded, until partials() drains it
     bool cancelled = false;     // cancel() sent its frame
+    std::chrono::steady_clock::time_point cancelDeadline; // then the worker is restarted to end it
     std::condition_variable cv; // parked await()s of this call only: no thundering herd
     int waiters = 0;
     std::unique_ptr<FutureDelivery> future; // callAsync()/invokeAsync(): delivered there instead
@@ -69,6 +70,7 @@ public:
     ~VenvPrivate() override;
 
     Error start(QDeadlineTimer deadline);
+    Error runStart(std::unique_lock<std::mutex> &lock, QDeadlineTimer deadline);
     Error launch(QDeadlineTimer deadline);
     QString call(const CallRequest &request, Error *error, std::unique_ptr<FutureDelivery> future);
     Error await(const QString &callId, QCborValue *result, QDeadlineTimer deadline);
@@ -82,6 +84,7 @@ public:
     QString onFrame(const Internal::Frame &frame) override;
     void onOutput(int fd, const char *data, qsizetype size) override;
     bool expectsFrames() const override;
+    void onAlarm() override;
     void onExit(const Internal::WorkerConnection::Exit &exit) override;
 
     // with mutex held
@@ -89,13 +92,14 @@ public:
     void setState(State state);
     bool encodeCall(QByteArray &frame, quint64 id, const CallRequest &request, Internal::FrameParts *parts,
                     Error *error) const;
-    //! A call_done frame; a non-empty return is a protocol error.
     //! A progress or partial frame; a non-empty return is a protocol error.
     QString onCallUpdate(const QCborMap &frame, const QString &type, const QString &tooDeep);
+    //! A call_done frame; a non-empty return is a protocol error.
     QString onCallDone(const QCborMap &frame, const QString &tooDeep, std::vector<std::shared_ptr<CallEntry>> *settled);
     void finishCall(quint64 id, std::shared_ptr<CallEntry> entry, QCborValue result, Error error,
                     std::vector<std::shared_ptr<CallEntry>> *settled);
     void failRunningCalls(const Error &error, std::vector<std::shared_ptr<CallEntry>> *settled);
+    void restartForStuckCall(std::vector<std::shared_ptr<CallEntry>> *settled);
     std::shared_ptr<CallEntry> takeCall(quint64 id);
     void evictExpired();
     void handshakeFailed(const Error &error);
@@ -126,6 +130,7 @@ public:
     QString pythonExecutable;
     qint64 pid = 0;
     quint64 lastCallId = 0;
+    quint64 stuckCall = 0; // a cancelled call past its grace period: the worker is being restarted
     std::unordered_map<quint64, std::shared_ptr<CallEntry>> calls;
     std::list<quint64> finished; // done, unclaimed calls, oldest first (for the TTL)
     std::thread asyncStart;

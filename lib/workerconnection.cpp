@@ -6,7 +6,9 @@
 #include <QRandomGenerator>
 #include <QtEndian>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <chrono>
 #include <cstring>
 
@@ -176,8 +178,10 @@ void WorkerConnection::loop(ChildProcess &child)
             timeout = 20;
         else if ((!m_inputOpen || killed) && !forced)
             timeout = ExitGraceMs;
-        if (const int stall = m_inputOpen && !killed ? msUntilStall() : -1; stall >= 0)
-            timeout = timeout < 0 ? stall : std::min(timeout, stall);
+        for (const int due : {m_inputOpen && !killed ? msUntilStall() : -1, killed ? -1 : msUntilAlarm()}) {
+            if (due >= 0)
+                timeout = timeout < 0 ? due : std::min(timeout, due);
+        }
         const int ready = ::poll(fds, 5, timeout);
         if (ready < 0 && errno != EINTR)
             break;
@@ -205,6 +209,8 @@ void WorkerConnection::loop(ChildProcess &child)
             if (const QString stall = stalledFrame(); !stall.isEmpty())
                 killFor(stall);
         }
+        if (!killed)
+            ringAlarm();
         if (fds[4].revents || child.exitFd() < 0)
             child.reap(false);
         if (ready == 0 && !m_inputOpen && !killed && child.exitFd() >= 0
@@ -273,6 +279,38 @@ int WorkerConnection::msUntilStall() const
         return -1;
     const auto left = std::chrono::milliseconds(FrameStallMs) - (std::chrono::steady_clock::now() - m_inputAt);
     return int(std::max<qint64>(0, std::chrono::ceil<std::chrono::milliseconds>(left).count()));
+}
+
+// How long poll() may wait for the alarm; -1 without one.
+int WorkerConnection::msUntilAlarm() const
+{
+    const auto at = m_alarmAt.load(std::memory_order_relaxed);
+    if (at == NoAlarm)
+        return -1;
+    const auto left = std::chrono::steady_clock::duration(at) - std::chrono::steady_clock::now().time_since_epoch();
+    return int(std::clamp<qint64>(std::chrono::ceil<std::chrono::milliseconds>(left).count(), 0, INT_MAX));
+}
+
+void WorkerConnection::ringAlarm()
+{
+    auto at = m_alarmAt.load(std::memory_order_relaxed);
+    if (at == NoAlarm || at > std::chrono::steady_clock::now().time_since_epoch().count())
+        return;
+    // A request made meanwhile (an earlier time) fails the exchange; its wake() brings another round.
+    if (m_alarmAt.compare_exchange_strong(at, NoAlarm))
+        m_handler->onAlarm();
+}
+
+void WorkerConnection::requestAlarm(std::chrono::steady_clock::time_point at)
+{
+    const auto ticks = at.time_since_epoch().count();
+    auto current = m_alarmAt.load(std::memory_order_relaxed);
+    while (ticks < current) {
+        if (m_alarmAt.compare_exchange_weak(current, ticks)) {
+            wake(); // poll() may be sleeping past it
+            return;
+        }
+    }
 }
 
 // Why a partial frame that made no progress for FrameStallMs is a protocol error, or empty. A

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <deque>
 #include <future>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -48,6 +49,8 @@ public:
          * a big result whose writer waits for the GIL.
          */
         virtual bool expectsFrames() const = 0;
+        //! The time asked for with requestAlarm() has come.
+        virtual void onAlarm() = 0;
         //! The last report: the worker was reaped and its pipes drained.
         virtual void onExit(const Exit &exit) = 0;
     };
@@ -76,6 +79,11 @@ public:
     QByteArray takeFrameBuffer();
     //! The same for a frame's parts: the buffer of the last big part sent, once written.
     QByteArray takeBlobBuffer();
+    /*!
+     * Has the I/O thread call onAlarm() at \a at or soon after, unless the worker is gone first.
+     * Of several requests the earliest wins; onAlarm() asks again for what it still needs.
+     */
+    void requestAlarm(std::chrono::steady_clock::time_point at);
     //! Kills the worker and all it started; onExit() follows on the I/O thread.
     void kill();
     //! Waits for the I/O thread to end; safe from several threads at once (close() and a start()).
@@ -91,6 +99,8 @@ private:
     void loop(ChildProcess &child);
     bool readFrames();
     int msUntilStall() const;
+    int msUntilAlarm() const;
+    void ringAlarm();
     QString stalledFrame();
     void readOutput(int &fd, int stream);
     void readPendingOutput();
@@ -111,6 +121,8 @@ private:
     FrameDecoder m_decoder;
     std::chrono::steady_clock::time_point m_inputAt; // last bytes on the socket, for stalledFrame()
     bool m_inputOpen = true;
+    static constexpr std::chrono::steady_clock::rep NoAlarm = std::numeric_limits<std::chrono::steady_clock::rep>::max();
+    std::atomic<std::chrono::steady_clock::rep> m_alarmAt = NoAlarm; // steady_clock ticks
     QString m_protocolError; // why the I/O thread killed the worker, when it broke the protocol
 
     std::mutex m_outMutex;

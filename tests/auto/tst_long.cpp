@@ -46,6 +46,26 @@ def spin(path):
 def quick():
     return 1
 
+def busy(n):
+    total = 0
+    for i in range(n):
+        total += i
+    return n
+
+def silent_spin(path):
+    open(path + ".started", "w").close()
+    try:
+        while True:
+            pass
+    finally:
+        open(path, "w").close()
+
+def native_sleep(path, seconds):
+    import ctypes
+    open(path, "w").close()
+    ctypes.CDLL(None).sleep(seconds)  # in C, where no exception can reach it
+    return "slept"
+
 def ticking(path):
     import time
     i = 0
@@ -58,10 +78,7 @@ def ticking(path):
         open(path, "w").close()
 )PY");
 
-QString str(const char *text)
-{
-    return QString::fromUtf8(text);
-}
+using TestUtil::str;
 
 } // namespace
 
@@ -82,6 +99,9 @@ private Q_SLOTS:
     void cancelUnknownCall();
     void futureProgress();
     void futureCancelCancelsTheCall();
+    void futureCancelOfSilentCall();
+    void cancelStuckInNativeCodeRestartsWorker();
+    void noGracePeriodWaitsForNativeCode();
 
 private:
     //! What the Venv emitted for calls, in order, as text.
@@ -227,7 +247,9 @@ void tst_Long::cancelRacingCompletion()
     int cancelled = 0;
     for (int round = 0; round < 50; ++round) {
         m_events.clear();
-        const QString id = m_venv->call(str("quick"));
+        // From no work to some 30 ms of it (more than a cancel takes), so that either side can win.
+        const int work = round * 20000;
+        const QString id = m_venv->call(str("busy"), work);
         const Error sent = m_venv->cancel(id);
         QVERIFY(sent.ok() || sent.code == ErrorCode::Unknown);
         QTRY_VERIFY_WITH_TIMEOUT(m_events.filter(str("finished %1 ").arg(id)).size() == 1, 60000);
@@ -238,7 +260,7 @@ void tst_Long::cancelRacingCompletion()
             QVERIFY(sent.ok());
         } else {
             QVERIFY2(error.ok(), qPrintable(error.toString()));
-            QCOMPARE(result.toInt(), 1);
+            QCOMPARE(result.toInt(), work);
         }
         QCoreApplication::processEvents();
         QCOMPARE(m_events.filter(str("finished %1 ").arg(id)).size(), 1); // exactly one outcome
@@ -286,6 +308,78 @@ void tst_Long::futureCancelCancelsTheCall()
     QJsonValue result;
     QVERIFY(m_venv->callAndAwait(str("quick"), {}, &result, QDeadlineTimer(60s)).ok());
     QCOMPARE(result.toInt(), 1);
+}
+
+void tst_Long::futureCancelOfSilentCall()
+{
+    // The call reports nothing after the cancel, so nothing it sends can make the host look.
+    const QString stopped = m_dir->filePath(str("silent stopped"));
+    QFuture<QJsonValue> future = m_venv->callAsync(str("silent_spin"), stopped);
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(stopped + str(".started")), 60000);
+    future.cancel();
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(stopped), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(future.isFinished(), 60000);
+    QVERIFY(future.isCanceled());
+    QCOMPARE(m_venv->state(), State::Ready);
+}
+
+void tst_Long::cancelStuckInNativeCodeRestartsWorker()
+{
+    QTemporaryDir dir;
+    Config config = TestUtil::config(dir.path(), {Sources});
+    config.maxWorkers = 2;
+    config.cancelGracePeriod = 300ms;
+    Venv venv(config);
+    QVERIFY(venv.start().ok());
+    const qint64 firstPid = venv.processId();
+    QCoreApplication::processEvents(); // the start's own signals
+    QStringList events;
+    connect(&venv, &Venv::stateChanged, this, [&](State state) { events << str("state %1").arg(int(state)); });
+    connect(&venv, &Venv::startPhaseChanged, this, [&](StartPhase phase) { events << str("phase %1").arg(int(phase)); });
+    connect(&venv, &Venv::died, this, [&] { events << str("died"); });
+    connect(&venv, &Venv::ready, this, [&] { events << str("ready"); });
+
+    const QString entered = dir.filePath(str("entered"));
+    const QString stuck = venv.invoke(str("native_sleep"), {{entered, 60}, {}});
+    const QString bystander = venv.call(str("wait_for"), dir.filePath(str("never")));
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(entered), 60000);
+    QVERIFY(venv.cancel(stuck).ok());
+
+    const Error cancelled = venv.await(stuck, nullptr, QDeadlineTimer(60s));
+    QCOMPARE(cancelled.code, ErrorCode::Cancelled);
+    QVERIFY2(cancelled.message.contains(str("grace period")), qPrintable(cancelled.message));
+    const Error died = venv.await(bystander, nullptr, QDeadlineTimer(60s));
+    QCOMPARE(died.code, ErrorCode::Died);
+    QVERIFY2(died.message.contains(str("restarted to end cancelled call %1").arg(stuck)), qPrintable(died.message));
+
+    QTRY_COMPARE_WITH_TIMEOUT(venv.state(), State::Ready, 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(events.contains(str("ready")), 60000);
+    // A restart, not a death; the venv is reused (no CreatingVenv or Installing phase).
+    QCOMPARE(events, QStringList({str("state %1").arg(int(State::Starting)), str("phase %1").arg(int(StartPhase::Launching)),
+                                  str("state %1").arg(int(State::Ready)), str("ready")}));
+    QVERIFY(venv.processId() != firstPid);
+    QTRY_VERIFY_WITH_TIMEOUT(!TestUtil::processAlive(firstPid), 60000);
+    QJsonValue result;
+    QVERIFY(venv.callAndAwait(str("quick"), {}, &result, QDeadlineTimer(60s)).ok());
+    QCOMPARE(result.toInt(), 1);
+}
+
+void tst_Long::noGracePeriodWaitsForNativeCode()
+{
+    QTemporaryDir dir;
+    Config config = TestUtil::config(dir.path(), {Sources});
+    config.cancelGracePeriod = -1ms;
+    Venv venv(config);
+    QVERIFY(venv.start().ok());
+    const qint64 pid = venv.processId();
+    const QString entered = dir.filePath(str("entered"));
+    const QString id = venv.invoke(str("native_sleep"), {{entered, 1}, {}});
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(entered), 60000);
+    QVERIFY(venv.cancel(id).ok());
+    // The cancel lands when the C call returns to Python; the worker is never restarted.
+    QCOMPARE(venv.await(id, nullptr, QDeadlineTimer(60s)).code, ErrorCode::Cancelled);
+    QCOMPARE(venv.processId(), pid);
+    QCOMPARE(venv.state(), State::Ready);
 }
 
 QTEST_GUILESS_MAIN(tst_Long)

@@ -113,6 +113,12 @@ struct QTPYVENV_EXPORT Config {
     //! deleted or recreated. With requirements not yet installed into it, start() is
     //! InstallFailed unless this is set: then pip installs them into that venv.
     bool installIntoExistingVenv = false;
+    /*!
+     * How long a cancelled call may go on before the library ends it by restarting the worker
+     * (code inside a C extension does not see the cancel until it returns to Python). The other
+     * calls in flight then fail with Died; see Venv::cancel(). 0: default; negative: never restart.
+     */
+    std::chrono::milliseconds cancelGracePeriod = std::chrono::seconds(5);
 };
 
 /*! The exception a callAsync() future carries when the call fails. */
@@ -209,8 +215,8 @@ public:
      * A call whose future finishes with the result, or with a CallException. The future shows
      * the call's progress (see callProgress()): 0..1000 per mille of a known total, else a busy
      * range with progressValue() the count; progressText() is the message. QFuture::cancel()
-     * cancels the call as cancel() does, but only once the call next reports progress or a
-     * partial result: a call that reports nothing is not stopped by it (use cancel()).
+     * cancels the call as cancel() does; the library notices it within 50 ms (no event loop
+     * needed), at once when the call reports.
      */
     QFuture<QJsonValue> callAsync(const QString &function, const QJsonValue &args = {});
     //! callAsync() that also tells the call's id (as in callStarted()), "" when it failed at once.
@@ -241,8 +247,14 @@ public:
      * thread never runs; a running one gets qtpyvenv.Cancelled raised at its next Python line
      * (its finally blocks run). Either way it then finishes with ErrorCode::Cancelled, unless
      * its result was already on the way: then it finishes with that, as if never cancelled.
-     * Code blocked in native code sees the cancel only when it returns to Python. Unknown for a
-     * call that is unknown, finished or already cancelled.
+     * Unknown for a call that is unknown, finished or already cancelled.
+     *
+     * Code blocked in native code sees the cancel only when it returns to Python. If the call
+     * has not finished within Config::cancelGracePeriod, the library restarts the worker: the
+     * call finishes Cancelled, every other call in flight fails with Died (the message says
+     * why), and the Venv goes Starting and then Ready again by itself with the same venv
+     * (stateChanged(), startPhaseChanged(Launching), ready(); no died(); startFailed() if the
+     * new worker cannot start). Calls made meanwhile get NotReady.
      */
     Error cancel(const QString &callId);
 
