@@ -150,8 +150,9 @@ QString Error::toString() const
     if (ok())
         return QStringLiteral("NoError");
     const QString codeName = QString::fromLatin1(QMetaEnum::fromType<ErrorCode>().valueToKey(int(code)));
-    return type.isEmpty() ? QStringLiteral("%1: %2").arg(codeName, message)
-                          : QStringLiteral("%1: %2: %3").arg(codeName, type, message);
+    // A cancelled call's Python type is "Cancelled" too: say it once.
+    return type.isEmpty() || type == codeName ? QStringLiteral("%1: %2").arg(codeName, message)
+                                              : QStringLiteral("%1: %2: %3").arg(codeName, type, message);
 }
 
 CallException::CallException(const Error &error)

@@ -234,6 +234,7 @@ void tst_Long::cancelRunningLoopRunsFinally()
     QVERIFY(m_venv->cancel(spinning).ok());
     const Error error = m_venv->await(spinning, nullptr, QDeadlineTimer(60s));
     QCOMPARE(error.code, ErrorCode::Cancelled);
+    QCOMPARE(error.toString(), str("Cancelled: the call was cancelled"));
     QVERIFY2(error.traceback.contains(str("spin")), qPrintable(error.traceback));
     QVERIFY(QFile::exists(stopped)); // its finally ran before its call_done
     QJsonValue result;
