@@ -80,6 +80,12 @@ QString str(const char *text)
     return QString::fromUtf8(text);
 }
 
+//! \a text as a JSON string argument.
+QString json(const QString &text)
+{
+    return QString::fromUtf8(toJsonText(text, 0));
+}
+
 } // namespace
 
 class tst_Cli : public QObject
@@ -105,6 +111,8 @@ private Q_SLOTS:
     void cleanupTestCase();
 
 private:
+    //! Starts the tool with the test's source and venv.
+    void start(QProcess &tool, const QStringList &arguments);
     //! Runs the tool with the test's source and venv; the exit code, -1 when it did not finish.
     int run(const QStringList &arguments, QByteArray *out, QByteArray *err = nullptr);
 
@@ -112,13 +120,18 @@ private:
     QString m_source;
 };
 
-int tst_Cli::run(const QStringList &arguments, QByteArray *out, QByteArray *err)
+void tst_Cli::start(QProcess &tool, const QStringList &arguments)
 {
     // One baseDir for every run, so that only the first one creates the venv.
-    QProcess tool;
     tool.start(str(QTPYVENV_CALL_TOOL), QStringList{str("--python"), TestUtil::python(), str("--base-dir"),
                                                     m_dir.filePath(str("base")), str("--source"), m_source}
                                             + arguments);
+}
+
+int tst_Cli::run(const QStringList &arguments, QByteArray *out, QByteArray *err)
+{
+    QProcess tool;
+    start(tool, arguments);
     if (!tool.waitForFinished(60000)) {
         tool.kill();
         tool.waitForFinished();
@@ -369,9 +382,7 @@ void tst_Cli::droppedOutputIsNoted()
     const QString done = m_dir.filePath(str("storm.done"));
     QProcess tool;
     tool.setStandardErrorFile(QFile::decodeName(fifo));
-    tool.start(str(QTPYVENV_CALL_TOOL), {str("--python"), TestUtil::python(), str("--base-dir"), m_dir.filePath(str("base")),
-                                         str("--source"), m_source, str("storm"), str("16"),
-                                         QString::fromUtf8(toJsonText(done, 0))});
+    start(tool, {str("storm"), str("16"), json(done)});
     QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(done), 60000);
     QByteArray err;
     ::fcntl(reader, F_SETFL, 0);
