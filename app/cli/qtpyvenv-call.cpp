@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 // qtpyvenv-call: load Python sources into a venv worker, call one function, print its result as JSON.
+#include "progressdisplay.h"
+
 #include <QtPyVenv/venv.h>
 
 #include <QCommandLineParser>
@@ -20,6 +22,7 @@ int fail(const QString &message, int code = 1)
     return code;
 }
 
+//! Prints \a error and its traceback; the exit code for it.
 int report(const QtPyVenv::Error &error)
 {
     QTextStream err(stderr);
@@ -97,6 +100,15 @@ QString writeRaw(const QString &function, const QCborValue &result, const QStrin
     return {};
 }
 
+//! Prints \a result as JSON on standard output; an error message, empty on success.
+QString writeJson(const QCborValue &result, int indent)
+{
+    QByteArray json = QtPyVenv::toJsonText(result, indent);
+    if (!json.endsWith('\n'))
+        json += '\n';
+    return writeAll(stdout, json) ? QString() : QStringLiteral("cannot write to standard output");
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -109,7 +121,11 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(QStringLiteral(
         "Calls a Python function in a virtual environment and prints its result as JSON.\n"
         "With at most one JSON argument and no --kw it is called as fn(json), or as fn()\n"
-        "when json is missing or null and fn takes no arguments; otherwise as fn(*json, **kw)."));
+        "when json is missing or null and fn takes no arguments; otherwise as fn(*json, **kw).\n"
+        "\n"
+        "The progress the function reports (qtpyvenv.progress(), tqdm) is shown on stderr:\n"
+        "a bar on a terminal, else lines \"progress: done/total message\", a few a second\n"
+        "and always the last."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption source(QStringLiteral("source"), QStringLiteral("Python source file to load (repeatable)."),
@@ -192,18 +208,14 @@ int main(int argc, char *argv[])
         config.removeBaseDirOnClose = false;
     }
 
+    ProgressDisplay display;
     QtPyVenv::Venv venv(config);
     // pip's and the worker's own output are passed through, so print() debugging works from the
     // shell. Where the library dropped some (a slow stderr held this thread up), a line says so.
-    bool atLineStart = true;
-    auto forward = [&atLineStart](const QByteArray &data) {
-        std::fwrite(data.constData(), 1, size_t(data.size()), stderr);
-        atLineStart = data.endsWith('\n');
-    };
-    auto noteDropped = [&atLineStart](const char *stream, qint64 bytes) {
+    auto forward = [&display](const QByteArray &data) { display.write(stderr, data); };
+    auto noteDropped = [&display](const char *stream, qint64 bytes) {
         const QByteArray size = QLocale::c().formattedDataSize(bytes, 1, QLocale::DataSizeSIFormat).toUtf8();
-        std::fprintf(stderr, "%sqtpyvenv-call: … %s of %s dropped …\n", atLineStart ? "" : "\n", size.constData(), stream);
-        atLineStart = true;
+        display.writeLine("qtpyvenv-call: … " + size + " of " + stream + " dropped …");
     };
     QObject::connect(&venv, &QtPyVenv::Venv::installOutput, &app, forward);
     QObject::connect(&venv, &QtPyVenv::Venv::stdoutReceived, &app, forward);
@@ -215,7 +227,9 @@ int main(int argc, char *argv[])
     });
 
     int exitCode = 0;
+    QString callId;
     QObject::connect(&venv, &QtPyVenv::Venv::startFailed, &app, [&](const QtPyVenv::Error &error) {
+        display.finish();
         exitCode = report(error);
         app.quit();
     });
@@ -227,26 +241,34 @@ int main(int argc, char *argv[])
             else if (isNull)
                 arguments.positional = QCborArray{nullptr};
         }
-        venv.invokeAsync(function, arguments)
-            .then(&app,
-                  [&](const QCborValue &result) {
-                      if (rawOutput) {
-                          if (const QString message = writeRaw(function, result, outputPath); !message.isEmpty())
-                              exitCode = fail(message);
-                      } else {
-                          QByteArray json = QtPyVenv::toJsonText(result, indent);
-                          if (!json.endsWith('\n'))
-                              json += '\n';
-                          if (!writeAll(stdout, json))
-                              exitCode = fail(QStringLiteral("cannot write to standard output"));
-                      }
-                      app.quit();
-                  })
-            .onFailed(&app, [&](const QtPyVenv::CallException &exception) {
-                exitCode = report(exception.error());
-                app.quit();
-            });
+        QtPyVenv::Error error;
+        callId = venv.invoke(function, arguments, &error);
+        if (callId.isEmpty()) {
+            exitCode = report(error);
+            app.quit();
+        }
     });
+    QObject::connect(&venv, &QtPyVenv::Venv::callProgress, &app,
+                     [&](const QString &id, double done, double total, const QString &message) {
+                         if (id == callId)
+                             display.show(done, total, message);
+                     });
+    QObject::connect(&venv, &QtPyVenv::Venv::callFinished, &app, [&](const QString &id) {
+        if (id != callId)
+            return;
+        display.finish();
+        bool done = false;
+        QCborValue result;
+        if (const QtPyVenv::Error error = venv.resultValue(callId, &done, &result); !error.ok()) {
+            exitCode = report(error);
+        } else {
+            const QString problem = rawOutput ? writeRaw(function, result, outputPath) : writeJson(result, indent);
+            if (!problem.isEmpty())
+                exitCode = fail(problem);
+        }
+        app.quit();
+    });
+
     venv.startAsync();
     app.exec();
     // Whatever the worker printed and is still on its way (also from threads of its own):

@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: MIT
 // qtpyvenv-call: positional and keyword arguments, the one-argument form of earlier versions,
-// JSON output that keeps key order, --compact, --output, and its usage errors.
+// JSON output that keeps key order, --compact, --output, and its usage errors; the progress
+// of long calls on stderr (a bar on a terminal, lines otherwise).
 #include "testutil.h"
 
 #include <QCborArray>
 #include <QCborMap>
+#include <QElapsedTimer>
 #include <QRegularExpression>
+#include <QSocketNotifier>
 
 #include <cerrno>
 
 #include <fcntl.h>
+#include <pty.h>
 #include <sys/stat.h>
 
 using namespace QtPyVenv;
@@ -66,6 +70,15 @@ def shout(message):
     print("from the worker")
     raise ValueError(message)
 
+def report(n, line):
+    import sys, time
+    for i in range(n):
+        qtpyvenv.progress(i + 1, n, "step %d" % (i + 1))
+        if i == n // 2:
+            print(line, file=sys.stderr, flush=True)
+        time.sleep(0.005)
+    return "reported"
+
 def storm(mb, done):
     line = "x" * 1023 + "\n"
     for _ in range(mb * 1024):
@@ -108,6 +121,8 @@ private Q_SLOTS:
     void pythonErrorAndUsageErrors_data();
     void pythonErrorAndUsageErrors();
     void droppedOutputIsNoted();
+    void progressLinesWithoutTerminal();
+    void progressBarOnTerminal();
     void cleanupTestCase();
 
 private:
@@ -406,6 +421,89 @@ void tst_Cli::droppedOutputIsNoted()
     // the pipes' 64 KiB each. How much of that is used depends on timing; the bound does not.
     const double droppedMb = match.captured(1).toDouble();
     QVERIFY2(droppedMb >= 14.4 && droppedMb <= 16.8, qPrintable(match.captured(0)));
+}
+
+void tst_Cli::progressLinesWithoutTerminal()
+{
+    // Its stderr is a pipe: a plain line per report shown, a few a second, and always the last.
+    QElapsedTimer elapsed;
+    elapsed.start();
+    QByteArray out, err;
+    QCOMPARE(run({str("report"), str("200"), str(R"("from the worker")")}, &out, &err), 0);
+    const qint64 ms = elapsed.elapsed();
+    QCOMPARE(out, QByteArray("\"reported\"\n"));
+    const QList<QByteArray> lines = err.split('\n');
+    QList<QByteArray> progress;
+    for (const QByteArray &line : lines) {
+        if (line.startsWith("progress: "))
+            progress.append(line);
+    }
+    // The worker reports 20 times a second over at least 1 s; the tool shows 4 a second.
+    QVERIFY2(progress.size() >= 2, err.constData());
+    QVERIFY2(progress.size() <= ms / 250 + 2, qPrintable(str("%1 lines in %2 ms").arg(progress.size()).arg(ms)));
+    QCOMPARE(progress.last(), QByteArray("progress: 200/200 step 200"));
+    QVERIFY2(lines.contains("from the worker"), err.constData());
+}
+
+void tst_Cli::progressBarOnTerminal()
+{
+    // Its stderr is a terminal of 60 columns: the bar is redrawn in place, at most about ten
+    // times a second, the worker's line comes whole, and at the end the bar is erased.
+    int master = -1;
+    int slave = -1;
+    termios raw = {};
+    ::cfmakeraw(&raw); // no output processing: what the tool wrote arrives as it is
+    winsize size = {};
+    size.ws_row = 24;
+    size.ws_col = 60;
+    QCOMPARE(::openpty(&master, &slave, nullptr, &raw, &size), 0);
+    const auto closeTerminal = qScopeGuard([&] {
+        ::close(master);
+        ::close(slave);
+    });
+    QCOMPARE(::fcntl(master, F_SETFL, O_NONBLOCK), 0);
+    QByteArray terminal;
+    const auto drain = [&] {
+        char buffer[4096];
+        for (ssize_t n; (n = ::read(master, buffer, sizeof buffer)) > 0;)
+            terminal.append(buffer, n);
+    };
+    QSocketNotifier notifier(master, QSocketNotifier::Read);
+    connect(&notifier, &QSocketNotifier::activated, this, drain);
+
+    QProcess tool;
+    tool.setStandardErrorFile(QFile::decodeName(::ttyname(slave)));
+    QElapsedTimer elapsed;
+    elapsed.start();
+    start(tool, {str("report"), str("200"), str(R"("from the worker")")});
+    QTRY_VERIFY_WITH_TIMEOUT(tool.state() == QProcess::NotRunning, 60000);
+    const qint64 ms = elapsed.elapsed();
+    drain();
+    QCOMPARE(tool.exitCode(), 0);
+    QCOMPARE(tool.readAllStandardOutput(), QByteArray("\"reported\"\n"));
+
+    // Every frame starts at the line's start and clears it; between them only bars and the line.
+    const QByteArray eraseLine("\r\033[K");
+    QVERIFY2(terminal.endsWith(eraseLine), terminal.toHex().right(80).constData());
+    const QRegularExpression bar(str(R"(^ *\d+% \[[# ]{14}\] \d+/200 step \d+$)"));
+    int bars = 0;
+    bool workerLine = false;
+    for (const QByteArray &frame : terminal.split('\r')) {
+        if (frame.isEmpty())
+            continue;
+        QVERIFY2(frame.startsWith("\033[K"), frame.constData());
+        const QByteArray text = frame.mid(3);
+        if (text == "from the worker\n") {
+            workerLine = true;
+            continue;
+        }
+        QVERIFY2(text.isEmpty() || bar.match(QString::fromUtf8(text)).hasMatch(), text.constData());
+        QVERIFY2(text.size() < 60, text.constData());
+        bars += text.isEmpty() ? 0 : 1;
+    }
+    QVERIFY(workerLine);
+    QVERIFY2(bars >= 2, terminal.constData());
+    QVERIFY2(bars <= ms / 100 + 3, qPrintable(str("%1 bars in %2 ms").arg(bars).arg(ms)));
 }
 
 void tst_Cli::cleanupTestCase()
