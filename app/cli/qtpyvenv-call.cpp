@@ -151,7 +151,10 @@ int main(int argc, char *argv[])
                                     QStringLiteral("Write the result, an image or a byte string, as it is to "
                                                    "the file (-: standard output) instead of printing JSON."),
                                     QStringLiteral("file"));
-    parser.addOptions({source, requirement, pipOption, baseDir, python, keyword, compact, output});
+    const QCommandLineOption streamOption(QStringLiteral("stream"),
+                                          QStringLiteral("Print each value a generator function yields, as it comes, "
+                                                         "as one line of compact JSON; the result follows."));
+    parser.addOptions({source, requirement, pipOption, baseDir, python, keyword, compact, output, streamOption});
     parser.addPositionalArgument(QStringLiteral("function"), QStringLiteral("The function to call."));
     parser.addPositionalArgument(QStringLiteral("json"), QStringLiteral("Its positional arguments as JSON."),
                                  QStringLiteral("[json...]"));
@@ -191,6 +194,9 @@ int main(int argc, char *argv[])
     const bool rawOutput = parser.isSet(output);
     const QString outputPath = parser.value(output);
     const int indent = parser.isSet(compact) ? 0 : 2;
+    const bool stream = parser.isSet(streamOption);
+    if (stream && rawOutput && outputPath == QLatin1String("-"))
+        return fail(QStringLiteral("--stream prints on standard output: --output - cannot write there too"), 2);
 
     QtPyVenv::Config config;
     for (const QString &path : parser.values(source)) {
@@ -253,6 +259,13 @@ int main(int argc, char *argv[])
                          if (id == callId)
                              display.show(done, total, message);
                      });
+    if (stream) {
+        QObject::connect(&venv, &QtPyVenv::Venv::callPartial, &app, [&](const QString &id, const QCborValue &value) {
+            if (id == callId)
+                display.write(stdout, QtPyVenv::toJsonText(value, 0) + '\n');
+        });
+    }
+    // Partial results come before this, so the result is printed after the last of them.
     QObject::connect(&venv, &QtPyVenv::Venv::callFinished, &app, [&](const QString &id) {
         if (id != callId)
             return;

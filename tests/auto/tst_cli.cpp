@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // qtpyvenv-call: positional and keyword arguments, the one-argument form of earlier versions,
-// JSON output that keeps key order, --compact, --output, and its usage errors; the progress
-// of long calls on stderr (a bar on a terminal, lines otherwise).
+// JSON output that keeps key order, --compact, --output, and its usage errors; long calls:
+// progress on stderr (a bar on a terminal, lines otherwise), --stream.
 #include "testutil.h"
 
 #include <QCborArray>
@@ -79,6 +79,19 @@ def report(n, line):
         time.sleep(0.005)
     return "reported"
 
+def count(n):
+    for i in range(n):
+        yield {"i": i}
+    return "counted"
+
+def live(path):
+    import os, time
+    yield "first"
+    while not os.path.exists(path):
+        time.sleep(0.005)
+    yield "second"
+    return "last"
+
 def storm(mb, done):
     line = "x" * 1023 + "\n"
     for _ in range(mb * 1024):
@@ -123,6 +136,7 @@ private Q_SLOTS:
     void droppedOutputIsNoted();
     void progressLinesWithoutTerminal();
     void progressBarOnTerminal();
+    void streamPrintsPartialsAsTheyCome();
     void cleanupTestCase();
 
 private:
@@ -366,6 +380,8 @@ void tst_Cli::pythonErrorAndUsageErrors_data()
                                      << QByteArray("--kw expects NAME=JSON");
     QTest::newRow("kw bad json") << QStringList{str("echo"), str("--kw"), str("value=[1,")} << 2
                                  << QByteArray("the value of --kw value is not valid JSON");
+    QTest::newRow("stream and raw stdout") << QStringList{str("--stream"), str("--output"), str("-"), str("blob")} << 2
+                                           << QByteArray("--stream prints on standard output");
     QTest::newRow("kw twice") << QStringList{str("echo"), str("--kw"), str("v=1"), str("--kw"), str("v=2")} << 2
                               << QByteArray("--kw v is given twice");
 }
@@ -504,6 +520,27 @@ void tst_Cli::progressBarOnTerminal()
     QVERIFY(workerLine);
     QVERIFY2(bars >= 2, terminal.constData());
     QVERIFY2(bars <= ms / 100 + 3, qPrintable(str("%1 bars in %2 ms").arg(bars).arg(ms)));
+}
+
+void tst_Cli::streamPrintsPartialsAsTheyCome()
+{
+    QByteArray out;
+    QCOMPARE(run({str("--stream"), str("--compact"), str("count"), str("50")}, &out), 0);
+    QByteArray expected;
+    for (int i = 0; i < 50; ++i)
+        expected += "{\"i\":" + QByteArray::number(i) + "}\n";
+    QCOMPARE(out, expected + "\"counted\"\n");
+
+    // Each as it comes: live() yields its second value only once the first one was printed.
+    const QString firstSeen = m_dir.filePath(str("first.seen"));
+    QProcess tool;
+    start(tool, {str("--stream"), str("live"), json(firstSeen)});
+    QByteArray streamed;
+    QTRY_VERIFY_WITH_TIMEOUT((streamed += tool.readAllStandardOutput()).contains("\"first\"\n"), 60000);
+    QVERIFY(TestUtil::writeFile(firstSeen, {}));
+    QVERIFY(tool.waitForFinished(60000));
+    QCOMPARE(tool.exitCode(), 0);
+    QCOMPARE(streamed + tool.readAllStandardOutput(), QByteArray("\"first\"\n\"second\"\n\"last\"\n"));
 }
 
 void tst_Cli::cleanupTestCase()
