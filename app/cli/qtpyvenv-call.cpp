@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // qtpyvenv-call: load Python sources into a venv worker, call one function, print its result as JSON.
 #include "progressdisplay.h"
+#include "stopsignals.h"
 
 #include <QtPyVenv/venv.h>
 
@@ -22,6 +23,11 @@ int fail(const QString &message, int code = 1)
     return code;
 }
 
+// Beside 0, 1 (the call or the venv failed) and 2 (usage): what a shell reports for a process
+// ended by the signal (128 + its number).
+constexpr int ExitInterrupted = 130; // Ctrl+C: the call was cancelled, or the worker stopped
+constexpr int ExitTerminated = 143;  // SIGTERM: the worker was stopped
+
 //! Prints \a error and its traceback; the exit code for it.
 int report(const QtPyVenv::Error &error)
 {
@@ -29,7 +35,7 @@ int report(const QtPyVenv::Error &error)
     err << "qtpyvenv-call: " << error.toString() << Qt::endl;
     if (!error.traceback.isEmpty())
         err << error.traceback << (error.traceback.endsWith(QLatin1Char('\n')) ? "" : "\n");
-    return 1;
+    return error.code == QtPyVenv::ErrorCode::Cancelled ? ExitInterrupted : 1;
 }
 
 //! Parses one JSON value from the command line, or sets \a message and returns nothing.
@@ -125,7 +131,11 @@ int main(int argc, char *argv[])
         "\n"
         "The progress the function reports (qtpyvenv.progress(), tqdm) is shown on stderr:\n"
         "a bar on a terminal, else lines \"progress: done/total message\", a few a second\n"
-        "and always the last."));
+        "and always the last. Ctrl+C cancels the call (its finally blocks run); a second\n"
+        "Ctrl+C, or SIGTERM, stops the worker at once.\n"
+        "\n"
+        "Exit status: 0 done, 1 the call or the venv failed, 2 usage error, 130 cancelled\n"
+        "or stopped by Ctrl+C, 143 stopped by SIGTERM."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption source(QStringLiteral("source"), QStringLiteral("Python source file to load (repeatable)."),
@@ -234,6 +244,7 @@ int main(int argc, char *argv[])
 
     int exitCode = 0;
     QString callId;
+    bool stopped = false; // the worker was stopped: what the Venv still reports is not the call's
     QObject::connect(&venv, &QtPyVenv::Venv::startFailed, &app, [&](const QtPyVenv::Error &error) {
         display.finish();
         exitCode = report(error);
@@ -261,13 +272,13 @@ int main(int argc, char *argv[])
                      });
     if (stream) {
         QObject::connect(&venv, &QtPyVenv::Venv::callPartial, &app, [&](const QString &id, const QCborValue &value) {
-            if (id == callId)
+            if (id == callId && !stopped)
                 display.write(stdout, QtPyVenv::toJsonText(value, 0) + '\n');
         });
     }
     // Partial results come before this, so the result is printed after the last of them.
     QObject::connect(&venv, &QtPyVenv::Venv::callFinished, &app, [&](const QString &id) {
-        if (id != callId)
+        if (id != callId || stopped)
             return;
         display.finish();
         bool done = false;
@@ -281,6 +292,30 @@ int main(int argc, char *argv[])
         }
         app.quit();
     });
+
+    // Ctrl+C asks the call to stop, so its finally blocks run; code stuck in C does not notice,
+    // so a second one, like SIGTERM, stops the worker. Before the call there is nothing to ask.
+    StopSignals stopSignals;
+    bool cancelling = false;
+    auto stopWorker = [&](int code, const char *why) {
+        if (stopped)
+            return;
+        stopped = true;
+        display.finish();
+        exitCode = fail(QStringLiteral("%1: the worker was stopped").arg(QLatin1String(why)), code);
+        venv.close();
+        app.quit();
+    };
+    QObject::connect(&stopSignals, &StopSignals::interrupted, &app, [&] {
+        if (callId.isEmpty() || cancelling) {
+            stopWorker(ExitInterrupted, "interrupted");
+        } else {
+            cancelling = true;
+            venv.cancel(callId); // when the call already finished, its result is on the way
+            display.writeLine("qtpyvenv-call: cancelling the call (Ctrl+C again stops the worker)");
+        }
+    });
+    QObject::connect(&stopSignals, &StopSignals::terminated, &app, [&] { stopWorker(ExitTerminated, "terminated"); });
 
     venv.startAsync();
     app.exec();

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // qtpyvenv-call: positional and keyword arguments, the one-argument form of earlier versions,
 // JSON output that keeps key order, --compact, --output, and its usage errors; long calls:
-// progress on stderr (a bar on a terminal, lines otherwise), --stream.
+// progress on stderr (a bar on a terminal, lines otherwise), --stream, Ctrl+C and SIGTERM.
 #include "testutil.h"
 
 #include <QCborArray>
@@ -11,6 +11,7 @@
 #include <QSocketNotifier>
 
 #include <cerrno>
+#include <csignal>
 
 #include <fcntl.h>
 #include <pty.h>
@@ -92,6 +93,22 @@ def live(path):
     yield "second"
     return "last"
 
+def loop(started, finished):
+    import time
+    open(started, "w").close()
+    try:
+        while True:
+            time.sleep(0.01)
+    finally:
+        open(finished, "w").close()
+
+def stuck(started):
+    import ctypes, os
+    with open(started + ".part", "w") as f:
+        f.write(str(os.getpid()))
+    os.rename(started + ".part", started)
+    ctypes.CDLL(None).sleep(60)  # native code: a cancel cannot interrupt it
+
 def storm(mb, done):
     line = "x" * 1023 + "\n"
     for _ in range(mb * 1024):
@@ -134,9 +151,14 @@ private Q_SLOTS:
     void pythonErrorAndUsageErrors_data();
     void pythonErrorAndUsageErrors();
     void droppedOutputIsNoted();
+    void helpDocumentsLongCalls();
     void progressLinesWithoutTerminal();
     void progressBarOnTerminal();
     void streamPrintsPartialsAsTheyCome();
+    void ctrlCCancelsTheCall();
+    void secondCtrlCStopsTheWorker();
+    void sigtermStopsTheWorker();
+    void ctrlCWhileStartingStopsTheWorker();
     void cleanupTestCase();
 
 private:
@@ -144,6 +166,8 @@ private:
     void start(QProcess &tool, const QStringList &arguments);
     //! Runs the tool with the test's source and venv; the exit code, -1 when it did not finish.
     int run(const QStringList &arguments, QByteArray *out, QByteArray *err = nullptr);
+    //! Starts stuck(), a call in native code, and waits until it runs; the worker's pid, 0 if none.
+    qint64 startStuckCall(QProcess &tool);
 
     QTemporaryDir m_dir;
     QString m_source;
@@ -439,6 +463,17 @@ void tst_Cli::droppedOutputIsNoted()
     QVERIFY2(droppedMb >= 14.4 && droppedMb <= 16.8, qPrintable(match.captured(0)));
 }
 
+void tst_Cli::helpDocumentsLongCalls()
+{
+    QProcess tool;
+    tool.start(str(QTPYVENV_CALL_TOOL), {str("--help")});
+    QVERIFY(tool.waitForFinished(30000));
+    const QByteArray help = tool.readAllStandardOutput();
+    QVERIFY2(help.contains("--stream"), help.constData());
+    QVERIFY2(help.contains("Ctrl+C cancels the call"), help.constData());
+    QVERIFY2(help.contains("130 cancelled") && help.contains("143 stopped by SIGTERM"), help.constData());
+}
+
 void tst_Cli::progressLinesWithoutTerminal()
 {
     // Its stderr is a pipe: a plain line per report shown, a few a second, and always the last.
@@ -541,6 +576,100 @@ void tst_Cli::streamPrintsPartialsAsTheyCome()
     QVERIFY(tool.waitForFinished(60000));
     QCOMPARE(tool.exitCode(), 0);
     QCOMPARE(streamed + tool.readAllStandardOutput(), QByteArray("\"first\"\n\"second\"\n\"last\"\n"));
+}
+
+void tst_Cli::ctrlCCancelsTheCall()
+{
+    const QString started = m_dir.filePath(str("loop.started"));
+    const QString finished = m_dir.filePath(str("loop.finished"));
+    QProcess tool;
+    start(tool, {str("loop"), json(started), json(finished)});
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(started), 60000);
+    QCOMPARE(::kill(pid_t(tool.processId()), SIGINT), 0);
+    QVERIFY(tool.waitForFinished(30000));
+    const QByteArray err = tool.readAllStandardError();
+    QCOMPARE(tool.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(tool.exitCode(), 130);
+    QVERIFY2(err.contains("qtpyvenv-call: Cancelled"), err.constData());
+    QVERIFY2(err.contains("in loop"), err.constData()); // the traceback says where it stopped
+    QVERIFY(QFileInfo::exists(finished));                // its finally block ran
+    QVERIFY(tool.readAllStandardOutput().isEmpty());
+}
+
+qint64 tst_Cli::startStuckCall(QProcess &tool)
+{
+    const QString started = m_dir.filePath(str("stuck.pid"));
+    QFile::remove(started);
+    start(tool, {str("stuck"), json(started)});
+    if (!QTest::qWaitFor([&] { return QFileInfo::exists(started); }, 60000))
+        return 0;
+    return TestUtil::readAll(started).toLongLong();
+}
+
+void tst_Cli::secondCtrlCStopsTheWorker()
+{
+    QProcess tool;
+    const qint64 worker = startStuckCall(tool);
+    QVERIFY(worker > 0);
+    QElapsedTimer sinceFirst;
+    sinceFirst.start();
+    QCOMPARE(::kill(pid_t(tool.processId()), SIGINT), 0);
+    // The second one only once the first was taken: two signals sent at once may arrive as one.
+    QByteArray err;
+    QTRY_VERIFY_WITH_TIMEOUT((err += tool.readAllStandardError()).contains("cancelling the call"), 10000);
+    QVERIFY(TestUtil::processAlive(worker)); // the cancel does not reach code sleeping in C
+    QCOMPARE(::kill(pid_t(tool.processId()), SIGINT), 0);
+    QVERIFY(tool.waitForFinished(10000));
+    // Well before Config::cancelGracePeriod (5 s), after which the library restarts the worker.
+    QVERIFY2(sinceFirst.elapsed() < 4000, qPrintable(QString::number(sinceFirst.elapsed())));
+    err += tool.readAllStandardError();
+    QCOMPARE(tool.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(tool.exitCode(), 130);
+    QVERIFY2(err.contains("qtpyvenv-call: interrupted: the worker was stopped"), err.constData());
+    QVERIFY(!TestUtil::processAlive(worker));
+}
+
+void tst_Cli::sigtermStopsTheWorker()
+{
+    QProcess tool;
+    const qint64 worker = startStuckCall(tool);
+    QVERIFY(worker > 0);
+    QElapsedTimer elapsed;
+    elapsed.start();
+    QCOMPARE(::kill(pid_t(tool.processId()), SIGTERM), 0);
+    QVERIFY(tool.waitForFinished(10000));
+    QVERIFY2(elapsed.elapsed() < 4000, qPrintable(QString::number(elapsed.elapsed())));
+    const QByteArray err = tool.readAllStandardError();
+    QCOMPARE(tool.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(tool.exitCode(), 143);
+    QVERIFY2(err.contains("qtpyvenv-call: terminated: the worker was stopped"), err.constData());
+    QVERIFY(!TestUtil::processAlive(worker));
+}
+
+void tst_Cli::ctrlCWhileStartingStopsTheWorker()
+{
+    // Sources still loading: there is no call to cancel yet, so the first Ctrl+C stops the worker.
+    const QString loading = m_dir.filePath(str("loading.pid"));
+    const QString slowSource = m_dir.filePath(str("slow.py"));
+    const QString slowCode = str("import os, time\n"
+                                 "with open(%1, 'w') as f:\n"
+                                 "    f.write(str(os.getpid()))\n"
+                                 "os.rename(%1, %2)\n"
+                                 "time.sleep(60)\n")
+                                 .arg(json(loading + str(".part")), json(loading));
+    QVERIFY(TestUtil::writeFile(slowSource, slowCode.toUtf8()));
+    QProcess tool;
+    start(tool, {str("--source"), slowSource, str("no_args")});
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(loading), 60000);
+    const qint64 worker = TestUtil::readAll(loading).toLongLong();
+    QVERIFY(worker > 0);
+    QCOMPARE(::kill(pid_t(tool.processId()), SIGINT), 0);
+    QVERIFY(tool.waitForFinished(10000));
+    const QByteArray err = tool.readAllStandardError();
+    QCOMPARE(tool.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(tool.exitCode(), 130);
+    QVERIFY2(err.contains("qtpyvenv-call: interrupted: the worker was stopped"), err.constData());
+    QVERIFY(!TestUtil::processAlive(worker));
 }
 
 void tst_Cli::cleanupTestCase()
