@@ -168,6 +168,8 @@ private:
     int run(const QStringList &arguments, QByteArray *out, QByteArray *err = nullptr);
     //! Starts stuck(), a call in native code, and waits until it runs; the worker's pid, 0 if none.
     qint64 startStuckCall(QProcess &tool);
+    //! Sends \a signal to the tool; it must stop \a worker at once and exit with \a exitCode and \a message.
+    void signalStopsWorker(QProcess &tool, qint64 worker, int signal, int exitCode, const QByteArray &message);
 
     QTemporaryDir m_dir;
     QString m_source;
@@ -606,27 +608,32 @@ qint64 tst_Cli::startStuckCall(QProcess &tool)
     return TestUtil::readAll(started).toLongLong();
 }
 
+void tst_Cli::signalStopsWorker(QProcess &tool, qint64 worker, int signal, int exitCode, const QByteArray &message)
+{
+    QElapsedTimer elapsed;
+    elapsed.start();
+    QCOMPARE(::kill(pid_t(tool.processId()), signal), 0);
+    QVERIFY(tool.waitForFinished(10000));
+    // Well before Config::cancelGracePeriod (5 s), after which the library restarts the worker.
+    QVERIFY2(elapsed.elapsed() < 4000, qPrintable(QString::number(elapsed.elapsed())));
+    const QByteArray err = tool.readAllStandardError();
+    QCOMPARE(tool.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(tool.exitCode(), exitCode);
+    QVERIFY2(err.contains(message), err.constData());
+    QVERIFY(!TestUtil::processAlive(worker));
+}
+
 void tst_Cli::secondCtrlCStopsTheWorker()
 {
     QProcess tool;
     const qint64 worker = startStuckCall(tool);
     QVERIFY(worker > 0);
-    QElapsedTimer sinceFirst;
-    sinceFirst.start();
     QCOMPARE(::kill(pid_t(tool.processId()), SIGINT), 0);
     // The second one only once the first was taken: two signals sent at once may arrive as one.
     QByteArray err;
     QTRY_VERIFY_WITH_TIMEOUT((err += tool.readAllStandardError()).contains("cancelling the call"), 10000);
     QVERIFY(TestUtil::processAlive(worker)); // the cancel does not reach code sleeping in C
-    QCOMPARE(::kill(pid_t(tool.processId()), SIGINT), 0);
-    QVERIFY(tool.waitForFinished(10000));
-    // Well before Config::cancelGracePeriod (5 s), after which the library restarts the worker.
-    QVERIFY2(sinceFirst.elapsed() < 4000, qPrintable(QString::number(sinceFirst.elapsed())));
-    err += tool.readAllStandardError();
-    QCOMPARE(tool.exitStatus(), QProcess::NormalExit);
-    QCOMPARE(tool.exitCode(), 130);
-    QVERIFY2(err.contains("qtpyvenv-call: interrupted: the worker was stopped"), err.constData());
-    QVERIFY(!TestUtil::processAlive(worker));
+    signalStopsWorker(tool, worker, SIGINT, 130, "qtpyvenv-call: interrupted: the worker was stopped");
 }
 
 void tst_Cli::sigtermStopsTheWorker()
@@ -634,16 +641,7 @@ void tst_Cli::sigtermStopsTheWorker()
     QProcess tool;
     const qint64 worker = startStuckCall(tool);
     QVERIFY(worker > 0);
-    QElapsedTimer elapsed;
-    elapsed.start();
-    QCOMPARE(::kill(pid_t(tool.processId()), SIGTERM), 0);
-    QVERIFY(tool.waitForFinished(10000));
-    QVERIFY2(elapsed.elapsed() < 4000, qPrintable(QString::number(elapsed.elapsed())));
-    const QByteArray err = tool.readAllStandardError();
-    QCOMPARE(tool.exitStatus(), QProcess::NormalExit);
-    QCOMPARE(tool.exitCode(), 143);
-    QVERIFY2(err.contains("qtpyvenv-call: terminated: the worker was stopped"), err.constData());
-    QVERIFY(!TestUtil::processAlive(worker));
+    signalStopsWorker(tool, worker, SIGTERM, 143, "qtpyvenv-call: terminated: the worker was stopped");
 }
 
 void tst_Cli::ctrlCWhileStartingStopsTheWorker()
@@ -663,13 +661,7 @@ void tst_Cli::ctrlCWhileStartingStopsTheWorker()
     QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(loading), 60000);
     const qint64 worker = TestUtil::readAll(loading).toLongLong();
     QVERIFY(worker > 0);
-    QCOMPARE(::kill(pid_t(tool.processId()), SIGINT), 0);
-    QVERIFY(tool.waitForFinished(10000));
-    const QByteArray err = tool.readAllStandardError();
-    QCOMPARE(tool.exitStatus(), QProcess::NormalExit);
-    QCOMPARE(tool.exitCode(), 130);
-    QVERIFY2(err.contains("qtpyvenv-call: interrupted: the worker was stopped"), err.constData());
-    QVERIFY(!TestUtil::processAlive(worker));
+    signalStopsWorker(tool, worker, SIGINT, 130, "qtpyvenv-call: interrupted: the worker was stopped");
 }
 
 void tst_Cli::cleanupTestCase()
