@@ -28,14 +28,27 @@ int fail(const QString &message, int code = 1)
 constexpr int ExitInterrupted = 130; // Ctrl+C: the call was cancelled, or the worker stopped
 constexpr int ExitTerminated = 143;  // SIGTERM: the worker was stopped
 
-//! Prints \a error and its traceback; the exit code for it.
-int report(const QtPyVenv::Error &error)
+/*!
+ * Prints \a error, Python's way round (the traceback, then what went wrong), without what is on
+ * the terminal already: pip's and the worker's output were passed through as they came, so the
+ * last lines of them that an install or death report carries are left out, and so is the
+ * traceback's last line, which the error line says. Returns the exit code for it.
+ */
+int report(QtPyVenv::Error error)
 {
+    using QtPyVenv::ErrorCode;
     QTextStream err(stderr);
+    if (error.code == ErrorCode::PythonError || error.code == ErrorCode::Cancelled) {
+        QString traceback = error.traceback.trimmed();
+        if (const QString last = error.type + QStringLiteral(": ") + error.message; traceback.endsWith(last))
+            traceback.chop(last.size());
+        if (!traceback.trimmed().isEmpty())
+            err << traceback.trimmed() << '\n';
+    } else if (error.code == ErrorCode::InstallFailed) {
+        error.message = error.message.section(QLatin1Char('\n'), 0, 0);
+    }
     err << "qtpyvenv-call: " << error.toString() << Qt::endl;
-    if (!error.traceback.isEmpty())
-        err << error.traceback << (error.traceback.endsWith(QLatin1Char('\n')) ? "" : "\n");
-    return error.code == QtPyVenv::ErrorCode::Cancelled ? ExitInterrupted : 1;
+    return error.code == ErrorCode::Cancelled ? ExitInterrupted : 1;
 }
 
 //! Parses one JSON value from the command line, or sets \a message and returns nothing.

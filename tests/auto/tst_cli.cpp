@@ -150,6 +150,7 @@ private Q_SLOTS:
     void outputRefusesOtherResults();
     void pythonErrorAndUsageErrors_data();
     void pythonErrorAndUsageErrors();
+    void installFailureShownOnce();
     void droppedOutputIsNoted();
     void helpDocumentsLongCalls();
     void progressLinesWithoutTerminal();
@@ -424,7 +425,24 @@ void tst_Cli::pythonErrorAndUsageErrors()
     if (exitCode == 1 && arguments.first() == str("shout")) {
         QVERIFY2(err.contains("Traceback (most recent call last)"), err.constData());
         QVERIFY2(err.contains("from the worker"), err.constData());
+        QVERIFY2(err.count("ValueError: loud") == 1, err.constData());
     }
+    if (exitCode == 1 && arguments.first() == str("absent"))
+        QVERIFY2(err.count("no function named 'absent'") == 1, err.constData());
+}
+
+void tst_Cli::installFailureShownOnce()
+{
+    // pip's output is passed through as it comes; the error line does not repeat its last lines.
+    const QString empty = m_dir.filePath(str("no wheels"));
+    QVERIFY(QDir().mkpath(empty));
+    QByteArray out, err;
+    QCOMPARE(run({str("--requirement"), str("no-such-package-qtpyvenv"), str("--pip-option=--no-index"),
+                  str("--pip-option=--find-links=") + empty, str("echo"), str("1")},
+                 &out, &err),
+             1);
+    QVERIFY2(err.contains("qtpyvenv-call: InstallFailed: pip install failed"), err.constData());
+    QVERIFY2(err.count("No matching distribution found for no-such-package-qtpyvenv") == 1, err.constData());
 }
 
 void tst_Cli::droppedOutputIsNoted()
