@@ -65,6 +65,9 @@ void CallSession::startFailed(const QtPyVenv::Error &error)
 
 void CallSession::call()
 {
+    // ready() comes again when the library restarts a worker stuck past a cancel's grace period.
+    if (!m_callId.isEmpty())
+        return;
     QtPyVenv::Error error;
     m_callId = m_venv.invoke(m_request.function, callArguments(m_request, m_venv.functions()), &error);
     if (m_callId.isEmpty()) {

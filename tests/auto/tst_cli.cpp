@@ -158,6 +158,7 @@ private Q_SLOTS:
     void streamPrintsPartialsAsTheyCome();
     void ctrlCCancelsTheCall();
     void secondCtrlCStopsTheWorker();
+    void oneCtrlCOutlastsTheGracePeriod();
     void sigtermStopsTheWorker();
     void ctrlCWhileStartingStopsTheWorker();
     void cleanupTestCase();
@@ -652,6 +653,22 @@ void tst_Cli::secondCtrlCStopsTheWorker()
     QTRY_VERIFY_WITH_TIMEOUT((err += tool.readAllStandardError()).contains("cancelling the call"), 10000);
     QVERIFY(TestUtil::processAlive(worker)); // the cancel does not reach code sleeping in C
     signalStopsWorker(tool, worker, SIGINT, 130, "qtpyvenv-call: interrupted: the worker was stopped");
+}
+
+void tst_Cli::oneCtrlCOutlastsTheGracePeriod()
+{
+    // The library restarts a worker stuck past the cancel grace period and is then ready again:
+    // the tool ends with the cancelled call, and neither calls again nor changes its exit code.
+    QProcess tool;
+    const qint64 worker = startStuckCall(tool);
+    QVERIFY(worker > 0);
+    QCOMPARE(::kill(pid_t(tool.processId()), SIGINT), 0);
+    QVERIFY(tool.waitForFinished(60000));
+    const QByteArray err = tool.readAllStandardError();
+    QCOMPARE(tool.exitCode(), 130);
+    QVERIFY2(err.contains("did not stop within the cancel grace period"), err.constData());
+    QVERIFY2(err.count("qtpyvenv-call: ") == 2, err.constData()); // "cancelling …" and the error, once
+    QTRY_VERIFY_WITH_TIMEOUT(!TestUtil::processAlive(worker), 10000);
 }
 
 void tst_Cli::sigtermStopsTheWorker()
