@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The desktop app's models (each under QAbstractItemModelTester) and its plain logic.
 #include "core/callmodel.h"
+#include "core/callsummary.h"
 #include "core/definition.h"
 #include "core/environmentlistmodel.h"
 #include "core/arguments.h"
@@ -130,6 +131,174 @@ private Q_SLOTS:
         model.clearFinished();
         QCOMPARE(model.rowCount(), 1);
         QCOMPARE(model.records().first().id, keep);
+    }
+
+    void callProgressText_data()
+    {
+        QTest::addColumn<bool>("reported");
+        QTest::addColumn<double>("done");
+        QTest::addColumn<double>("total");
+        QTest::addColumn<QString>("message");
+        QTest::addColumn<double>("fraction");
+        QTest::addColumn<QString>("text");
+        QTest::newRow("none") << false << 0.0 << -1.0 << "" << -1.0 << "";
+        QTest::newRow("of total") << true << 37.0 << 100.0 << "fitting" << 0.37 << "37/100 fitting";
+        QTest::newRow("unknown total") << true << 12.0 << -1.0 << "" << -1.0 << "12";
+        QTest::newRow("fractional") << true << 0.5 << 2.0 << "" << 0.25 << "0.5/2";
+        QTest::newRow("past the total") << true << 120.0 << 100.0 << "" << 1.0 << "120/100";
+        QTest::newRow("below zero") << true << -5.0 << 100.0 << "" << 0.0 << "-5/100";
+        QTest::newRow("zero total") << true << 0.0 << 0.0 << "" << 1.0 << "0/0";
+        QTest::newRow("nan") << true << qQNaN() << 10.0 << "" << -1.0 << "nan/10";
+        QTest::newRow("infinite total") << true << 1.0 << qInf() << "" << -1.0 << "1/inf";
+    }
+
+    void callProgressText()
+    {
+        QFETCH(bool, reported);
+        QFETCH(double, done);
+        QFETCH(double, total);
+        QFETCH(QString, message);
+        QFETCH(double, fraction);
+        QFETCH(QString, text);
+        const CallProgress progress{reported, done, total, message};
+        QCOMPARE(progress.fraction(), fraction);
+        QCOMPARE(progress.text(), text);
+    }
+
+    //! Progress and partial results reach the row coalesced, in the two cells they change.
+    void callModelProgressIsCoalesced()
+    {
+        CallModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const int quiet = model.addCall(QStringLiteral("describe"), {});
+        const int busy = model.addCall(QStringLiteral("fit"), {});
+        model.setCallId(quiet, QStringLiteral("1"));
+        model.setCallId(busy, QStringLiteral("2"));
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        for (int i = 1; i <= 1000; ++i)
+            model.setProgress(busy, i, 1000, QStringLiteral("epoch %1").arg(i));
+        model.addPartial(busy, 1);
+        QCOMPARE(changed.size(), 0); // nothing yet: a flood of reports is one update
+        QVERIFY(changed.wait(5 * CallModel::UpdateIntervalMs));
+        QTest::qWait(3 * CallModel::UpdateIntervalMs); // no second update follows
+        QCOMPARE(changed.size(), 1);
+        const auto topLeft = changed.first().at(0).value<QModelIndex>();
+        const auto bottomRight = changed.first().at(1).value<QModelIndex>();
+        QCOMPARE(topLeft.row(), model.rowOf(busy));
+        QCOMPARE(bottomRight.row(), model.rowOf(busy));
+        QCOMPARE(topLeft.column(), int(CallModel::ProgressColumn));
+        QCOMPARE(bottomRight.column(), int(CallModel::PartialsColumn));
+
+        const int row = model.rowOf(busy);
+        QCOMPARE(model.index(row, CallModel::ProgressColumn).data().toString(), QStringLiteral("1000/1000 epoch 1000"));
+        QCOMPARE(model.index(row, CallModel::ProgressColumn).data(CallModel::ProgressRole).toDouble(), 1.0);
+        QCOMPARE(model.index(row, CallModel::PartialsColumn).data().toString(), QStringLiteral("1"));
+        // A running call that reported nothing, or no total, has a busy bar; a quiet one no text.
+        QCOMPARE(model.index(model.rowOf(quiet), CallModel::ProgressColumn).data(CallModel::ProgressRole).toDouble(), -1.0);
+        QCOMPARE(model.index(model.rowOf(quiet), CallModel::ProgressColumn).data().toString(), QString());
+        QCOMPARE(model.index(model.rowOf(quiet), CallModel::PartialsColumn).data().toString(), QString());
+        model.setProgress(busy, 5, -3, QString());
+        model.flushUpdates();
+        QCOMPARE(changed.size(), 2);
+        QCOMPARE(model.index(row, CallModel::ProgressColumn).data(CallModel::ProgressRole).toDouble(), -1.0);
+        QCOMPARE(model.index(row, CallModel::ProgressColumn).data().toString(), QStringLiteral("5"));
+        QCOMPARE(model.record(busy)->progress.total, -1.0);
+
+        // The clock moves the busy bars with the elapsed times, in one range.
+        changed.clear();
+        model.tick();
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(changed.first().at(0).value<QModelIndex>().column(), int(CallModel::ElapsedColumn));
+        QCOMPARE(changed.first().at(1).value<QModelIndex>().column(), int(CallModel::ProgressColumn));
+
+        // Finishing shows at once, and what was still pending is not sent after it.
+        changed.clear();
+        model.setProgress(quiet, 1, 2, QString());
+        model.finishCall(quiet, 7, {});
+        QCOMPARE(changed.size(), 1);
+        QTest::qWait(3 * CallModel::UpdateIntervalMs);
+        QCOMPARE(changed.size(), 1);
+        // A finished call takes no more progress or partial results.
+        model.setProgress(quiet, 2, 2, QString());
+        model.addPartial(quiet, 1);
+        model.flushUpdates();
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(model.record(quiet)->progress.done, 1.0);
+        QCOMPARE(model.record(quiet)->partialCount, 0);
+    }
+
+    void callModelPartials()
+    {
+        CallModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const int id = model.addCall(QStringLiteral("estimate_pi"), {});
+        for (int i = 0; i < 3; ++i)
+            model.addPartial(id, QCborMap{{QStringLiteral("batch"), i}});
+        model.flushUpdates();
+        const QModelIndex cell = model.index(0, CallModel::PartialsColumn);
+        QCOMPARE(cell.data().toString(), QStringLiteral("3"));
+        QCOMPARE(cell.data(CallModel::PartialCountRole).toLongLong(), 3);
+        const QCborArray partials = cell.data(CallModel::PartialsRole).value<QCborValue>().toArray();
+        QCOMPARE(partials.size(), 3);
+        QCOMPARE(partials.at(2).toMap().value(QStringLiteral("batch")).toInteger(), 2); // in order
+
+        // Bounded: the newest are kept, all are counted.
+        for (qsizetype i = 3; i < CallModel::MaxPartialsKept + 5; ++i)
+            model.addPartial(id, i);
+        model.flushUpdates();
+        const CallRecord *record = model.record(id);
+        QCOMPARE(record->partials.size(), CallModel::MaxPartialsKept);
+        QCOMPARE(record->partialCount, CallModel::MaxPartialsKept + 5);
+        QCOMPARE(record->partials.first().toInteger(), 5);
+        QCOMPARE(record->partials.last().toInteger(), CallModel::MaxPartialsKept + 4);
+        QVERIFY(cell.data(Qt::ToolTipRole).toString().contains(QString::number(CallModel::MaxPartialsKept)));
+        QVERIFY(callSummary(*record).contains(QStringLiteral("the newest %1 kept").arg(CallModel::MaxPartialsKept)));
+    }
+
+    //! A cancelled call is neither running nor a failure; "cancelling" until its outcome arrives.
+    void callModelCancel()
+    {
+        CallModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const int unsent = model.addCall(QStringLiteral("fit"), {});
+        const int id = model.addCall(QStringLiteral("fit"), {{40}, {}});
+        QCOMPARE(model.index(model.rowOf(unsent), 0).data(CallModel::CancellableRole).toBool(), false); // nothing to cancel
+        model.setCallId(id, QStringLiteral("4"));
+        const int row = model.rowOf(id);
+        QCOMPARE(model.index(row, 0).data(CallModel::CancellableRole).toBool(), true);
+        model.setProgress(id, 10, 40, QStringLiteral("epoch 10"));
+        model.flushUpdates();
+        QVERIFY2(callSummary(*model.record(id)).contains(QStringLiteral("Still running. Progress: 10/40 epoch 10")),
+                 qPrintable(callSummary(*model.record(id))));
+
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        model.setCancelRequested(id);
+        model.setCancelRequested(id); // once is news
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(model.index(row, CallModel::StateColumn).data().toString(), QStringLiteral("cancelling"));
+        QCOMPARE(model.index(row, 0).data(CallModel::CancellableRole).toBool(), false);
+        QCOMPARE(model.record(id)->state, CallState::Running);
+        QCOMPARE(model.runningCount(), 2);
+        QVERIFY(callSummary(*model.record(id)).contains(QStringLiteral("Cancelling…")));
+
+        const QtPyVenv::Error cancelled{QtPyVenv::ErrorCode::Cancelled, QStringLiteral("Cancelled"),
+                                        QStringLiteral("the call was cancelled"),
+                                        QStringLiteral("Traceback:\n  File \"demo.py\", line 9, in fit\n")};
+        model.finishCall(id, {}, cancelled);
+        QCOMPARE(model.record(id)->state, CallState::Cancelled);
+        QCOMPARE(model.runningCount(), 1);
+        QCOMPARE(model.index(row, CallModel::StateColumn).data().toString(), QStringLiteral("cancelled"));
+        QCOMPARE(model.index(row, CallModel::ErrorColumn).data().toString(), QString()); // not an error
+        const QIcon icon = model.index(row, CallModel::StateColumn).data(Qt::DecorationRole).value<QIcon>();
+        QCOMPARE(icon.cacheKey(), statusIcon(EnvStatus::Stopped).cacheKey()); // grey, not the failure's red
+        // How far it got stays on the row.
+        QCOMPARE(model.index(row, CallModel::ProgressColumn).data(CallModel::ProgressRole).toDouble(), 0.25);
+        QCOMPARE(model.index(row, CallModel::ProgressColumn).data().toString(), QStringLiteral("10/40 epoch 10"));
+        const QString summary = callSummary(*model.record(id));
+        QVERIFY2(summary.contains(QStringLiteral("Cancelled after")) && summary.contains(QStringLiteral("in fit")),
+                 qPrintable(summary));
+        model.clearFinished();
+        QCOMPARE(model.rowCount(), 1); // a cancelled call is finished
     }
 
     void valueTreeModel()

@@ -64,6 +64,7 @@ QString callStateText(CallState state)
     case CallState::Done: return QStringLiteral("done");
     case CallState::Failed: return QStringLiteral("failed");
     case CallState::Died: return QStringLiteral("died");
+    case CallState::Cancelled: return QStringLiteral("cancelled");
     }
     return {};
 }

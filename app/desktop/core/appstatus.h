@@ -25,10 +25,11 @@ Q_ENUM_NS(EnvStatus)
 
 /*! State of one call, as the Calls table shows it. */
 enum class CallState {
-    Running, //!< Sent, no result yet.
-    Done,    //!< Returned a value.
-    Failed,  //!< Python raised, or the call could not be made.
-    Died,    //!< The worker died or was stopped while the call ran.
+    Running,   //!< Sent, no result yet (waiting for a worker thread, or running).
+    Done,      //!< Returned a value.
+    Failed,    //!< Python raised, or the call could not be made.
+    Died,      //!< The worker died or was stopped while the call ran.
+    Cancelled, //!< Cancelled on request (Venv::cancel()): not a failure.
 };
 Q_ENUM_NS(CallState)
 

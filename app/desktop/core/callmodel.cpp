@@ -1,9 +1,37 @@
 // SPDX-License-Identifier: MIT
 #include "callmodel.h"
 
-#include <QFont>
+#include <QCborArray>
+
+#include <algorithm>
+#include <cmath>
 
 namespace QtPyVenvApp {
+
+namespace {
+
+//! 37, 0.5, 1e+09: integral counts without a decimal point.
+QString numberText(double value)
+{
+    return QString::number(value, 'g', 10);
+}
+
+} // namespace
+
+double CallProgress::fraction() const
+{
+    if (!reported || !(total >= 0) || !std::isfinite(total) || !std::isfinite(done))
+        return -1;
+    return total == 0 ? 1.0 : std::clamp(done / total, 0.0, 1.0);
+}
+
+QString CallProgress::text() const
+{
+    if (!reported)
+        return {};
+    const QString count = total >= 0 ? QStringLiteral("%1/%2").arg(numberText(done), numberText(total)) : numberText(done);
+    return message.isEmpty() ? count : QStringLiteral("%1 %2").arg(count, message);
+}
 
 QString formatDuration(qint64 ms)
 {
@@ -16,10 +44,21 @@ QString formatDuration(qint64 ms)
     return QStringLiteral("%1 min %2 s").arg(ms / 60'000).arg((ms / 1000) % 60, 2, 10, QLatin1Char('0'));
 }
 
+QCborValue CallRecord::partialsValue() const
+{
+    QCborArray array;
+    for (const QCborValue &value : partials)
+        array.append(value);
+    return array;
+}
+
 CallModel::CallModel(QObject *parent)
     : QAbstractTableModel(parent)
 {
     m_clock.start();
+    m_updateTimer.setSingleShot(true);
+    m_updateTimer.setInterval(UpdateIntervalMs);
+    connect(&m_updateTimer, &QTimer::timeout, this, &CallModel::flushUpdates);
 }
 
 int CallModel::rowCount(const QModelIndex &parent) const
@@ -50,15 +89,21 @@ QVariant CallModel::data(const QModelIndex &index, int role) const
     case ErrorRole: return QVariant::fromValue(record.error);
     case ElapsedMsRole: return elapsed(record);
     case CallIdRole: return record.callId;
+    case ProgressRole: return progressBar(record);
+    case PartialsRole: return QVariant::fromValue(record.partialsValue());
+    case PartialCountRole: return record.partialCount;
+    case CancellableRole: return record.state == CallState::Running && !record.cancelRequested && !record.callId.isEmpty();
     case Qt::DisplayRole:
         switch (index.column()) {
         case IdColumn: return record.callId.isEmpty() ? QStringLiteral("–") : record.callId;
         case FunctionColumn: return record.function;
         case StartedColumn: return record.started.toString(QStringLiteral("HH:mm:ss"));
         case ElapsedColumn: return formatDuration(elapsed(record));
-        case StateColumn: return callStateText(record.state);
+        case ProgressColumn: return record.progress.text();
+        case PartialsColumn: return record.partialCount > 0 ? QString::number(record.partialCount) : QString();
+        case StateColumn: return stateText(record);
         case ErrorColumn:
-            if (record.error.ok())
+            if (record.error.ok() || record.state == CallState::Cancelled)
                 return QString();
             return record.error.type.isEmpty() ? record.error.message
                                                : QStringLiteral("%1: %2").arg(record.error.type, record.error.message);
@@ -71,6 +116,7 @@ QVariant CallModel::data(const QModelIndex &index, int role) const
             case CallState::Done: return statusIcon(EnvStatus::Ready);
             case CallState::Failed: return statusIcon(EnvStatus::Failed);
             case CallState::Died: return statusIcon(EnvStatus::Died);
+            case CallState::Cancelled: return statusIcon(EnvStatus::Stopped);
             }
         }
         break;
@@ -79,13 +125,31 @@ QVariant CallModel::data(const QModelIndex &index, int role) const
             return record.error.message;
         if (index.column() == IdColumn)
             return record.callId.isEmpty() ? tr("Never sent to the worker") : tr("Call id in this run of the worker");
+        if (index.column() == ProgressColumn && record.progress.reported)
+            return record.progress.text();
+        if (index.column() == PartialsColumn && record.partialCount > record.partials.size())
+            return tr("Partial results yielded; the newest %1 are kept").arg(record.partials.size());
         break;
     case Qt::TextAlignmentRole:
-        if (index.column() == IdColumn || index.column() == ElapsedColumn)
+        if (index.column() == IdColumn || index.column() == ElapsedColumn || index.column() == PartialsColumn)
             return int(Qt::AlignRight | Qt::AlignVCenter);
         break;
     }
     return {};
+}
+
+QVariant CallModel::progressBar(const CallRecord &record) const
+{
+    const double fraction = record.progress.fraction();
+    if (record.state == CallState::Running)
+        return fraction; // -1: busy
+    // A finished call keeps the bar of a known total: how far a cancelled one got.
+    return fraction >= 0 ? QVariant(fraction) : QVariant();
+}
+
+QString CallModel::stateText(const CallRecord &record) const
+{
+    return record.state == CallState::Running && record.cancelRequested ? tr("cancelling") : callStateText(record.state);
 }
 
 QVariant CallModel::headerData(int section, Qt::Orientation orientation, int role) const
@@ -97,6 +161,8 @@ QVariant CallModel::headerData(int section, Qt::Orientation orientation, int rol
     case FunctionColumn: return tr("Function");
     case StartedColumn: return tr("Started");
     case ElapsedColumn: return tr("Elapsed");
+    case ProgressColumn: return tr("Progress");
+    case PartialsColumn: return tr("Partials");
     case StateColumn: return tr("State");
     case ErrorColumn: return tr("Error");
     }
@@ -137,8 +203,11 @@ void CallModel::finishCall(int id, const QCborValue &result, const QtPyVenv::Err
     record.durationMs = m_clock.elapsed() - record.startedMs;
     record.result = result;
     record.error = error;
+    m_pendingUpdates.remove(id); // the whole row changes now
     if (error.ok())
         record.state = CallState::Done;
+    else if (error.code == QtPyVenv::ErrorCode::Cancelled)
+        record.state = CallState::Cancelled;
     else if (error.code == QtPyVenv::ErrorCode::Died || error.code == QtPyVenv::ErrorCode::Closed)
         record.state = CallState::Died;
     else
@@ -146,6 +215,60 @@ void CallModel::finishCall(int id, const QCborValue &result, const QtPyVenv::Err
     Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
     trim();
     Q_EMIT runningCountChanged(runningCount());
+}
+
+CallRecord *CallModel::runningRecord(int id)
+{
+    const int row = rowOf(id);
+    return row < 0 || m_records[row].state != CallState::Running ? nullptr : &m_records[row];
+}
+
+void CallModel::setProgress(int id, double done, double total, const QString &message)
+{
+    CallRecord *record = runningRecord(id);
+    if (!record)
+        return;
+    record->progress = {true, done, total < 0 ? -1 : total, message};
+    scheduleUpdate(id);
+}
+
+void CallModel::addPartial(int id, const QCborValue &value)
+{
+    CallRecord *record = runningRecord(id);
+    if (!record)
+        return;
+    if (record->partials.size() >= MaxPartialsKept)
+        record->partials.removeFirst();
+    record->partials.append(value);
+    ++record->partialCount;
+    scheduleUpdate(id);
+}
+
+void CallModel::scheduleUpdate(int id)
+{
+    m_pendingUpdates.insert(id);
+    if (!m_updateTimer.isActive())
+        m_updateTimer.start();
+}
+
+void CallModel::flushUpdates()
+{
+    m_updateTimer.stop();
+    const QSet<int> ids = std::exchange(m_pendingUpdates, {});
+    for (const int id : ids) {
+        if (const int row = rowOf(id); row >= 0)
+            Q_EMIT dataChanged(index(row, ProgressColumn), index(row, PartialsColumn));
+    }
+}
+
+void CallModel::setCancelRequested(int id)
+{
+    CallRecord *record = runningRecord(id);
+    if (!record || record->cancelRequested)
+        return;
+    record->cancelRequested = true;
+    const int row = rowOf(id);
+    Q_EMIT dataChanged(index(row, StateColumn), index(row, StateColumn), {Qt::DisplayRole, CancellableRole});
 }
 
 void CallModel::tick()
@@ -159,7 +282,7 @@ void CallModel::tick()
         }
     }
     if (first >= 0)
-        Q_EMIT dataChanged(index(first, ElapsedColumn), index(last, ElapsedColumn), {Qt::DisplayRole, ElapsedMsRole});
+        Q_EMIT dataChanged(index(first, ElapsedColumn), index(last, ProgressColumn), {Qt::DisplayRole, ElapsedMsRole});
 }
 
 void CallModel::clearFinished()
