@@ -12,6 +12,12 @@ try:
 except ImportError:  # an older worker: PNG bytes are recognised too
     Image = bytes
 
+try:
+    from qtpyvenv import progress  # the call's progress bar in the Calls tab and the console
+except ImportError:  # an older worker, or plain Python: no bar
+    def progress(done, total=None, message=""):
+        pass
+
 
 def describe(numbers):
     """Summary statistics of a list of numbers.
@@ -42,6 +48,56 @@ def slow(n=3):
         time.sleep(1)
     print("slow: done", file=sys.stderr, flush=True)
     return {"slept": n}
+
+
+def fit(epochs=40):
+    """Fits a line to noisy points by gradient descent, one epoch per 0.1 s, reporting progress
+    with the loss. Cancel it from the Calls tab (Delete) or the console's Cancel button.
+
+    Example arguments: 40
+    """
+    epochs = int(epochs)
+    if not 1 <= epochs <= 10000:
+        raise ValueError("epochs must be between 1 and 10000")
+    xs = [i / 50.0 for i in range(50)]
+    ys = [3.0 * x + 0.5 + 0.2 * math.sin(17.0 * x) for x in xs]
+    slope = intercept = 0.0
+    epoch = 0
+    try:
+        for epoch in range(1, epochs + 1):
+            errors = [slope * x + intercept - y for x, y in zip(xs, ys)]
+            loss = statistics.fmean(e * e for e in errors)
+            slope -= 0.5 * statistics.fmean(e * x for e, x in zip(errors, xs))
+            intercept -= 0.5 * statistics.fmean(errors)
+            progress(epoch, epochs, "epoch %d: loss %.4f" % (epoch, loss))  # raises once cancelled
+            time.sleep(0.1)
+    finally:  # runs on cancel too
+        print("fit: stopped after epoch %d of %d" % (epoch, epochs), flush=True)
+    return {"epochs": epochs, "slope": slope, "intercept": intercept, "loss": loss}
+
+
+def estimate_pi(batches=30):
+    """Estimates pi by throwing random points at a square, a generator: each batch's running
+    estimate arrives as a partial result (a growing table), the last one is the result.
+
+    Example arguments: 30
+    """
+    batches = int(batches)
+    if not 1 <= batches <= 10000:
+        raise ValueError("batches must be between 1 and 10000")
+    seed, inside, thrown = 2024, 0, 0
+    for batch in range(1, batches + 1):
+        for _ in range(5000):  # the LCG of table(), two coordinates per point
+            seed = (1103515245 * seed + 12345) & 0x7FFFFFFF
+            x = seed / 0x7FFFFFFF
+            seed = (1103515245 * seed + 12345) & 0x7FFFFFFF
+            y = seed / 0x7FFFFFFF
+            inside += x * x + y * y <= 1.0
+        thrown += 5000
+        estimate = 4.0 * inside / thrown
+        progress(batch, batches, "pi ~ %.5f" % estimate)
+        yield {"batch": batch, "points": thrown, "estimate": estimate, "error": estimate - math.pi}
+        time.sleep(0.1)
 
 
 def fail(reason=None):

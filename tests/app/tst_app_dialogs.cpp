@@ -131,7 +131,8 @@ class TestAppDialogs : public QObject
     //! What resources/demo.py defines, in order.
     static QStringList demoFunctions()
     {
-        return {QStringLiteral("describe"), QStringLiteral("slow"), QStringLiteral("fail"),
+        return {QStringLiteral("describe"), QStringLiteral("slow"), QStringLiteral("fit"),
+                QStringLiteral("estimate_pi"), QStringLiteral("fail"),
                 QStringLiteral("table"), QStringLiteral("matrix"), QStringLiteral("picture")};
     }
     QStringList functionNames() const

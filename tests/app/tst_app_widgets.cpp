@@ -122,7 +122,8 @@ private Q_SLOTS:
         QStringList names;
         for (const auto &f : demo()->functions())
             names << f.name;
-        QCOMPARE(names, (QStringList{QStringLiteral("describe"), QStringLiteral("slow"), QStringLiteral("fail"),
+        QCOMPARE(names, (QStringList{QStringLiteral("describe"), QStringLiteral("slow"), QStringLiteral("fit"),
+                                     QStringLiteral("estimate_pi"), QStringLiteral("fail"),
                                      QStringLiteral("table"), QStringLiteral("matrix"), QStringLiteral("picture")}));
 
         // A cold start without requirements: the library creates the venv, then launches;
