@@ -118,6 +118,30 @@ private Q_SLOTS:
         QVERIFY(!view.isAvailable(ResultKind::Table));
     }
 
+    //! A growing value (a running call's partial results) stays in the view the user picked.
+    void updateValueKeepsThePickedView()
+    {
+        auto rows = [](int n) {
+            QCborArray array;
+            for (int i = 0; i < n; ++i)
+                array.append(QCborMap{{QStringLiteral("batch"), i}, {QStringLiteral("estimate"), 3.0 + i / 10.0}});
+            return QCborValue(array);
+        };
+        ResultView view;
+        view.updateValue(rows(1)); // nothing shown yet: the view that fits
+        QCOMPARE(view.currentKind(), chooseView(rows(1)));
+        QVERIFY(view.setCurrentKind(ResultKind::Text));
+        view.updateValue(rows(3));
+        QCOMPARE(view.currentKind(), ResultKind::Text);
+        QVERIFY(view.textView()->toPlainText().contains(QStringLiteral("\"batch\": 2")));
+        view.setValue(rows(3)); // a new value: the view that fits it again
+        QCOMPARE(view.currentKind(), chooseView(rows(3)));
+        view.setValue(QtPyVenv::Image(png(testImage(4, 3))).toCbor());
+        QCOMPARE(view.currentKind(), ResultKind::Image);
+        view.updateValue(rows(2)); // the Image view cannot show it
+        QCOMPARE(view.currentKind(), chooseView(rows(2)));
+    }
+
     void textKeepsKeyOrder()
     {
         ResultView view;

@@ -144,6 +144,7 @@ void Environment::setStatus(EnvStatus status)
 void Environment::releaseVenv(const QString &removeDir)
 {
     QtPyVenv::Venv *venv = std::exchange(m_venv, nullptr);
+    m_sentCalls.clear();
     m_pid = 0;
     m_startPhase.reset();
     if (!venv && removeDir.isEmpty())
@@ -223,6 +224,13 @@ void Environment::start()
     });
     connect(venv, &QtPyVenv::Venv::outputDropped, this, [this](int fd, qint64 bytes) {
         onOutputDropped(fd == 1 ? OutputStream::Stdout : OutputStream::Stderr, bytes);
+    });
+    connect(venv, &QtPyVenv::Venv::callProgress, this,
+            [this](const QString &callId, double done, double total, const QString &message) {
+                m_calls->setProgress(runningCall(callId), done, total, message);
+            });
+    connect(venv, &QtPyVenv::Venv::callPartial, this, [this](const QString &callId, const QCborValue &value) {
+        m_calls->addPartial(runningCall(callId), value);
     });
     connect(venv, &QtPyVenv::Venv::startPhaseChanged, this, &Environment::onStartPhase);
     connect(venv, &QtPyVenv::Venv::installOutput, this, &Environment::onInstallOutput);
@@ -363,9 +371,12 @@ int Environment::invoke(const QString &function, const QtPyVenv::Arguments &argu
     QString callId;
     const QFuture<QCborValue> future = m_venv->invokeAsync(function, arguments, &callId);
     m_calls->setCallId(id, callId); // the id Venv::callStarted()/callFinished() carry
+    if (!callId.isEmpty())
+        m_sentCalls.insert(id);
     auto *watcher = new QFutureWatcher<QCborValue>(this);
     connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, id] {
         watcher->deleteLater();
+        m_sentCalls.remove(id);
         QCborValue result;
         const QtPyVenv::Error error = futureOutcome(watcher->future(), &result);
         m_calls->finishCall(id, result, error);
@@ -373,6 +384,27 @@ int Environment::invoke(const QString &function, const QtPyVenv::Arguments &argu
     });
     watcher->setFuture(future);
     return id;
+}
+
+int Environment::runningCall(const QString &callId) const
+{
+    const int row = m_calls->rowOfCallId(callId);
+    const QModelIndex index = m_calls->index(row, 0);
+    return index.isValid() && index.data(CallModel::StateRole).value<CallState>() == CallState::Running
+               ? index.data(CallModel::IdRole).toInt()
+               : 0;
+}
+
+QtPyVenv::Error Environment::cancel(int id)
+{
+    const CallRecord *record = m_calls->record(id);
+    if (!record || !m_sentCalls.contains(id) || !m_venv)
+        return {QtPyVenv::ErrorCode::Unknown, QString(), QStringLiteral("call %1 is not in flight").arg(id), QString()};
+    const QtPyVenv::Error error = m_venv->cancel(record->callId);
+    qCDebug(lcAppCall) << m_definition.name << "cancel" << id << record->callId << error.toString();
+    if (error.ok())
+        m_calls->setCancelRequested(id);
+    return error;
 }
 
 void Environment::watchSources()

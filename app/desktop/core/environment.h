@@ -14,6 +14,7 @@
 #include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 
 #include <optional>
 
@@ -93,6 +94,12 @@ public:
      * callFinished(). The record's callId is the library's id of the call.
      */
     int invoke(const QString &function, const QtPyVenv::Arguments &arguments);
+    /*!
+     * Asks the worker to cancel call \a id, queued or running (Venv::cancel()); returns at once.
+     * The call then finishes Cancelled, or with its result when that was already on the way.
+     * An error when the call is not in flight or was never sent.
+     */
+    QtPyVenv::Error cancel(int id);
     //! invoke() with \a args as the one argument, fn(args); null means none, fn().
     int call(const QString &function, const QJsonValue &args);
     //! Re-reads the installed packages from the venv (when Ready).
@@ -130,6 +137,8 @@ private:
     void onInstallOutput(const QByteArray &data);
     void onOutputDropped(OutputStream stream, qint64 bytes);
     void onReady();
+    //! The key of the running call the library knows as \a callId, 0 when none.
+    int runningCall(const QString &callId) const;
     void watchSources();
     void onSourcesChanged();
 
@@ -150,6 +159,7 @@ private:
     QByteArray m_installPartialLine;
     OutputBuffer m_output;
     CallModel *m_calls;
+    QSet<int> m_sentCalls; // in flight in m_venv: a new worker reuses call ids, so only these may be cancelled
     HistoryModel *m_history;
     QFileSystemWatcher *m_watcher;
     QTimer *m_reloadTimer;

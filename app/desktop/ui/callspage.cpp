@@ -2,19 +2,24 @@
 #include "callspage.h"
 
 #include "calldetailsdialog.h"
+#include "callprogressdelegate.h"
 
-#include "core/arguments.h"
 #include "core/callmodel.h"
+#include "core/callsummary.h"
 #include "core/environment.h"
+#include "core/logging.h"
 #include "core/resultvalue.h"
 
+#include <QAction>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QMenu>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTimer>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace QtPyVenvApp {
@@ -24,7 +29,10 @@ CallsPage::CallsPage(QWidget *parent)
     , m_proxy(new QSortFilterProxyModel(this))
     , m_view(new QTableView(this))
     , m_tick(new QTimer(this))
+    , m_cancel(new QAction(tr("&Cancel call"), this))
+    , m_details(new QAction(tr("Show &details"), this))
 {
+    createActions();
     setUpView();
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(createBar());
@@ -49,8 +57,29 @@ void CallsPage::setUpView()
     m_view->sortByColumn(CallModel::IdColumn, Qt::DescendingOrder);
     m_view->verticalHeader()->hide();
     m_view->horizontalHeader()->setStretchLastSection(true);
-    m_view->setToolTip(tr("Double-click (or Enter) shows the result or the traceback"));
+    m_view->setToolTip(tr("Double-click (or Enter) shows the details; Delete cancels a call in flight"));
+    m_view->setItemDelegateForColumn(CallModel::ProgressColumn, new CallProgressDelegate(m_view));
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_view->addAction(m_cancel); // Delete, while the table has the focus
     connect(m_view, &QTableView::activated, this, &CallsPage::showDetails);
+    connect(m_view, &QWidget::customContextMenuRequested, this, &CallsPage::showContextMenu);
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, &CallsPage::updateActions);
+    // A call starting, finishing or being cancelled changes what the actions can do.
+    connect(m_proxy, &QAbstractItemModel::dataChanged, this, &CallsPage::updateActions);
+    connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, &CallsPage::updateActions);
+    connect(m_proxy, &QAbstractItemModel::modelReset, this, &CallsPage::updateActions);
+}
+
+void CallsPage::createActions()
+{
+    m_cancel->setObjectName(QStringLiteral("cancelCallAction"));
+    m_cancel->setShortcut(QKeySequence::Delete);
+    m_cancel->setShortcutContext(Qt::WidgetShortcut);
+    m_cancel->setToolTip(tr("Cancel the selected call, queued or running (Delete)"));
+    m_cancel->setEnabled(false);
+    connect(m_cancel, &QAction::triggered, this, &CallsPage::cancelCurrent);
+    m_details->setObjectName(QStringLiteral("callDetailsAction"));
+    connect(m_details, &QAction::triggered, this, [this] { showDetails(m_view->currentIndex()); });
 }
 
 QHBoxLayout *CallsPage::createBar()
@@ -61,8 +90,12 @@ QHBoxLayout *CallsPage::createBar()
         if (m_environment)
             m_environment->calls()->clearFinished();
     });
+    auto *cancel = new QToolButton(this);
+    cancel->setObjectName(QStringLiteral("callsCancel"));
+    cancel->setDefaultAction(m_cancel);
     auto *bar = new QHBoxLayout;
     bar->addWidget(new QLabel(tr("Calls of this environment, newest first"), this), 1);
+    bar->addWidget(cancel);
     bar->addWidget(clear);
     return bar;
 }
@@ -75,8 +108,41 @@ void CallsPage::setEnvironment(Environment *environment)
     if (environment) {
         m_runningConnection = connect(environment->calls(), &CallModel::runningCountChanged, this, &CallsPage::updateTicking);
         m_view->resizeColumnsToContents();
+        m_view->horizontalHeader()->resizeSection(CallModel::ProgressColumn, fontMetrics().averageCharWidth() * 32);
     }
     updateTicking();
+    updateActions();
+}
+
+void CallsPage::updateActions()
+{
+    const QModelIndex current = m_view->currentIndex();
+    m_cancel->setEnabled(m_environment && current.data(CallModel::CancellableRole).toBool());
+    m_details->setEnabled(current.isValid());
+}
+
+void CallsPage::cancelCurrent()
+{
+    const QModelIndex current = m_view->currentIndex();
+    if (!m_environment || !current.data(CallModel::CancellableRole).toBool())
+        return;
+    // Failing is no news: the call finished meanwhile, and shows how.
+    if (const QtPyVenv::Error error = m_environment->cancel(current.data(CallModel::IdRole).toInt()); !error.ok())
+        qCInfo(lcAppCall) << "cancel:" << error.toString();
+}
+
+void CallsPage::showContextMenu(const QPoint &position)
+{
+    const QModelIndex index = m_view->indexAt(position);
+    if (!index.isValid())
+        return;
+    m_view->setCurrentIndex(index);
+    auto *menu = new QMenu(this);
+    menu->setObjectName(QStringLiteral("callsMenu"));
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->addAction(m_cancel);
+    menu->addAction(m_details);
+    menu->popup(m_view->viewport()->mapToGlobal(position));
 }
 
 void CallsPage::updateTicking()
@@ -95,35 +161,12 @@ const CallRecord *CallsPage::recordAt(int proxyRow) const
     return m_environment->calls()->record(index.data(CallModel::IdRole).toInt());
 }
 
-QString CallsPage::summaryText(const CallRecord &record)
-{
-    const QString id = record.callId.isEmpty() ? tr("(not sent)") : record.callId;
-    QString text = tr("Call %1: %2(%3)\n").arg(id, record.function, argumentsText(record.arguments));
-    switch (record.state) {
-    case CallState::Running:
-        text += tr("Still running.");
-        break;
-    case CallState::Done:
-        text += tr("Returned in %1: %2").arg(formatDuration(record.durationMs), valueSummary(record.result));
-        break;
-    case CallState::Failed:
-    case CallState::Died: {
-        const QtPyVenv::Error &e = record.error;
-        text += tr("Failed after %1: %2\n\n%3")
-                    .arg(formatDuration(record.durationMs),
-                         e.type.isEmpty() ? e.message : QStringLiteral("%1: %2").arg(e.type, e.message), e.traceback);
-        break;
-    }
-    }
-    return text;
-}
-
 QString CallsPage::detailsText(int proxyRow) const
 {
     const CallRecord *record = recordAt(proxyRow);
     if (!record)
         return {};
-    QString text = summaryText(*record);
+    QString text = callSummary(*record);
     if (record->state == CallState::Done)
         text += QStringLiteral("\n\n") + QString::fromUtf8(QtPyVenv::toJsonText(record->result));
     return text;
@@ -134,7 +177,7 @@ void CallsPage::showDetails(const QModelIndex &index)
     const CallRecord *record = index.isValid() ? recordAt(index.row()) : nullptr;
     if (!record)
         return;
-    auto *dialog = new CallDetailsDialog(*record, summaryText(*record), this);
+    auto *dialog = new CallDetailsDialog(m_environment->calls(), record->id, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->show(); // non-modal
 }

@@ -6,7 +6,9 @@
 #include <QPointer>
 #include <QWidget>
 
+class QAction;
 class QHBoxLayout;
+class QMenu;
 class QSortFilterProxyModel;
 class QTableView;
 class QTimer;
@@ -14,9 +16,10 @@ class QTimer;
 namespace QtPyVenvApp {
 
 /*!
- * The Calls tab: in-flight and recent calls of the current environment (a CallModel),
- * elapsed time ticking while any runs; double-click shows the result (in a ResultView) or the
- * traceback.
+ * The Calls tab: in-flight and recent calls of the current environment (a CallModel), elapsed
+ * time and busy bars ticking while any runs, each call's progress bar and partial result count;
+ * Cancel (the button, the context menu or Delete) for a call in flight; double-click shows the
+ * call's details, live (CallDetailsDialog).
  */
 class CallsPage : public QWidget
 {
@@ -26,18 +29,23 @@ public:
     explicit CallsPage(QWidget *parent = nullptr);
     void setEnvironment(Environment *environment);
     QTableView *view() const { return m_view; }
+    //! Cancels the current call; enabled while it is in flight and not being cancelled.
+    QAction *cancelAction() const { return m_cancel; }
     //! The call at \a proxyRow as text: what the details dialog says, then the result as JSON.
     QString detailsText(int proxyRow) const;
-    //! What the details dialog says above the result: the call, its outcome or its traceback.
-    static QString summaryText(const CallRecord &record);
 
 public Q_SLOTS:
     void showDetails(const QModelIndex &index);
+    //! Asks to cancel the current call (Environment::cancel()).
+    void cancelCurrent();
 
 private:
     void setUpView();
+    void createActions();
     QHBoxLayout *createBar();
+    void showContextMenu(const QPoint &position);
     void updateTicking();
+    void updateActions();
     const CallRecord *recordAt(int proxyRow) const;
 
     QPointer<Environment> m_environment;
@@ -45,6 +53,8 @@ private:
     QSortFilterProxyModel *m_proxy;
     QTableView *m_view;
     QTimer *m_tick;
+    QAction *m_cancel;
+    QAction *m_details;
 };
 
 } // namespace QtPyVenvApp

@@ -65,15 +65,26 @@ void ResultView::createViews()
 
 void ResultView::setValue(const QCborValue &value)
 {
+    assign(value, chooseView(value));
+}
+
+void ResultView::updateValue(const QCborValue &value)
+{
+    const ResultKind shown = currentKind();
+    const bool keep = !m_value.isUndefined() && applicableViews(value).contains(shown);
+    assign(value, keep ? shown : chooseView(value));
+}
+
+void ResultView::assign(const QCborValue &value, ResultKind kind)
+{
     m_value = value;
     m_available = applicableViews(value);
     m_filled.clear();
     const QSignalBlocker blocker(m_tabs);
     for (int i = 0; i < m_tabs->count(); ++i)
         m_tabs->setTabEnabled(i, m_available.contains(Kinds[i]));
-    const int tab = int(chooseView(value));
-    m_tabs->setCurrentIndex(tab);
-    showTab(tab);
+    m_tabs->setCurrentIndex(int(kind));
+    showTab(int(kind));
 }
 
 void ResultView::clear()

@@ -35,6 +35,9 @@ public:
     explicit ResultView(QWidget *parent = nullptr);
 
     void setValue(const QCborValue &value);
+    //! setValue() for a value that grows (a running call's partial results): keeps the view
+    //! shown when it can show the new value too.
+    void updateValue(const QCborValue &value);
     QCborValue value() const { return m_value; }
     void clear();
 
@@ -55,6 +58,7 @@ Q_SIGNALS:
 
 private:
     void createViews();
+    void assign(const QCborValue &value, ResultKind kind);
     void showTab(int tab);
     void fill(ResultKind kind);
 
