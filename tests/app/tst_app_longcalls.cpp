@@ -1,22 +1,28 @@
 // SPDX-License-Identifier: MIT
 // Long calls in the desktop app, against the demo environment's fit() (progress) and
 // estimate_pi() (a generator): the Calls tab's progress, partial results and Cancel (Delete,
-// context menu, button), and the live call details.
+// context menu, button), the live call details, and the console's progress, Cancel and partials.
 #include "testutil.h"
 
 #include "core/callmodel.h"
 #include "core/environment.h"
 #include "core/environmentmanager.h"
 #include "ui/calldetailsdialog.h"
+#include "ui/callprogresspanel.h"
 #include "ui/callspage.h"
+#include "ui/functionspage.h"
 #include "ui/mainwindow.h"
 #include "ui/resultview.h"
 
 #include <QAction>
 #include <QCborArray>
 #include <QCborMap>
+#include <QLabel>
 #include <QMenu>
 #include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
@@ -63,6 +69,17 @@ class TestAppLongCalls : public QObject
     {
         m_window->showTab(MainWindow::CallsTab);
         callsPage()->view()->setCurrentIndex(tableIndex(id, CallModel::FunctionColumn));
+    }
+    //! Shows the console with \a function selected and \a args typed as raw JSON.
+    bool prepareConsole(const QString &function, const QString &args)
+    {
+        FunctionsPage *console = m_window->functionsPage();
+        m_window->showTab(MainWindow::FunctionsTab);
+        if (!console->selectFunction(function))
+            return false;
+        console->setRawArguments(true);
+        console->findChild<QPlainTextEdit *>(QStringLiteral("argsEditor"))->setPlainText(args);
+        return true;
     }
     bool finallyRan() const
     {
@@ -184,6 +201,45 @@ private Q_SLOTS:
         QVERIFY2(dialog->summaryView()->toPlainText().contains(QStringLiteral("20 partial results")),
                  qPrintable(dialog->summaryView()->toPlainText()));
         dialog->close();
+    }
+
+    void consoleShowsProgressAndCancels()
+    {
+        FunctionsPage *console = m_window->functionsPage();
+        QVERIFY(prepareConsole(QStringLiteral("fit"), QStringLiteral("500")));
+        QSignalSpy shown(console, &FunctionsPage::resultShown);
+        console->callCurrent();
+        CallProgressPanel *panel = console->progressPanel();
+        QVERIFY(panel->isVisible());
+        QTRY_VERIFY_WITH_TIMEOUT(panel->text().contains(QStringLiteral("/500 epoch")), 15000);
+        QCOMPARE(panel->bar()->maximum(), 1000); // a known total: not busy
+        QTRY_VERIFY(panel->bar()->value() > 0);
+        QVERIFY(panel->cancelButton()->isEnabled());
+        QTest::mouseClick(panel->cancelButton(), Qt::LeftButton);
+        QVERIFY(shown.wait(10000));
+        const int id = shown.first().at(0).toInt();
+        QCOMPARE(record(id)->state, CallState::Cancelled);
+        QVERIFY(!panel->isVisible());
+        auto *header = console->findChild<QLabel *>(QStringLiteral("resultHeader"));
+        QVERIFY2(header->text().startsWith(QStringLiteral("fit cancelled after")), qPrintable(header->text()));
+        QCOMPARE(header->styleSheet(), QString()); // not in the error colour
+    }
+
+    void consoleShowsPartialsLive()
+    {
+        FunctionsPage *console = m_window->functionsPage();
+        QVERIFY(prepareConsole(QStringLiteral("estimate_pi"), QStringLiteral("15")));
+        QSignalSpy shown(console, &FunctionsPage::resultShown);
+        console->callCurrent();
+        // While it runs, the result view holds the partial results so far.
+        QTRY_VERIFY_WITH_TIMEOUT(console->resultView()->value().toArray().size() >= 2, 15000);
+        QVERIFY(shown.isEmpty());
+        QVERIFY2(console->progressPanel()->text().contains(QStringLiteral("partial results")),
+                 qPrintable(console->progressPanel()->text()));
+        QVERIFY(shown.wait(15000));
+        QCOMPARE(console->resultView()->value().toMap().value(QStringLiteral("batch")).toInteger(), 15);
+        auto *header = console->findChild<QLabel *>(QStringLiteral("resultHeader"));
+        QVERIFY2(header->text().contains(QStringLiteral("after 15 partial results")), qPrintable(header->text()));
     }
 
     void cleanupTestCase()

@@ -2,6 +2,7 @@
 #include "functionspage.h"
 
 #include "argumentsform.h"
+#include "callprogresspanel.h"
 #include "colors.h"
 #include "resultview.h"
 
@@ -83,6 +84,7 @@ FunctionsPage::FunctionsPage(QWidget *parent)
     , m_argsStatus(new QLabel(this))
     , m_call(new QPushButton(tr("&Call"), this))
     , m_resultHeader(new QLabel(this))
+    , m_progress(new CallProgressPanel(this))
     , m_resultStack(new QStackedWidget(this))
     , m_resultView(new ResultView(this))
     , m_errorView(new QPlainTextEdit(this))
@@ -186,11 +188,17 @@ QWidget *FunctionsPage::createResultPane()
     m_errorView->setLineWrapMode(QPlainTextEdit::NoWrap);
     m_resultStack->addWidget(m_resultView);
     m_resultStack->addWidget(m_errorView);
+    m_progress->setObjectName(QStringLiteral("callProgress"));
+    connect(m_progress, &CallProgressPanel::cancelClicked, this, [this] {
+        if (m_environment)
+            m_environment->cancel(m_pendingCall);
+    });
 
     auto *pane = new QWidget(this);
     auto *layout = new QVBoxLayout(pane);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_resultHeader);
+    layout->addWidget(m_progress);
     layout->addWidget(m_resultStack, 1);
     return pane;
 }
@@ -208,11 +216,14 @@ void FunctionsPage::setEnvironment(Environment *environment)
 {
     if (environment == m_environment)
         return;
-    if (m_environment)
+    if (m_environment) {
         m_environment->disconnect(this); // every connection made below, to the one it replaces
+        m_environment->calls()->disconnect(this);
+    }
     m_environment = environment;
     m_pendingCall = 0;
     m_shownCall = 0;
+    m_progress->showRecord(nullptr);
     m_functionModel->setFunctions({}); // no current function: nothing typed carries over
     m_argsByFunction.clear();
     m_fieldsByFunction.clear();
@@ -229,6 +240,7 @@ void FunctionsPage::setEnvironment(Environment *environment)
             if (id == m_pendingCall)
                 showCall(id);
         });
+        connect(environment->calls(), &QAbstractItemModel::dataChanged, this, &FunctionsPage::onCallsChanged);
     }
     reloadFunctions();
 }
@@ -378,8 +390,39 @@ void FunctionsPage::callCurrent()
         entry = {function, argumentsText(arguments), entry.when, m_form->texts(), true};
     m_environment->history()->add(entry);
     m_pendingCall = m_environment->invoke(function, arguments);
+    m_shownPartials = 0;
     m_resultHeader->setText(tr("%1 — running…").arg(function));
     m_resultHeader->setStyleSheet(QString());
+    m_progress->showRecord(m_environment->calls()->record(m_pendingCall));
+}
+
+void FunctionsPage::onCallsChanged(const QModelIndex &topLeft, const QModelIndex &bottomRight)
+{
+    const int row = m_environment->calls()->rowOf(m_pendingCall);
+    if (row < topLeft.row() || row > bottomRight.row())
+        return;
+    if (const CallRecord *record = m_environment->calls()->record(m_pendingCall); record && record->state == CallState::Running)
+        showRunning(*record);
+}
+
+void FunctionsPage::showRunning(const CallRecord &record)
+{
+    m_progress->showRecord(&record);
+    if (record.partialCount == m_shownPartials)
+        return;
+    showPartials(record);
+    m_resultHeader->setText(tr("%1 — running… %2 partial results").arg(record.function).arg(record.partialCount));
+}
+
+void FunctionsPage::showPartials(const CallRecord &record)
+{
+    // The first replaces the last call's result; later ones keep the view the user picked.
+    if (m_shownPartials == 0)
+        m_resultView->setValue(record.partialsValue());
+    else
+        m_resultView->updateValue(record.partialsValue());
+    m_shownPartials = record.partialCount;
+    m_resultStack->setCurrentWidget(m_resultView);
 }
 
 void FunctionsPage::showCall(int callId)
@@ -388,21 +431,49 @@ void FunctionsPage::showCall(int callId)
     if (!record)
         return;
     m_shownCall = callId;
-    const QString duration = formatDuration(record->durationMs);
-    if (record->error.ok()) {
-        m_resultView->setValue(record->result);
-        m_resultHeader->setText(tr("%1 → %2 in %3").arg(record->function, resultSummary(record->result), duration));
-        m_resultHeader->setStyleSheet(QString());
-        m_resultStack->setCurrentWidget(m_resultView);
-    } else {
-        const QtPyVenv::Error &e = record->error;
-        const QString what = e.type.isEmpty() ? e.message : QStringLiteral("%1: %2").arg(e.type, e.message);
-        m_resultHeader->setText(tr("%1 failed after %2: %3").arg(record->function, duration, what));
-        m_resultHeader->setStyleSheet(QStringLiteral("color: %1").arg(stderrColor(palette()).name()));
-        m_errorView->setPlainText(e.traceback.isEmpty() ? what : what + QStringLiteral("\n\n") + e.traceback);
-        m_resultStack->setCurrentWidget(m_errorView);
-    }
+    m_progress->showRecord(record);
+    if (record->state == CallState::Done)
+        showResult(*record);
+    else if (record->state == CallState::Cancelled)
+        showCancelled(*record);
+    else
+        showError(*record);
     Q_EMIT resultShown(callId);
+}
+
+void FunctionsPage::showResult(const CallRecord &record)
+{
+    QString header = tr("%1 → %2 in %3").arg(record.function, resultSummary(record.result), formatDuration(record.durationMs));
+    if (record.partialCount > 0)
+        header += tr(", after %1 partial results").arg(record.partialCount);
+    m_resultView->setValue(record.result);
+    m_resultHeader->setText(header);
+    m_resultHeader->setStyleSheet(QString());
+    m_resultStack->setCurrentWidget(m_resultView);
+}
+
+void FunctionsPage::showCancelled(const CallRecord &record)
+{
+    // Not a failure: no error colour. What it yielded before is worth keeping on screen.
+    m_resultHeader->setText(tr("%1 cancelled after %2").arg(record.function, formatDuration(record.durationMs)));
+    m_resultHeader->setStyleSheet(QString());
+    if (record.partialCount > 0) {
+        showPartials(record);
+        return;
+    }
+    const QtPyVenv::Error &e = record.error;
+    m_errorView->setPlainText(e.traceback.isEmpty() ? e.message : e.traceback);
+    m_resultStack->setCurrentWidget(m_errorView);
+}
+
+void FunctionsPage::showError(const CallRecord &record)
+{
+    const QtPyVenv::Error &e = record.error;
+    const QString what = e.type.isEmpty() ? e.message : QStringLiteral("%1: %2").arg(e.type, e.message);
+    m_resultHeader->setText(tr("%1 failed after %2: %3").arg(record.function, formatDuration(record.durationMs), what));
+    m_resultHeader->setStyleSheet(QStringLiteral("color: %1").arg(stderrColor(palette()).name()));
+    m_errorView->setPlainText(e.traceback.isEmpty() ? what : what + QStringLiteral("\n\n") + e.traceback);
+    m_resultStack->setCurrentWidget(m_errorView);
 }
 
 void FunctionsPage::rerun(const QModelIndex &historyIndex)

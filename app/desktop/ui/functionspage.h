@@ -16,13 +16,15 @@ class QToolButton;
 namespace QtPyVenvApp {
 
 class ArgumentsForm;
+class CallProgressPanel;
 class FunctionModel;
 class ResultView;
 
 /*!
  * The console: the functions the sources define; their arguments in a form built from the
  * signature (or, one click away, as raw JSON), checked as they are typed; Call (Ctrl+Return);
- * the result in the view that fits it (ResultView) with its duration; Python errors with type,
+ * while the call runs its progress, Cancel and the partial results it yielded so far; the
+ * result in the view that fits it (ResultView) with its duration; Python errors with type,
  * message and traceback; and a re-runnable history.
  */
 class FunctionsPage : public QWidget
@@ -44,6 +46,7 @@ public:
     int shownCallId() const { return m_shownCall; }
     ResultView *resultView() const { return m_resultView; }
     ArgumentsForm *argumentsForm() const { return m_form; }
+    CallProgressPanel *progressPanel() const { return m_progress; }
 
 public Q_SLOTS:
     //! Calls the selected function with the entered arguments (no-op when invalid or not ready).
@@ -67,7 +70,13 @@ private:
     void validateArgs();
     void updateCallEnabled();
     bool currentArguments(QtPyVenv::Arguments *arguments, QString *error) const;
+    void onCallsChanged(const QModelIndex &topLeft, const QModelIndex &bottomRight);
+    void showRunning(const CallRecord &record);
+    void showPartials(const CallRecord &record);
     void showCall(int callId);
+    void showResult(const CallRecord &record);
+    void showCancelled(const CallRecord &record);
+    void showError(const CallRecord &record);
     void rerun(const QModelIndex &historyIndex);
 
     QPointer<Environment> m_environment;
@@ -82,6 +91,7 @@ private:
     QLabel *m_argsStatus;
     QPushButton *m_call;
     QLabel *m_resultHeader;
+    CallProgressPanel *m_progress;
     QStackedWidget *m_resultStack;
     ResultView *m_resultView;
     QPlainTextEdit *m_errorView;
@@ -89,6 +99,7 @@ private:
     QHash<QString, QHash<QString, QString>> m_fieldsByFunction; // form fields typed per function, by parameter
     int m_pendingCall = 0;
     int m_shownCall = 0;
+    qint64 m_shownPartials = 0; // of the pending call, in the result view
 };
 
 } // namespace QtPyVenvApp
