@@ -17,6 +17,7 @@
 #include <QMenu>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
+#include <QStyle>
 #include <QTableView>
 #include <QTimer>
 #include <QToolButton>
@@ -107,11 +108,21 @@ void CallsPage::setEnvironment(Environment *environment)
     m_proxy->setSourceModel(environment ? environment->calls() : nullptr);
     if (environment) {
         m_runningConnection = connect(environment->calls(), &CallModel::runningCountChanged, this, &CallsPage::updateTicking);
-        m_view->resizeColumnsToContents();
-        m_view->horizontalHeader()->resizeSection(CallModel::ProgressColumn, fontMetrics().averageCharWidth() * 32);
+        sizeColumns();
     }
     updateTicking();
     updateActions();
+}
+
+void CallsPage::sizeColumns()
+{
+    m_view->resizeColumnsToContents();
+    // Room for what running calls will show, however few rows are there now.
+    QHeaderView *header = m_view->horizontalHeader();
+    header->resizeSection(CallModel::ProgressColumn, fontMetrics().averageCharWidth() * 36);
+    const int state = fontMetrics().horizontalAdvance(QStringLiteral("cancelling"))
+        + style()->pixelMetric(QStyle::PM_SmallIconSize) + 3 * fontMetrics().averageCharWidth();
+    header->resizeSection(CallModel::StateColumn, qMax(header->sectionSize(CallModel::StateColumn), state));
 }
 
 void CallsPage::updateActions()

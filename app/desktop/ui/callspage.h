@@ -43,6 +43,7 @@ private:
     void setUpView();
     void createActions();
     QHBoxLayout *createBar();
+    void sizeColumns();
     void showContextMenu(const QPoint &position);
     void updateTicking();
     void updateActions();
