@@ -17,38 +17,65 @@ using namespace QtPyVenvApp;
 
 namespace {
 
-//! --screenshot: once the current environment is ready, call \a function from the console
-//! with the arguments its form is pre-filled with, and save a grab once the result shows.
-void scheduleScreenshot(MainWindow *window, const QString &file, const QString &function)
+//! Saves a grab of \a window to \a file a moment from now (layouts settle), then closes it.
+void grabSoon(MainWindow *window, const QString &file)
 {
-    auto grab = [window, file] {
-        QTimer::singleShot(400, window, [window, file] {
-            const bool ok = window->grab().save(file);
-            std::fprintf(ok ? stdout : stderr, "%s %s\n", ok ? "saved" : "cannot save", qPrintable(file));
-            window->close();
-        });
-    };
-    auto onReady = [window, grab, function] {
+    QTimer::singleShot(400, window, [window, file] {
+        const bool ok = window->grab().save(file);
+        std::fprintf(ok ? stdout : stderr, "%s %s\n", ok ? "saved" : "cannot save", qPrintable(file));
+        window->close();
+    });
+}
+
+//! --screenshot-running: the Calls tab, a while after call \a id first reports progress.
+void grabWhileRunning(MainWindow *window, const QString &file, int id)
+{
+    Environment *env = window->currentEnvironment();
+    window->showTab(MainWindow::CallsTab);
+    auto *waiting = new QObject(window); // the connection's context: deleting it disconnects
+    QObject::connect(env->calls(), &QAbstractItemModel::dataChanged, waiting, [=] {
+        const CallRecord *record = env->calls()->record(id);
+        if (!record || !record->progress.reported)
+            return;
+        delete waiting;
+        QTimer::singleShot(1500, window, [window, file] { grabSoon(window, file); }); // let the bars move on
+    });
+}
+
+/*!
+ * --screenshot: once the current environment is ready, call each of \a functions from the
+ * console with the arguments its form is pre-filled with, and save a grab once the last one's
+ * result shows, or (\a running) while it runs.
+ */
+void scheduleScreenshot(MainWindow *window, const QString &file, const QStringList &functions, bool running)
+{
+    auto onReady = [window, file, functions, running] {
         FunctionsPage *console = window->functionsPage();
         window->showTab(MainWindow::FunctionsTab);
-        if (console->selectFunction(function)) {
-            QObject::connect(console, &FunctionsPage::resultShown, window, grab, Qt::SingleShotConnection);
+        for (const QString &function : functions) {
+            if (!console->selectFunction(function)) {
+                std::fprintf(stderr, "no function %s\n", qPrintable(function));
+                grabSoon(window, file);
+                return;
+            }
             console->callCurrent();
-        } else {
-            std::fprintf(stderr, "no function %s\n", qPrintable(function));
-            grab();
         }
+        if (running)
+            grabWhileRunning(window, file, window->currentEnvironment()->calls()->records().constLast().id);
+        else
+            QObject::connect(console, &FunctionsPage::resultShown, window, [=] { grabSoon(window, file); },
+                             Qt::SingleShotConnection);
     };
     Environment *env = window->currentEnvironment();
     if (!env) {
-        grab();
+        grabSoon(window, file);
         return;
     }
     if (env->status() == EnvStatus::Ready) {
         QTimer::singleShot(0, window, onReady);
         return;
     }
-    QObject::connect(env, &Environment::statusChanged, window, [env, onReady, grab](EnvStatus status) {
+    QObject::connect(env, &Environment::statusChanged, window, [env, onReady, window, file](EnvStatus status) {
         static bool done = false;
         if (done)
             return;
@@ -58,7 +85,7 @@ void scheduleScreenshot(MainWindow *window, const QString &file, const QString &
             QObject::connect(env, &Environment::packagesChanged, env, onReady, Qt::SingleShotConnection);
         } else if (status == EnvStatus::Failed || status == EnvStatus::Died) {
             done = true;
-            grab();
+            grabSoon(window, file);
         }
     });
 }
@@ -91,12 +118,15 @@ int main(int argc, char *argv[])
                                                        "--screenshot-call), save a grab of the window to <file> and quit."),
                                         QStringLiteral("file"));
     const QCommandLineOption screenshotCall(QStringLiteral("screenshot-call"),
-                                            QStringLiteral("The function --screenshot calls, with its example arguments "
-                                                           "(default: describe)."),
-                                            QStringLiteral("function"), QStringLiteral("describe"));
+                                            QStringLiteral("The functions --screenshot calls, comma-separated, each with "
+                                                           "its example arguments (default: describe)."),
+                                            QStringLiteral("functions"), QStringLiteral("describe"));
+    const QCommandLineOption screenshotRunning(QStringLiteral("screenshot-running"),
+                                               QStringLiteral("--screenshot grabs the Calls tab while the last call "
+                                                              "runs, once it has reported progress."));
     const QCommandLineOption noAutoStart(QStringLiteral("no-autostart"),
                                          QStringLiteral("Do not start any environment at launch."));
-    parser.addOptions({screenshot, screenshotCall, noAutoStart});
+    parser.addOptions({screenshot, screenshotCall, screenshotRunning, noAutoStart});
     parser.process(app);
 
     EnvironmentManager manager(AppPaths::standard());
@@ -106,7 +136,8 @@ int main(int argc, char *argv[])
     if (!parser.isSet(noAutoStart))
         manager.startAutoStart();
     if (parser.isSet(screenshot))
-        scheduleScreenshot(&window, parser.value(screenshot), parser.value(screenshotCall));
+        scheduleScreenshot(&window, parser.value(screenshot), parser.value(screenshotCall).split(QLatin1Char(',')),
+                           parser.isSet(screenshotRunning));
     const int code = app.exec();
     manager.shutdown(); // also when the app quits without closing the window
     return code;
