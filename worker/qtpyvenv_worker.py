@@ -705,12 +705,12 @@ def _describe_param(param):
 _IN_USER_CODE, _SENDING, _USER_CODE_OVER = 1, 2, 0  # _Slot.phase
 _PROGRESS_SECONDS = 0.05  # how often a call's progress may be reported
 _GENERATOR = types.GeneratorType
-_set_async_exc = None  # PyThreadState_SetAsyncExc, once a cancel needed it
+_set_async_exc = None  # PyThreadState_SetAsyncExc, once _prepare_cancel() made it
 
 
-def _async_exc(ident, exc):
-    """Raises `exc` in the thread `ident` when it next runs Python code; None takes back one
-    that has not been raised yet. ctypes is imported on the first cancel: it costs milliseconds."""
+def _prepare_cancel():
+    """Makes _set_async_exc. Not at start: importing ctypes costs milliseconds, many more while
+    a call holds the GIL (each of its file reads then waits a switch interval for it back)."""
     global _set_async_exc
     if _set_async_exc is None:
         import ctypes
@@ -718,6 +718,12 @@ def _async_exc(ident, exc):
         function.argtypes = (ctypes.c_ulong, ctypes.py_object)
         function.restype = ctypes.c_int
         _set_async_exc = lambda ident, exc: function(ident, ctypes.py_object() if exc is None else exc)
+
+
+def _async_exc(ident, exc):
+    """Raises `exc` in the thread `ident` when it next runs Python code; None takes back one
+    that has not been raised yet."""
+    _prepare_cancel()
     _set_async_exc(ident, exc)
 
 
@@ -1005,7 +1011,8 @@ def _patch_tqdm(std):
 _WATCHER = "watcher"  # Dispatcher._leader while the watcher reads
 # How often the watcher looks while frames run with MAX_WORKERS 1, where no other worker thread
 # can take over and it only reads cancels and pings: a look every millisecond costs a stream of
-# short calls its tail latency (the watcher takes the GIL just as a call comes in).
+# short calls its tail latency (the watcher takes the GIL just as a call comes in). Its first look
+# at a frame that started is after _TAKEOVER_SECONDS all the same.
 _WATCH_SECONDS = 0.005
 
 
@@ -1015,8 +1022,9 @@ class Dispatcher:
 
     One worker thread at a time, the leader, reads frames and runs each call itself, so a stream
     of short calls costs no thread switches. One more thread, the watcher, looks while frames
-    run (every _TAKEOVER_SECONDS, or _WATCH_SECONDS with one worker thread) whether
-    the leader is still in the frame it ran at the last look, or nobody reads. If so, a free
+    run (_TAKEOVER_SECONDS after one started, then every _TAKEOVER_SECONDS, or _WATCH_SECONDS
+    with one worker thread, while frames keep starting) whether the leader is still in the
+    frame it ran at the last look, or nobody reads. If so, a free
     worker thread becomes the leader and reads on; the old one, once its call returns, waits for
     a role again. With no worker thread free the watcher reads itself: it answers cancel and
     ping frames at once and queues calls and defines, which worker threads take in order as they
@@ -1228,8 +1236,10 @@ class Dispatcher:
         while True:
             seq = self._seq
             if seq != seen:  # frames started since the last look
-                seen = seq
-                time.sleep(pause)
+                # The first look at a frame that started comes soon, as with more threads (a
+                # cancel may be waiting); the later ones while frames keep starting every pause.
+                first, seen = seen is None, seq
+                time.sleep(_TAKEOVER_SECONDS if first else pause)
                 continue
             seen = None
             with lock:
@@ -1237,7 +1247,7 @@ class Dispatcher:
                     continue
                 if self._leader is not None and not self._leader_busy:
                     self._asleep.add(self._bell)  # a leader reads: until it runs a frame
-                    then = self._bell.acquire
+                    reading = False
                 elif self._free() > 0 and not self._defining:
                     self._leader = None  # a free worker thread reads on
                     self._leader_busy = False
@@ -1246,8 +1256,15 @@ class Dispatcher:
                 else:
                     self._leader = _WATCHER
                     self._leader_busy = False
-                    then = self._read_for_busy_threads
-            then()
+                    reading = True
+            if not reading:
+                self._bell.acquire()
+                continue
+            _prepare_cancel()  # here, not on the path of the first cancel: it costs milliseconds
+            # Counted when the frames it queued will have started, not now: their start would
+            # cost the next look another nap.
+            seen = self._read_for_busy_threads()
+            time.sleep(_TAKEOVER_SECONDS)
 
     def _unlocked(self, function, *args):
         self._lock.release()
@@ -1280,7 +1297,8 @@ class Dispatcher:
 
     def _read_for_busy_threads(self):
         """Reads while no worker thread can; returns once one is free to read on, or to take
-        the frame just read (and then read on)."""
+        the frame just read (and then read on), with the count of frames started there will
+        be once the frames it queued have started."""
         lock = self._lock
         while True:
             message = self._read()
@@ -1296,7 +1314,7 @@ class Dispatcher:
                 if free >= 0 and free + len(self._queue) > 0 and not self._defining:
                     self._leader = None
                     self._roles.notify_all()
-                    return
+                    return self._seq + len(self._queue)
 
 
 # The host starts this script as a child subreaper whose parent-death signal is SIGTERM. main()

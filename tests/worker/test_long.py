@@ -9,6 +9,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import tempfile
 import time
 import unittest
@@ -139,10 +140,10 @@ def outside():
 '''
 
 
-class LongCallTest(unittest.TestCase):
-    """The worker as the host runs it (test_wire's EndToEndTest), with MAX_WORKERS 3."""
+class LongCallHost(unittest.TestCase):
+    """The worker as the host runs it (test_wire's EndToEndTest), with MAX_WORKERS THREADS."""
 
-    THREADS = 3  # as EndToEndTest starts it
+    THREADS = 3
     receive = EndToEndTest.receive
 
     def setUp(self):
@@ -229,6 +230,8 @@ class LongCallTest(unittest.TestCase):
         self.assertEqual((done["type"], done["ok"], done.get("cancelled")), ("call_done", False, True), done)
         self.assertEqual((done["errorType"], done["errorMessage"]), ("Cancelled", message))
 
+
+class LongCallTest(LongCallHost):
     # --- progress ---------------------------------------------------------------------------
 
     def test_progress_in_order_and_the_last_value_before_call_done(self):
@@ -475,6 +478,27 @@ class LongCallTest(unittest.TestCase):
         self.assertIn(b"at-define", drawn)
         for desc in (b"outer", b"inner", b"manual", b"threads"):
             self.assertNotIn(desc, drawn)
+
+
+class OneThreadTest(LongCallHost):
+    """MAX_WORKERS 1: no other worker thread can read a cancel while the call runs."""
+
+    THREADS = 1
+
+    def test_a_cancel_right_after_the_start_is_read_soon(self):
+        # With switch intervals this short (a thread that waits for the GIL a computing one holds
+        # waits one interval) the watcher's naps are most of the time a cancel takes: its first
+        # look at a call comes after 1 ms, where it was 5 ms, and 10 ms for a call it had read.
+        self.define("import sys\nsys.setswitchinterval(0.0005)\n", 2)
+        latencies = []
+        for call_id in range(1, 22):
+            self.call(call_id, "spin")
+            self.wait_running(call_id)
+            begin = time.monotonic()
+            self.cancel(call_id)
+            self.assertCancelled(self.frames_of(call_id)[-1])
+            latencies.append(time.monotonic() - begin)
+        self.assertLess(statistics.median(latencies), 0.006, latencies)
 
 
 if __name__ == "__main__":

@@ -655,11 +655,13 @@ class WorkerProcess(unittest.TestCase):
     """The worker as the host runs it: a subprocess on one end of a socketpair, a child subreaper
     (its guard stays behind as the process started, the worker is its child)."""
 
+    THREADS = 3  # MAX_WORKERS
+
     def setUp(self):
         self.host, child = socket.socketpair()
         fd = child.fileno()
         self.process = subprocess.Popen(
-            [sys.executable, os.path.join(WORKER_DIR, "qtpyvenv_worker.py"), "3", str(256 << 20)],
+            [sys.executable, os.path.join(WORKER_DIR, "qtpyvenv_worker.py"), str(self.THREADS), str(256 << 20)],
             env=dict(os.environ, QTPYVENV_PROTOCOL_FD=str(fd)), pass_fds=[fd], stderr=subprocess.PIPE,
             preexec_fn=_subreaper)
         child.close()
