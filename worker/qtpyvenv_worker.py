@@ -852,7 +852,7 @@ class _Slot:
         open tqdm bar of the call has the last word: tqdm draws only every 0.1 s."""
         bar = self.bar() if self.bar is not None and self.bar_call == self.call_id else None
         if bar is not None and not getattr(bar, "disable", True):
-            self.done, self.total, self.message = bar.n, bar.total, bar.desc
+            self.done, self.total, self.message = bar.n, bar.total, _bar_message(bar)
         try:
             message = self._progress_message() if self.call_id is not None else self.sent
         except TypeError:
@@ -945,6 +945,12 @@ class _TqdmHook:
             sys.meta_path.insert(0, self)
 
 
+def _bar_message(bar):
+    """What a tqdm bar shows besides its numbers, which it no longer draws: its description and
+    its postfix (set_postfix(loss=0.25) makes "loss=0.25"), joined by ", "."""
+    return ", ".join(str(part) for part in (bar.desc, getattr(bar, "postfix", None)) if part)
+
+
 class _Discard:
     """Where a bar that reports to the host draws: nowhere. A terminal as far as tqdm asks,
     so that disable=None bars report too."""
@@ -989,7 +995,7 @@ def _patch_tqdm(std):
     def report(self):
         ours = self.__dict__.get("_qtpyvenv")
         if ours is not None and ours[2]:
-            ours[0].report(ours[1], self.n, self.total, self.desc)
+            ours[0].report(ours[1], self.n, self.total, _bar_message(self))
         return ours
 
     def display_(self, msg=None, pos=None):

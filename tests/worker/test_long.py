@@ -479,6 +479,22 @@ class LongCallTest(LongCallHost):
         for desc in (b"outer", b"inner", b"manual", b"threads"):
             self.assertNotIn(desc, drawn)
 
+    @unittest.skipIf(optional("tqdm") is None, "tqdm is not importable")
+    def test_tqdm_postfix_joins_the_message(self):
+        self.define("import tqdm\n"
+                    "def fit(n):\n"
+                    "    with tqdm.tqdm(total=n, desc='fitting') as bar:\n"
+                    "        bar.set_postfix(loss=0.5)\n"
+                    "        bar.update(n)\n"
+                    "def tagged(n):\n"
+                    "    with tqdm.tqdm(total=n, postfix='warm') as bar:\n"
+                    "        bar.update(n)\n", 1)
+        self.call(1, "fit", 4)
+        progress = [(m["done"], m["message"]) for m in self.frames_of(1)[:-1]]
+        self.assertEqual((progress[0], progress[-1]), ((0, "fitting"), (4, "fitting, loss=0.5")))
+        self.call(2, "tagged", 4)  # a postfix that is not a dict, and no desc
+        self.assertEqual(self.frames_of(2)[-2]["message"], "warm")
+
 
 class OneThreadTest(LongCallHost):
     """MAX_WORKERS 1: no other worker thread can read a cancel while the call runs."""
