@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Rich values against the real third-party packages: numpy arrays and scalars, pandas DataFrames
 // and Series, matplotlib figures, both ways through one venv that has them, and qtpyvenv-call on it.
-// The venv is kept per build tree (QTPYVENV_PYDATA_BASE_DIR): pip runs on the first run only.
-#include "testutil.h"
+// The venv is the one the pydata tests share (pydatavenv.h): pip runs on the first run only.
+#include "pydatavenv.h"
 
 #include <QCborArray>
 #include <QCborMap>
@@ -107,35 +107,6 @@ QString describe(const Error &error)
     return error.toString() + QLatin1Char('\n') + error.traceback;
 }
 
-QStringList requirements()
-{
-    return {str("numpy"), str("pandas"), str("matplotlib")};
-}
-
-//! pip options from $QTPYVENV_PYDATA_WHEELS (a wheel directory, for machines without the index).
-QStringList pipOptions()
-{
-    const QString wheels = qEnvironmentVariable("QTPYVENV_PYDATA_WHEELS");
-    if (wheels.isEmpty())
-        return {};
-    return {str("--no-index"), str("--find-links"), wheels};
-}
-
-//! Whether pip's failure says it could not reach the package index (the one reason to skip).
-bool indexUnreachable(const QString &message)
-{
-    static const char *const signs[] = {
-        "Failed to establish a new connection", "Temporary failure in name resolution",
-        "Name or service not known", "Network is unreachable", "Max retries exceeded",
-        "ConnectTimeoutError", "ReadTimeoutError", "ProxyError", "No matching distribution found",
-    };
-    for (const char *sign : signs) {
-        if (message.contains(QLatin1String(sign)))
-            return true;
-    }
-    return false;
-}
-
 bool isNaN(const QCborValue &value)
 {
     return value.isDouble() && std::isnan(value.toDouble());
@@ -199,16 +170,10 @@ void tst_Pydata::initTestCase()
     // matplotlib's font cache, kept beside the venv instead of in the home directory.
     qputenv("MPLCONFIGDIR", QFile::encodeName(str(QTPYVENV_PYDATA_BASE_DIR) + str("/mplconfig")));
 
-    Config config = TestUtil::config(str(QTPYVENV_PYDATA_BASE_DIR), {PydataSource});
-    config.requirements = requirements();
-    config.pipOptions = pipOptions();
-    config.removeBaseDirOnClose = false; // the next run skips pip
-    m_venv = std::make_unique<Venv>(config);
+    m_venv = std::make_unique<Venv>(Pydata::config({PydataSource}));
     const Error error = m_venv->start(QDeadlineTimer(15min));
-    if (error.code == ErrorCode::InstallFailed && indexUnreachable(error.message))
-        QSKIP(qPrintable(str("pip cannot install numpy, pandas and matplotlib from the package index (set "
-                             "QTPYVENV_PYDATA_WHEELS to a directory of wheels to run these tests offline): ")
-                         + error.message));
+    if (error.code == ErrorCode::InstallFailed && Pydata::indexUnreachable(error.message))
+        QSKIP(qPrintable(Pydata::skipReason(error.message)));
     QVERIFY2(error.ok(), qPrintable(describe(error)));
 
     m_sourceFile = m_scratch->filePath(str("pydata.py"));
@@ -523,9 +488,9 @@ int tst_Pydata::runTool(const QStringList &arguments, QByteArray *out, QByteArra
     // shares it with the running test's worker.
     QStringList common{str("--python"), TestUtil::python(), str("--base-dir"), str(QTPYVENV_PYDATA_BASE_DIR),
                        str("--source"), m_sourceFile};
-    for (const QString &requirement : requirements())
+    for (const QString &requirement : Pydata::requirements())
         common << str("--requirement") << requirement;
-    for (const QString &option : pipOptions())
+    for (const QString &option : Pydata::pipOptions())
         common << str("--pip-option=") + option;
     QProcess tool;
     tool.start(str(QTPYVENV_CALL_TOOL), common + arguments);
