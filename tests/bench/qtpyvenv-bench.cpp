@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: MIT
 // qtpyvenv-bench: measures start-up, call latency, throughput, payload bandwidth and host memory of
 // a QtPyVenv worker, next to the floor of a bare Python loop on two pipes, and the transfer of
-// numpy arrays and pandas DataFrames in a second venv that has them; prints one JSON line.
+// numpy arrays and pandas DataFrames in a second venv that has them, and the cost of cancelling a
+// running call and of reporting progress; prints one JSON line.
 #include <QtPyVenv/venv.h>
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
+#include <QEventLoop>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QtEndian>
 
 #include <algorithm>
@@ -100,6 +103,41 @@ def table_1m():
     return _TABLE
 )PY");
 
+// Long calls, in a venv of their own with one worker thread (the default, and the case where no
+// other thread is free to read a cancel). spin() is a pure-Python busy loop that reports once it
+// runs. work() times, inside the worker, n items of a small realistic unit of work, with or
+// without a progress() call per item: a feature of the item from five math calls and a few float
+// operations, folded into a running mean and variance (Welford); about 0.3 µs an item on the
+// reference machine (progress_item_ns). An empty loop would be the wrong yardstick: at ~15 ns an
+// iteration any Python call costs several times it. Both loops test `report`, so that they
+// differ by the call alone.
+const QString Spin = QStringLiteral("spin");
+const QString Work = QStringLiteral("work");
+const QString LongSource = QStringLiteral(R"PY(
+import math, time, qtpyvenv
+
+def spin():
+    qtpyvenv.progress(0, None, "spinning")
+    n = 0
+    while True:
+        n += 1
+
+def work(n, report):
+    progress = qtpyvenv.progress
+    sqrt, sin, cos, exp, log1p = math.sqrt, math.sin, math.cos, math.exp, math.log1p
+    mean = m2 = 0.0
+    begin = time.perf_counter()
+    for i in range(n):
+        x = i * 1e-3
+        y = sqrt(x) * sin(x) + cos(x) * exp(-x) + log1p(x) - x * x / (1.0 + x)
+        delta = y - mean
+        mean += delta / (i + 1)
+        m2 += delta * (y - mean)
+        if report:
+            progress(i + 1, n)
+    return time.perf_counter() - begin
+)PY");
+
 struct Counts {
     int warmUp = 2000;
     int roundTrips = 20000;
@@ -110,6 +148,9 @@ struct Counts {
     int arrayWarmUp = 3;
     int arrayEchoes = 10;
     int tableRuns = 9;
+    int cancels = 50;
+    int progressItems = 1000000;
+    int progressRuns = 3; //!< of each loop, alternating; the fastest of each counts
 };
 
 //! Where and how the second venv, with numpy and pandas, is made; disabled with --no-pydata.
@@ -132,6 +173,11 @@ struct Results {
     std::optional<double> arrayPayloadMBps;
     std::optional<double> table1mRowsMs;
     QString pydataSkipped; //!< why the two keys above are null
+    double cancelLatencyP50Ms = 0;
+    double cancelLatencyP90Ms = 0;
+    double progressOverheadPct = 0;
+    double progressCallNs = 0;
+    double progressItemNs = 0;
 };
 
 std::runtime_error failure(const QString &message)
@@ -398,6 +444,76 @@ Results run(const QString &python, const Counts &counts)
     return results;
 }
 
+// Calls spin() and returns the call's id once its loop runs (it reported so).
+QString startSpinning(QtPyVenv::Venv &venv)
+{
+    QEventLoop loop;
+    QString callId;
+    // Connected before the call: the Venv queues callProgress() only while something is.
+    QObject::connect(&venv, &QtPyVenv::Venv::callProgress, &loop,
+                     [&](const QString &id) { if (id == callId) loop.quit(); });
+    QtPyVenv::Error error;
+    callId = venv.call(Spin, {}, &error);
+    check(error, Spin);
+    QTimer::singleShot(std::chrono::minutes(1), &loop, [&] { loop.exit(1); });
+    if (loop.exec() != 0)
+        throw failure(QStringLiteral("%1 did not report progress within a minute").arg(Spin));
+    return callId;
+}
+
+// The seconds work(n, report) took inside the worker.
+double workSeconds(QtPyVenv::Venv &venv, int items, bool report)
+{
+    QCborValue seconds;
+    check(venv.invokeAndAwait(Work, {{items, report}, {}}, &seconds), Work);
+    if (!seconds.isDouble() || seconds.toDouble() <= 0)
+        throw failure(QStringLiteral("work returned %1").arg(QString::fromUtf8(QtPyVenv::toJsonText(seconds, 0))));
+    return seconds.toDouble();
+}
+
+/*!
+ * cancel_latency_ms: from cancel() until await() returns Cancelled, for a busy loop cancelled as
+ * soon as it reported that it runs (the worker's watcher has to notice the call first; a loop
+ * that has run for longer is cancelled no slower); progress_overhead_pct and progress_call_ns:
+ * work() with a progress() call per item against work() without, progress_item_ns the item
+ * without.
+ */
+void runLong(const QString &python, const Counts &counts, Results *results)
+{
+    QTemporaryDir temp;
+    if (!temp.isValid())
+        throw failure(QStringLiteral("cannot create a temporary directory: %1").arg(temp.errorString()));
+    QtPyVenv::Config config;
+    config.pythonInterpreter = python;
+    config.sources = {LongSource};
+    config.maxWorkers = 1;
+    config.baseDir = temp.filePath(QStringLiteral("base"));
+    QtPyVenv::Venv venv(config);
+    check(venv.start(), QStringLiteral("start()"));
+
+    std::vector<Clock::duration> latencies;
+    for (int i = 0; i < counts.cancels; ++i) {
+        const QString callId = startSpinning(venv);
+        const auto begin = Clock::now();
+        check(venv.cancel(callId), QStringLiteral("cancel()"));
+        const QtPyVenv::Error error = venv.await(callId);
+        latencies.push_back(Clock::now() - begin);
+        if (error.code != QtPyVenv::ErrorCode::Cancelled)
+            throw failure(QStringLiteral("a cancelled %1 ended with: %2").arg(Spin, error.toString()));
+    }
+    results->cancelLatencyP50Ms = percentileUs(latencies, 0.50) / 1000;
+    results->cancelLatencyP90Ms = percentileUs(latencies, 0.90) / 1000;
+
+    double plain = HUGE_VAL, reporting = HUGE_VAL;
+    for (int i = 0; i < counts.progressRuns; ++i) {
+        plain = std::min(plain, workSeconds(venv, counts.progressItems, false));
+        reporting = std::min(reporting, workSeconds(venv, counts.progressItems, true));
+    }
+    results->progressOverheadPct = (reporting - plain) / plain * 100;
+    results->progressCallNs = (reporting - plain) / counts.progressItems * 1e9;
+    results->progressItemNs = plain / counts.progressItems * 1e9;
+}
+
 // Median of a sample, in milliseconds.
 double medianMs(std::vector<Clock::duration> samples)
 {
@@ -514,6 +630,11 @@ QString toJsonLine(const Results &r)
         {"calls_for_rss", QString::number(r.callsForRss)},
         {"array_payload_MBps", optionalNumber(r.arrayPayloadMBps, 1)},
         {"table_1m_rows_ms", optionalNumber(r.table1mRowsMs, 1)},
+        {"cancel_latency_ms", QString::number(r.cancelLatencyP50Ms, 'f', 2)},
+        {"cancel_latency_p90_ms", QString::number(r.cancelLatencyP90Ms, 'f', 2)},
+        {"progress_overhead_pct", QString::number(r.progressOverheadPct, 'f', 1)},
+        {"progress_call_ns", QString::number(r.progressCallNs, 'f', 0)},
+        {"progress_item_ns", QString::number(r.progressItemNs, 'f', 0)},
     };
     QStringList parts;
     for (const auto &[key, value] : fields)
@@ -571,6 +692,8 @@ int main(int argc, char *argv[])
         counts.rssCalls /= 10;
         counts.arrayEchoes /= 10;
         counts.tableRuns /= 3;
+        counts.cancels /= 10;
+        counts.progressItems /= 10;
     }
     if (!numeric || counts.rssCalls < 10) {
         std::fprintf(stderr, "qtpyvenv-bench: --rss-calls must be a number of at least 10 (100 with --quick)\n");
@@ -581,6 +704,7 @@ int main(int argc, char *argv[])
     std::signal(SIGPIPE, SIG_IGN);
     try {
         Results results = run(parser.value(python), counts);
+        runLong(parser.value(python), counts, &results);
         // After the others, so that its large buffers are not in the host memory check.
         runPydata(parser.value(python), counts, pydata, &results);
         if (!results.pydataSkipped.isEmpty())
