@@ -546,7 +546,7 @@ class Worker:
         slot = self._slot
         if slot is None:
             slot = self._slot = _Slot(threading.get_ident(), self.channel, threading.Lock())
-        qtpyvenv._current.call = slot
+        qtpyvenv._current_call.set(slot)
         slot.begin(call_id)
         return slot
 
@@ -729,7 +729,7 @@ def _async_exc(ident, exc):
 
 class _Slot:
     """The state of the calls one worker thread runs, one at a time: which call, whether it was
-    cancelled and where its code is, and its progress. qtpyvenv._current.call of the thread.
+    cancelled and where its code is, and its progress. qtpyvenv._call() in the thread.
 
     A cancel raises qtpyvenv.Cancelled in the thread only while the call's own code runs
     (phase _IN_USER_CODE), never while the worker sends one of its frames: half a frame would
@@ -973,7 +973,7 @@ def _patch_tqdm(std):
     init, display, close = bar_class.__init__, bar_class.display, bar_class.close
 
     def __init__(self, *args, **kwargs):
-        slot = qtpyvenv._current.call
+        slot = qtpyvenv._call()
         call_id = slot.call_id
         file = args[4] if len(args) > 4 else kwargs.get("file")
         if call_id is not None and (file is None or file in (sys.stderr, sys.stdout,
@@ -1078,7 +1078,7 @@ class Dispatcher:
     def _serve(self):
         me = threading.get_ident()
         slot = _Slot(me, self._worker.channel, self._lock)
-        qtpyvenv._current.call = slot
+        qtpyvenv._current_call.set(slot)
         with self._lock:
             self._slots.append(slot)
         self._guard(self._take_roles, me, slot)
