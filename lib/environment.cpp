@@ -32,8 +32,9 @@ namespace {
 const QString StateFile = QStringLiteral("state.json");
 const QString InstallLock = QStringLiteral("install.lock");
 const QString UseLock = QStringLiteral("use.lock");
-const QString WorkerScript = QStringLiteral("qtpyvenv_worker.py");
-const QString WorkerModule = QStringLiteral("qtpyvenv.py"); // what user code imports
+const QString WorkerStart = QStringLiteral("qtpyvenv_start.py"); // what Python runs
+const QString WorkerScript = QStringLiteral("qtpyvenv_worker.py"); // the worker, imported by it
+const QString WorkerModule = QStringLiteral("qtpyvenv.py");        // what user code imports
 const QString BytecodeDir = QStringLiteral("__pycache__");
 constexpr int ErrorTailLines = 12;
 constexpr int MaxTailPairs = 256;
@@ -41,15 +42,16 @@ constexpr int MaxTailPairs = 256;
 //! A tail's first file, "stdout-a" or "stderr.2-a", and the stem before "-a".
 const QRegularExpression TailFile(QStringLiteral("^((?:stdout|stderr)(?:\\.[0-9]+)?)-a$"));
 //! What MetaDir::replaceFile() leaves when the process dies between writing and renaming.
-const QRegularExpression Unrenamed(QStringLiteral("^(?:state\\.json|qtpyvenv_worker\\.py|qtpyvenv\\.py)\\.[0-9a-f]{8}\\.new$"));
+const QRegularExpression Unrenamed(
+    QStringLiteral("^(?:state\\.json|qtpyvenv_start\\.py|qtpyvenv_worker\\.py|qtpyvenv\\.py)\\.[0-9a-f]{8}\\.new$"));
 
-//! The worker's Python files, written next to each other into meta/: qtpyvenv_worker.py runs,
-//! qtpyvenv.py is the module user code imports.
+//! The worker's Python files, written next to each other into meta/: qtpyvenv_start.py runs and
+//! imports qtpyvenv_worker.py; qtpyvenv.py is the module user code imports.
 const QList<std::pair<QString, QByteArray>> &workerFiles()
 {
     static const QList<std::pair<QString, QByteArray>> files = [] {
         QList<std::pair<QString, QByteArray>> result;
-        for (const QString &name : {WorkerScript, WorkerModule}) {
+        for (const QString &name : {WorkerStart, WorkerScript, WorkerModule}) {
             QFile file(QStringLiteral(":/qtpyvenv/") + name);
             file.open(QIODevice::ReadOnly);
             result.append({name, file.readAll()});
@@ -525,7 +527,7 @@ Error Environment::installWorker(QString *script)
         if (!m_meta.replaceFile(name, content, &problem))
             return makeError(ErrorCode::InstallFailed, problem);
     }
-    *script = m_meta.filePath(WorkerScript);
+    *script = m_meta.filePath(WorkerStart);
     return {};
 }
 
@@ -570,7 +572,7 @@ void Environment::removeCreated()
         && ::lstat(QFile::encodeName(venvDir()).constData(), &venv) == 0 && S_ISDIR(venv.st_mode)) {
         QDir(venvDir()).removeRecursively();
     }
-    for (const QString &name : {StateFile, UseLock, WorkerScript, WorkerModule})
+    for (const QString &name : {StateFile, UseLock, WorkerStart, WorkerScript, WorkerModule})
         m_meta.removeFile(name);
     for (const MetaDir::Entry &entry : m_meta.entries()) {
         if (const auto tail = TailFile.match(entry.name); tail.hasMatch())
@@ -578,8 +580,8 @@ void Environment::removeCreated()
         else if (Unrenamed.match(entry.name).hasMatch())
             m_meta.removeFile(entry.name);
     }
-    // The worker's bytecode of qtpyvenv.py, one file per Python version it ran with.
-    m_meta.removeInSubdir(BytecodeDir, QRegularExpression(QStringLiteral("^qtpyvenv\\..*\\.pyc$")));
+    // The bytecode of qtpyvenv_worker.py and qtpyvenv.py, one file per Python version it ran with.
+    m_meta.removeInSubdir(BytecodeDir, QRegularExpression(QStringLiteral("^qtpyvenv(?:_worker)?\\..*\\.pyc$")));
     // The mark goes last, and only with nothing else left: a meta/ that keeps something stays
     // marked as the library's.
     const QList<MetaDir::Entry> left = m_meta.entries();

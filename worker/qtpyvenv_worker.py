@@ -2,7 +2,8 @@
 """QtPyVenv worker: serves one host process over a private socket.
 
 Run as: QTPYVENV_PROTOCOL_FD=FD python qtpyvenv_worker.py MAX_WORKERS MAX_FRAME_BYTES
-as a child subreaper (see _guard), FD being the worker's end of the socket.
+as a child subreaper (see _guard), FD being the worker's end of the socket; the host runs
+qtpyvenv_start.py the same way, which imports this so that its bytecode is cached.
 
 Frames (docs/protocol.md, version 2) are a 4-byte big-endian word, flags in its top 3 bits and
 the body's length below, and a body: a UTF-8 JSON object, or with the PARTS flag a part table,

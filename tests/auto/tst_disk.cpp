@@ -171,7 +171,14 @@ void tst_Disk::earlierVersionsMetaIsTaken()
         Venv venv(config);
         QVERIFY_OK(venv.start());
     }
+    // The worker is imported, not run as a script: its bytecode is kept for the next start.
+    const QStringList bytecode = QDir(base + QStringLiteral("/meta/__pycache__")).entryList(QDir::Files);
+    QVERIFY2(!bytecode.filter(QRegularExpression(QStringLiteral("^qtpyvenv_worker\\..*\\.pyc$"))).isEmpty(),
+             qPrintable(bytecode.join(u' ')));
+
+    // What earlier versions left: no mark, and no qtpyvenv_start.py yet.
     QVERIFY(QFile::remove(mark));
+    QVERIFY(QFile::remove(base + QStringLiteral("/meta/qtpyvenv_start.py")));
 
     config.removeBaseDirOnClose = true;
     Venv venv(config);
