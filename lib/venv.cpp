@@ -28,6 +28,10 @@ namespace {
 constexpr int StderrLinesInDeathReport = 20;
 // QFuture::cancel() has no callback: a future's running call is looked at this often.
 constexpr std::chrono::milliseconds FutureCancelCheck{50};
+// While calls run and the worker has sent nothing for this long, the host pings it. A worker
+// thread blocked reading the socket keeps it open even after user code closed the worker's
+// descriptor; the ping ends that read, the socket closes, and the closed channel is seen.
+constexpr std::chrono::seconds KeepAlive{2};
 
 //! The delivery of a future of T: the rich value itself, or its JSON projection.
 template<typename T>
@@ -388,6 +392,7 @@ QString VenvPrivate::onFrame(const Internal::Frame &frame)
     }
     QCborMap message = document.toMap();
     const QString type = message.value(QLatin1String("type")).toString();
+    lastFrameAt = Clock::now();
 
     if (type == QLatin1String("call_done")) {
         std::vector<std::shared_ptr<CallEntry>> settled;
@@ -517,6 +522,7 @@ void VenvPrivate::onAlarm()
     for (auto &[id, entry] : calls) {
         if (entry->done)
             continue;
+        next = std::min(next, now + KeepAlive);
         if (entry->future && !entry->cancelled) {
             if (!entry->future->canceled()) {
                 next = std::min(next, now + FutureCancelCheck);
@@ -535,8 +541,14 @@ void VenvPrivate::onAlarm()
             next = std::min(next, entry->cancelDeadline);
         }
     }
-    if (next != Clock::time_point::max())
-        connection->requestAlarm(next);
+    if (next == Clock::time_point::max())
+        return;
+    // One ping at a time: a worker whose GIL is held by native code answers none meanwhile.
+    if (now - lastFrameAt >= KeepAlive && lastPingAt <= lastFrameAt) {
+        connection->send("{\"type\":\"ping\",\"opID\":0}");
+        lastPingAt = now;
+    }
+    connection->requestAlarm(next);
 }
 
 // The worker was killed to end a cancelled call stuck in native code: that call is Cancelled,
@@ -768,8 +780,7 @@ QString VenvPrivate::call(const CallRequest &request, Error *error, std::unique_
         post({.kind = PendingSignal::CallStarted, .callId = callId, .function = request.function});
     // If the worker just died, its exit report fails this call with Died.
     worker->send(std::move(frame), std::move(parts));
-    if (entry->future)
-        worker->requestAlarm(Clock::now() + FutureCancelCheck);
+    worker->requestAlarm(Clock::now() + (entry->future ? std::chrono::milliseconds(FutureCancelCheck) : KeepAlive));
     if (error)
         *error = {};
     return callId;

@@ -131,6 +131,9 @@ public:
     qint64 pid = 0;
     quint64 lastCallId = 0;
     quint64 stuckCall = 0; // a cancelled call past its grace period: the worker is being restarted
+    // On the I/O thread only: when the worker last sent a frame, and the host last pinged it.
+    std::chrono::steady_clock::time_point lastFrameAt;
+    std::chrono::steady_clock::time_point lastPingAt;
     std::unordered_map<quint64, std::shared_ptr<CallEntry>> calls;
     std::list<quint64> finished; // done, unclaimed calls, oldest first (for the TTL)
     std::thread asyncStart;

@@ -104,6 +104,7 @@ private Q_SLOTS:
     void workerEndTakesItsChildren();
     void closeWithStoppedGuardStillEnds();
     void protocolSocketIsHidden();
+    void channelClosedByUserCodeIsNoticed_data();
     void channelClosedByUserCodeIsNoticed();
     void cleanupTestCase();
 
@@ -261,10 +262,21 @@ def channel():
     QVERIFY2(numbers.size() > 1, "three starts put the socket at the same descriptor");
 }
 
+void tst_Process::channelClosedByUserCodeIsNoticed_data()
+{
+    QTest::addColumn<double>("delay");
+    QTest::newRow("at once") << 0.0;
+    // By then the worker's watcher is blocked reading the socket, which keeps it open in the
+    // kernel after the close: only a frame from the host (its keep-alive ping) ends that read.
+    QTest::newRow("while the watcher reads") << 0.1;
+}
+
 void tst_Process::channelClosedByUserCodeIsNoticed()
 {
-    const QString closer = str("import os, time\ndef close_channel():\n"
-                               "    os.close(protocol_fd())\n    time.sleep(3600)\n");
+    QFETCH(double, delay);
+    const QString closer = str("import os, time\ndef close_channel():\n    time.sleep(%1)\n"
+                               "    os.close(protocol_fd())\n    time.sleep(3600)\n")
+                               .arg(delay);
     Venv venv(TestUtil::config(m_dir->path(), {TestUtil::ProtocolFdSource, closer}));
     QVERIFY(venv.start().ok());
     const qint64 worker = venv.processId();
