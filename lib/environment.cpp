@@ -2,6 +2,7 @@
 #include "environment.h"
 
 #include "childprocess.h"
+#include "installer.h"
 #include "logging.h"
 #include "outputlog.h"
 
@@ -12,10 +13,10 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
-#include <QProcessEnvironment>
 #include <QStandardPaths>
 
 #include <algorithm>
+#include <optional>
 #include <cerrno>
 #include <cstring>
 
@@ -36,7 +37,6 @@ const QString WorkerStart = QStringLiteral("qtpyvenv_start.py"); // what Python 
 const QString WorkerScript = QStringLiteral("qtpyvenv_worker.py"); // the worker, imported by it
 const QString WorkerModule = QStringLiteral("qtpyvenv.py");        // what user code imports
 const QString BytecodeDir = QStringLiteral("__pycache__");
-constexpr int ErrorTailLines = 12;
 constexpr int MaxTailPairs = 256;
 
 //! A tail's first file, "stdout-a" or "stderr.2-a", and the stem before "-a".
@@ -89,50 +89,10 @@ QString makePath(const QString &path, bool *created)
     return errno == EEXIST ? QString() : QStringLiteral("cannot create %1: %2").arg(path, osError(errno));
 }
 
-QString lastLines(const QByteArray &output, int count)
-{
-    QStringList lines = QString::fromUtf8(output).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-    if (lines.size() > count)
-        lines = lines.mid(lines.size() - count);
-    return lines.join(QLatin1Char('\n'));
-}
-
-QStringList toolEnvironment()
-{
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("PYTHONUNBUFFERED"), QStringLiteral("1"));
-    env.insert(QStringLiteral("PIP_DISABLE_PIP_VERSION_CHECK"), QStringLiteral("1"));
-    env.insert(QStringLiteral("PIP_NO_INPUT"), QStringLiteral("1"));
-    env.insert(QStringLiteral("PIP_PROGRESS_BAR"), QStringLiteral("off"));
-    env.remove(QStringLiteral("PYTHONHOME"));
-    return env.toStringList();
-}
-
 bool waitAborted(int abortFd, int ms)
 {
     pollfd fd{abortFd, POLLIN, 0};
     return ::poll(&fd, abortFd >= 0 ? 1 : 0, ms) > 0;
-}
-
-Error toolError(const ToolRun &run, const QString &what, ErrorCode failureCode)
-{
-    switch (run.outcome) {
-    case ToolRun::FailedToStart:
-        return makeError(ErrorCode::StartFailed, QStringLiteral("%1: %2").arg(what, run.error));
-    case ToolRun::TimedOut:
-        return makeError(ErrorCode::Timeout, QStringLiteral("%1 did not finish before the deadline").arg(what));
-    case ToolRun::Aborted:
-        return makeError(ErrorCode::Closed, QStringLiteral("%1 was cancelled by close()").arg(what));
-    case ToolRun::Finished:
-        break;
-    }
-    if (run.succeeded())
-        return {};
-    QString message = QStringLiteral("%1 failed: it %2").arg(what, describeWaitStatus(run.waitStatus));
-    const QString tail = lastLines(run.tail, ErrorTailLines);
-    if (!tail.isEmpty())
-        message += QStringLiteral("\n") + tail;
-    return makeError(failureCode, message);
 }
 
 } // namespace
@@ -221,15 +181,20 @@ Error Environment::writeState(const QJsonObject &state) const
 
 QString Environment::requirementsKey() const
 {
-    QString pythonVersion;
+    // python -m venv writes "version", uv venv "version_info" alone.
+    QString pythonVersion, uvPythonVersion;
     QFile cfg(venvDir() + QStringLiteral("/pyvenv.cfg"));
     if (cfg.open(QIODevice::ReadOnly)) {
         for (const QByteArray &line : cfg.readAll().split('\n')) {
             const auto parts = line.split('=');
             if (parts.size() == 2 && parts[0].trimmed() == "version")
                 pythonVersion = QString::fromUtf8(parts[1].trimmed());
+            else if (parts.size() == 2 && parts[0].trimmed() == "version_info")
+                uvPythonVersion = QString::fromUtf8(parts[1].trimmed());
         }
     }
+    if (pythonVersion.isEmpty())
+        pythonVersion = uvPythonVersion;
     QCryptographicHash hash(QCryptographicHash::Sha256);
     hash.addData(QJsonDocument(QJsonArray{QJsonArray::fromStringList(m_config.requirements),
                                           QJsonArray::fromStringList(m_config.pipOptions), pythonVersion})
@@ -372,19 +337,27 @@ Error Environment::prepareLocked(const Context &context)
                              .arg(venvDir()));
     }
     const bool stale = ours && state.value(QLatin1String("interpreter")).toString() != m_config.pythonInterpreter;
+    std::optional<InstallerTool> chosen; // only when something is to be made or installed
+    auto installer = [&]() -> const InstallerTool & {
+        if (!chosen)
+            chosen.emplace(m_config);
+        return *chosen;
+    };
     bool present = exists;
     if (exists && ours && (!working || stale)) {
-        // Never throw a venv away for an interpreter that cannot make a new one (a typo).
+        // Never throw a venv away for an interpreter, or a uv, that cannot make a new one (a typo).
         Error error;
         resolveInterpreter(&error);
         if (!error.ok())
+            return error;
+        if (error = installer().check(); !error.ok())
             return error;
         qCInfo(lcInstall) << "recreating" << venvDir() << (stale ? "for another interpreter" : "(its python is missing)");
         QDir(venvDir()).removeRecursively();
         present = false;
     }
     if (!present) {
-        if (Error error = createVenv(context); !error.ok())
+        if (Error error = createVenv(context, installer()); !error.ok())
             return error;
         ours = true;
         state = QJsonObject{{QLatin1String("createdVenv"), true},
@@ -401,17 +374,17 @@ Error Environment::prepareLocked(const Context &context)
             return makeError(ErrorCode::InstallFailed,
                              QStringLiteral("%1 is a virtual environment that was not made by QtPyVenv, so the "
                                             "requirements are not installed into it; set "
-                                            "Config::installIntoExistingVenv to let pip install into it")
+                                            "Config::installIntoExistingVenv to let the installer install into it")
                                  .arg(venvDir()));
         }
-        if (Error error = installRequirements(context); !error.ok())
+        if (Error error = installRequirements(context, installer()); !error.ok())
             return error;
     }
     state.insert(QLatin1String("requirementsKey"), key);
     return writeState(state);
 }
 
-Error Environment::createVenv(const Context &context)
+Error Environment::createVenv(const Context &context, const InstallerTool &installer)
 {
     Error error;
     const QString interpreter = resolveInterpreter(&error);
@@ -419,79 +392,17 @@ Error Environment::createVenv(const Context &context)
         return error;
     qCInfo(lcInstall) << "creating" << venvDir() << "with" << interpreter;
     context.phase(StartPhase::CreatingVenv);
-    ChildProcess::Options options;
-    options.program = interpreter;
-    // No pip: bootstrapping it costs seconds and a venv without requirements never needs it.
-    options.arguments = {QStringLiteral("-m"), QStringLiteral("venv"), QStringLiteral("--without-pip"), venvDir()};
-    options.environment = toolEnvironment();
-    const ToolRun run = runTool(options, context.deadline, context.abortFd, context.output);
-    error = toolError(run, QStringLiteral("creating the venv with %1").arg(m_config.pythonInterpreter),
-                      ErrorCode::InstallFailed);
+    error = installer.createVenv(interpreter, venvDir(), context);
     if (!error.ok() && QFileInfo::exists(venvDir()))
         QDir(venvDir()).removeRecursively(); // ours, half made
-    if (error.code == ErrorCode::StartFailed)
-        error.message = QStringLiteral("cannot run the Python interpreter %1: %2").arg(interpreter, run.error);
     return error;
 }
 
-Error Environment::installRequirements(const Context &context)
+Error Environment::installRequirements(const Context &context, const InstallerTool &installer)
 {
     context.phase(StartPhase::Installing);
-    ChildProcess::Options options;
-    options.environment = toolEnvironment();
-    const QStringList install = QStringList{QStringLiteral("install")} + m_config.pipOptions + m_config.requirements;
-    const bool venvHasPip =
-        !QDir(venvDir() + QStringLiteral("/lib")).entryList({QStringLiteral("python*")}, QDir::Dirs).isEmpty()
-        && QFileInfo::exists(venvDir() + QStringLiteral("/bin/pip"));
-
-    auto run = [&](const QString &program, const QStringList &arguments, const QString &what) {
-        options.program = program;
-        options.arguments = arguments;
-        return toolError(runTool(options, context.deadline, context.abortFd, context.output), what,
-                         ErrorCode::InstallFailed);
-    };
-
-    if (!venvHasPip) {
-        // Prefer the bootstrap interpreter's pip driving the venv (pip >= 22.3): no pip copy
-        // in every venv. Without one, bootstrap pip into the venv once.
-        // The probe also names the real executable: pip must not run through a wrapper that does
-        // more than start Python. A pyenv shim rehashes after every "-m pip" and fails the whole
-        // command when another rehash runs at the same time (two Venvs installing at once).
-        Error error;
-        const QString interpreter = resolveInterpreter(&error);
-        const QString marker = QStringLiteral("qtpyvenv-executable=");
-        const QString probe = QStringLiteral(
-            "import sys\n"
-            "print('%1' + sys.executable, flush=True)\n"
-            "import pip\n"
-            "sys.exit(0 if tuple(int(p) for p in pip.__version__.split('.')[:2]) >= (22, 3) else 1)\n").arg(marker);
-        if (!interpreter.isEmpty()) {
-            options.program = interpreter;
-            options.arguments = {QStringLiteral("-c"), probe};
-            const ToolRun probeRun = runTool(options, context.deadline, context.abortFd, [](const QByteArray &) {});
-            if (probeRun.outcome == ToolRun::TimedOut || probeRun.outcome == ToolRun::Aborted)
-                return toolError(probeRun, QStringLiteral("probing pip"), ErrorCode::InstallFailed);
-            if (probeRun.succeeded()) {
-                QString executable = interpreter;
-                for (const QString &line : QString::fromUtf8(probeRun.tail).split(QLatin1Char('\n'))) {
-                    const QString path = line.trimmed();
-                    if (path.startsWith(marker) && QFileInfo(path.mid(marker.size())).isExecutable())
-                        executable = path.mid(marker.size());
-                }
-                return run(executable,
-                           QStringList{QStringLiteral("-m"), QStringLiteral("pip"), QStringLiteral("--python"),
-                                       venvPython()}
-                               + install,
-                           QStringLiteral("pip install"));
-            }
-        }
-        error = run(venvPython(), {QStringLiteral("-m"), QStringLiteral("ensurepip"), QStringLiteral("--default-pip")},
-                    QStringLiteral("bootstrapping pip with ensurepip"));
-        if (!error.ok())
-            return error;
-    }
-    return run(venvPython(), QStringList{QStringLiteral("-m"), QStringLiteral("pip")} + install,
-               QStringLiteral("pip install"));
+    Error unresolved; // pip then bootstraps itself into the venv
+    return installer.install(resolveInterpreter(&unresolved), venvDir(), context);
 }
 
 Error Environment::openTails(OutputLog &stdoutLog, OutputLog &stderrLog, qint64 halfBytes)

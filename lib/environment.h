@@ -22,6 +22,7 @@ inline Error makeError(ErrorCode code, const QString &message)
     return error;
 }
 
+class InstallerTool;
 class OutputLog;
 
 //! An flock(2) on a lock file that survives the file being deleted and recreated by others.
@@ -76,7 +77,7 @@ public:
 
     /*!
      * Makes baseDir and meta/ when absent, creates the venv when absent or broken (and ours) and
-     * pip-installs when the requirements changed. Then holds meta/use.lock shared until
+     * installs when the requirements changed, with pip or uv (Config::installer). Then holds meta/use.lock shared until
      * release(), so a Venv closing on this baseDir sees it in use.
      */
     Error prepare(const Context &context);
@@ -91,15 +92,16 @@ public:
     //! it; leaves anything else, and everything while another Venv uses the baseDir.
     void removeCreated();
 
-    //! What the install state depends on: requirements, pip options and the venv's Python.
+    //! What the install state depends on: requirements, pip options and the venv's Python; not
+    //! the installer, since pip and uv install the same packages the same way.
     QString requirementsKey() const;
 
 private:
     Error claimMeta(bool create);
     bool isEarlierMeta(QString *foreign) const;
     Error prepareLocked(const Context &context);
-    Error createVenv(const Context &context);
-    Error installRequirements(const Context &context);
+    Error createVenv(const Context &context, const InstallerTool &installer);
+    Error installRequirements(const Context &context, const InstallerTool &installer);
     void removeTails(const QString &stem) const;
     QString resolveInterpreter(Error *error) const;
     Error readState(QJsonObject *state) const;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "venv_p.h"
 
+#include "installer.h"
 #include "jsonwriter.h"
 #include "logging.h"
 #include "valuereader.h"
@@ -173,9 +174,11 @@ VenvPrivate::VenvPrivate(Venv *q, const Config &cfg)
     , environment(config)
 {
     abortFd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (const QString problem = Internal::checkRequirements(config.requirements); !problem.isEmpty()) {
-        configError = makeError(ErrorCode::InvalidConfig, problem);
-        return;
+    for (const QString &problem : {Internal::checkRequirements(config.requirements), Internal::checkInstaller(config)}) {
+        if (!problem.isEmpty()) {
+            configError = makeError(ErrorCode::InvalidConfig, problem);
+            return;
+        }
     }
     if (config.baseDir.isEmpty()) {
         QTemporaryDir dir(QDir::tempPath() + QStringLiteral("/qtpyvenv-XXXXXX"));

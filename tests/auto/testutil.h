@@ -6,8 +6,11 @@
 
 #include <QCborMap>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
+#include <QJsonValue>
 #include <QProcess>
+#include <QSignalSpy>
 #include <QString>
 #include <QTemporaryDir>
 #include <QTest>
@@ -24,7 +27,20 @@
         QVERIFY2(error_.ok(), qPrintable(error_.toString()));                                                          \
     } while (false)
 
+//! Calls value() in VENV and compares its result with EXPECTED.
+#define QCOMPARE_VALUE(venv, expected)                                                                                 \
+    do {                                                                                                               \
+        QJsonValue out_;                                                                                               \
+        QVERIFY_OK((venv).callAndAwait(QStringLiteral("value"), {}, &out_, QDeadlineTimer(60000)));                    \
+        QCOMPARE(out_, QJsonValue(expected));                                                                          \
+    } while (false)
+
 namespace TestUtil {
+
+//! Sources whose value() returns VALUE of the module qtpyvenv_probe (a wheel buildWheel() makes).
+inline const QString ProbeSource = QStringLiteral("import qtpyvenv_probe\n\n"
+                                                  "def value():\n"
+                                                  "    return qtpyvenv_probe.VALUE\n");
 
 //! The content of PATH, empty when it cannot be read.
 inline QByteArray readAll(const QString &path)
@@ -39,6 +55,15 @@ inline bool writeFile(const QString &path, const QByteArray &data)
     return file.open(QIODevice::WriteOnly) && file.write(data) == data.size();
 }
 
+//! The byte arrays a spy on a signal like Venv::installOutput saw, joined.
+inline QByteArray joined(const QSignalSpy &spy)
+{
+    QByteArray all;
+    for (const QList<QVariant> &arguments : spy)
+        all += arguments.at(0).toByteArray();
+    return all;
+}
+
 //! Runs body(0) ... body(count - 1) on COUNT threads at once and returns when all are done.
 template<typename Body>
 void runThreads(int count, Body body)
@@ -50,13 +75,13 @@ void runThreads(int count, Body body)
         thread.join();
 }
 
-//! The keys of MAP in its order, as text.
 //! UTF-8 text as a QString, for tests built with QT_NO_CAST_FROM_ASCII.
 inline QString str(const char *text)
 {
     return QString::fromUtf8(text);
 }
 
+//! The keys of MAP in its order, as text.
 inline QStringList mapKeys(const QCborMap &map)
 {
     QStringList keys;
@@ -77,6 +102,9 @@ inline QtPyVenv::Config config(const QString &baseDir, const QStringList &source
 {
     QtPyVenv::Config config;
     config.pythonInterpreter = python();
+    // pip's own output is what the tests read; whether uv is on the machine must not change it
+    // (tst_installer tests the choice).
+    config.installer = QtPyVenv::Installer::Pip;
     config.baseDir = baseDir;
     config.sources = sources;
     return config;
@@ -150,6 +178,29 @@ inline QList<qint64> processesMentioning(const QByteArray &needle)
             found.append(pid);
     }
     return found;
+}
+
+/*!
+ * Starts a Venv on CONFIG in the background, waits until its install output holds STARTED and
+ * closes it: close() must be quick and leave no process mentioning any of NEEDLES.
+ */
+inline void closeWhileInstalling(const QtPyVenv::Config &config, const QByteArray &started,
+                                 const QList<QByteArray> &needles)
+{
+    QtPyVenv::Venv venv(config);
+    QSignalSpy install(&venv, &QtPyVenv::Venv::installOutput);
+    venv.startAsync();
+    QTRY_VERIFY_WITH_TIMEOUT(joined(install).contains(started), 30000);
+    for (const QByteArray &needle : needles) // the tool runs, and what it started
+        QTRY_VERIFY_WITH_TIMEOUT(!processesMentioning(needle).isEmpty(), 30000);
+    QElapsedTimer timer;
+    timer.start();
+    venv.close();
+    QVERIFY2(timer.elapsed() < 5000, qPrintable(QString::number(timer.elapsed())));
+    QCOMPARE(venv.state(), QtPyVenv::State::Closed);
+    QCOMPARE(liveChildren(), QList<qint64>());
+    for (const QByteArray &needle : needles)
+        QTRY_VERIFY(processesMentioning(needle).isEmpty());
 }
 
 /*!

@@ -36,8 +36,8 @@ Q_ENUM_NS(State)
 
 /*! What a start() is doing while the Venv is Starting. */
 enum class StartPhase {
-    CreatingVenv, //!< python -m venv, for a new or broken venv
-    Installing,   //!< pip install, because the requirements changed
+    CreatingVenv, //!< python -m venv or uv venv, for a new or broken venv
+    Installing,   //!< pip install or uv pip install, because the requirements changed
     Launching,    //!< the worker is starting and loading the sources
 };
 Q_ENUM_NS(StartPhase)
@@ -52,8 +52,8 @@ enum class ErrorCode {
     Timeout,       //!< The deadline passed first. For await() the call stays claimable.
     Died,          //!< The worker exited while the call ran, or before it was made.
     PythonError,   //!< Python raised: Error::type, message and traceback say what.
-    StartFailed,   //!< The interpreter or the worker could not be launched.
-    //! Creating the venv or pip install failed (the message ends with pip's last lines), or
+    StartFailed,   //!< The interpreter, uv (Installer::Uv) or the worker could not be launched.
+    //! Creating the venv or installing failed (the message ends with pip's or uv's last lines), or
     //! baseDir cannot be used: not creatable or writable (with the OS's reason), or holding a
     //! meta/ or venv/ QtPyVenv did not make, or a symbolic link where it keeps its files.
     InstallFailed,
@@ -63,6 +63,22 @@ enum class ErrorCode {
     Cancelled,
 };
 Q_ENUM_NS(ErrorCode)
+
+/*!
+ * Which tool creates the venv and installs the requirements (Config::installer). Either can
+ * take over a venv the other made: the installed packages are the same, and so is the
+ * requirement key, so changing the installer alone installs nothing.
+ */
+enum class Installer {
+    //! uv when an executable "uv" is found (Config::toolSearchPaths, then PATH) and it knows
+    //! every Config::pipOptions entry; pip otherwise. Decided at each start().
+    Auto,
+    Pip, //!< python -m venv --without-pip, and pip (the bootstrap interpreter's, or ensurepip's)
+    //! uv venv and uv pip install. A pip option uv does not know is InvalidConfig; no uv found
+    //! is StartFailed.
+    Uv,
+};
+Q_ENUM_NS(Installer)
 
 /*! The outcome of an operation: a value type, cheap to copy. */
 struct QTPYVENV_EXPORT Error {
@@ -98,7 +114,9 @@ struct QTPYVENV_EXPORT Config {
     QString pythonInterpreter = QStringLiteral("python3"); //!< bootstrap interpreter: name on PATH or a path
     QStringList sources;      //!< Python source texts, run in order in one namespace
     QStringList requirements; //!< pip requirement specifiers; one starting with '-' is InvalidConfig
-    QStringList pipOptions;   //!< extra pip options, e.g. {"--no-index", "--find-links", dir}
+    //! Extra pip options, e.g. {"--no-index", "--find-links", dir}; given to uv as they are,
+    //! which takes only those of its pip interface with pip's meaning (see Installer).
+    QStringList pipOptions;
     int maxWorkers = 1;       //!< calls run at once in the worker; <= 0 means 1
     QString baseDir;          //!< empty: a new temporary directory, made by the library
     std::chrono::milliseconds resultCacheTtl = std::chrono::minutes(15); //!< 0: default; negative: never evict
@@ -111,7 +129,7 @@ struct QTPYVENV_EXPORT Config {
     QStringList sourceNames;
     //! A working venv at baseDir/venv that QtPyVenv did not make is used as it is, and never
     //! deleted or recreated. With requirements not yet installed into it, start() is
-    //! InstallFailed unless this is set: then pip installs them into that venv.
+    //! InstallFailed unless this is set: then pip or uv installs them into that venv.
     bool installIntoExistingVenv = false;
     /*!
      * How long a cancelled call may go on before the library ends it by restarting the worker
@@ -119,7 +137,15 @@ struct QTPYVENV_EXPORT Config {
      * calls in flight then fail with Died; see Venv::cancel(). 0: default; negative: never restart.
      */
     std::chrono::milliseconds cancelGracePeriod = std::chrono::seconds(5);
+    //! Which tool creates the venv and installs the requirements.
+    Installer installer = Installer::Auto;
+    //! Folders searched for the uv executable before PATH, e.g. where an application keeps the
+    //! tools it fetched for itself.
+    QStringList toolSearchPaths;
 };
+
+//! The installer a start() would use for \a config now: Pip or Uv, never Auto.
+QTPYVENV_EXPORT Installer resolvedInstaller(const Config &config);
 
 /*! The exception a callAsync() future carries when the call fails. */
 class QTPYVENV_EXPORT CallException : public QException
