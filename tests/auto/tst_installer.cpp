@@ -291,7 +291,8 @@ void tst_Installer::autoUsesPipWithoutUv()
     QVERIFY(readAll(base + QStringLiteral("/venv/pyvenv.cfg")).contains("\nversion = "));
 }
 
-// 4. Installer::Uv without a uv: StartFailed saying so, and no venv made.
+// 4. Installer::Uv without a uv: StartFailed saying so; no venv is made, and none is thrown away
+//    for a new one uv cannot make.
 void tst_Installer::uvNotFoundUnderUvIsStartFailed()
 {
     QTemporaryDir dir;
@@ -300,13 +301,30 @@ void tst_Installer::uvNotFoundUnderUvIsStartFailed()
     config.installer = Installer::Uv;
     config.toolSearchPaths = {dir.path()};
     QCOMPARE(resolvedInstaller(config), Installer::Uv);
-    Venv venv(config);
-    const Error error = venv.start();
-    QCOMPARE(error.code, ErrorCode::StartFailed);
-    QVERIFY2(error.message.contains(QStringLiteral("uv")) && error.message.contains(QStringLiteral("PATH")),
-             qPrintable(error.message));
-    QCOMPARE(venv.state(), State::Idle);
+    auto startFails = [&] {
+        Venv venv(config);
+        const Error error = venv.start();
+        QCOMPARE(error.code, ErrorCode::StartFailed);
+        QVERIFY2(error.message.contains(QStringLiteral("uv")) && error.message.contains(QStringLiteral("PATH")),
+                 qPrintable(error.message));
+        QCOMPARE(venv.state(), State::Idle);
+    };
+    startFails();
     QVERIFY(!QFileInfo::exists(base + QStringLiteral("/venv")));
+
+    // A venv made for another interpreter would be recreated: not without a uv to do it.
+    config.removeBaseDirOnClose = false;
+    config.installer = Installer::Pip;
+    {
+        Venv venv(config);
+        QVERIFY_OK(venv.start());
+    }
+    QVERIFY(writeFile(base + QStringLiteral("/venv/mine.txt"), "kept"));
+    config.installer = Installer::Uv;
+    config.pythonInterpreter = TestUtil::python(); // spelled otherwise: the venv is stale
+    QVERIFY(config.pythonInterpreter != m_python);
+    startFails();
+    QCOMPARE(readAll(base + QStringLiteral("/venv/mine.txt")), QByteArray("kept"));
 }
 
 // 5. uv failing: InstallFailed ending with its last lines, nothing recorded as installed.
