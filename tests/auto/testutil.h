@@ -180,6 +180,22 @@ inline QList<qint64> processesMentioning(const QByteArray &needle)
     return found;
 }
 
+//! Whether pip's failure says it could not reach the package index (the one reason for the
+//! third-party tests to skip).
+inline bool indexUnreachable(const QString &message)
+{
+    static const char *const signs[] = {
+        "Failed to establish a new connection", "Temporary failure in name resolution",
+        "Name or service not known", "Network is unreachable", "Max retries exceeded",
+        "ConnectTimeoutError", "ReadTimeoutError", "ProxyError", "No matching distribution found",
+    };
+    for (const char *sign : signs) {
+        if (message.contains(QLatin1String(sign)))
+            return true;
+    }
+    return false;
+}
+
 /*!
  * Starts a Venv on CONFIG in the background, waits until its install output holds STARTED and
  * closes it: close() must be quick and leave no process mentioning any of NEEDLES.

@@ -31,21 +31,6 @@ inline QtPyVenv::Config config(const QStringList &sources)
     return config;
 }
 
-//! Whether pip's failure says it could not reach the package index (the one reason to skip).
-inline bool indexUnreachable(const QString &message)
-{
-    static const char *const signs[] = {
-        "Failed to establish a new connection", "Temporary failure in name resolution",
-        "Name or service not known", "Network is unreachable", "Max retries exceeded",
-        "ConnectTimeoutError", "ReadTimeoutError", "ProxyError", "No matching distribution found",
-    };
-    for (const char *sign : signs) {
-        if (message.contains(QLatin1String(sign)))
-            return true;
-    }
-    return false;
-}
-
 //! Why a test skips when pip cannot reach the index.
 inline QString skipReason(const QString &pipMessage)
 {

@@ -172,7 +172,7 @@ void tst_Pydata::initTestCase()
 
     m_venv = std::make_unique<Venv>(Pydata::config({PydataSource}));
     const Error error = m_venv->start(QDeadlineTimer(15min));
-    if (error.code == ErrorCode::InstallFailed && Pydata::indexUnreachable(error.message))
+    if (error.code == ErrorCode::InstallFailed && TestUtil::indexUnreachable(error.message))
         QSKIP(qPrintable(Pydata::skipReason(error.message)));
     QVERIFY2(error.ok(), qPrintable(describe(error)));
 

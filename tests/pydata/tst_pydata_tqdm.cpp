@@ -96,7 +96,7 @@ void tst_PydataTqdm::initTestCase()
     connect(m_venv.get(), &Venv::stdoutReceived, this, [this](const QByteArray &data) { m_stdout += data; });
     connect(m_venv.get(), &Venv::stderrReceived, this, [this](const QByteArray &data) { m_stderr += data; });
     const Error error = m_venv->start(QDeadlineTimer(15min));
-    if (error.code == ErrorCode::InstallFailed && Pydata::indexUnreachable(error.message))
+    if (error.code == ErrorCode::InstallFailed && TestUtil::indexUnreachable(error.message))
         QSKIP(qPrintable(Pydata::skipReason(error.message)));
     QVERIFY2(error.ok(), qPrintable(error.toString() + QLatin1Char('\n') + error.traceback));
     // The control: where no call runs, tqdm draws on the worker's stderr as always.
