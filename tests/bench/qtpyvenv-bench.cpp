@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // qtpyvenv-bench: measures start-up, call latency, throughput, payload bandwidth and host memory of
-// a QtPyVenv worker, next to the floor of a bare Python loop on two pipes, and the transfer of
-// numpy arrays and pandas DataFrames in a second venv that has them, and the cost of cancelling a
-// running call and of reporting progress; prints one JSON line.
+// a QtPyVenv worker, next to the floor of a bare Python loop on two pipes, the transfer of numpy
+// arrays and pandas DataFrames in a second venv that has them, the cost of cancelling a running
+// call and of reporting progress, and how long pip and uv take to install numpy and pandas into a
+// fresh venv; prints one JSON line.
 #include <QtPyVenv/venv.h>
 
 #include <QCommandLineParser>
@@ -10,8 +11,11 @@
 #include <QDir>
 #include <QEventLoop>
 #include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTimer>
@@ -178,6 +182,9 @@ struct Results {
     double progressOverheadPct = 0;
     double progressCallNs = 0;
     double progressItemNs = 0;
+    std::optional<double> installPipS;
+    std::optional<double> installUvS;
+    QString installSkipped; //!< why one of the two keys above is null
 };
 
 std::runtime_error failure(const QString &message)
@@ -611,6 +618,117 @@ void runPydata(const QString &python, const Counts &counts, const PydataOptions 
     results->table1mRowsMs = medianMs(tableTimes);
 }
 
+//! Where install_pip_s and install_uv_s get their wheels and uv; disabled with --no-install.
+struct InstallOptions {
+    bool enabled = true;
+    QString cacheDir; //!< wheels/ (pip download) and uv/ (pip install --target), kept between runs
+    QString wheels;   //!< a wheel directory given instead of downloading into cacheDir/wheels
+};
+
+const QStringList InstallRequirements = {QStringLiteral("numpy"), QStringLiteral("pandas")};
+
+//! Runs pip of \a python with \a arguments to completion; "" when it succeeded, else its last line.
+QString runPip(const QString &python, const QStringList &arguments)
+{
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    process.start(python, QStringList{QStringLiteral("-m"), QStringLiteral("pip"), arguments.first(),
+                                      QStringLiteral("--disable-pip-version-check")}
+                              + arguments.mid(1));
+    const QString what = QStringLiteral("pip ") + arguments.first();
+    if (!process.waitForFinished(15 * 60 * 1000))
+        return QStringLiteral("%1 did not finish: %2").arg(what, process.errorString());
+    if (process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0)
+        return {};
+    const QStringList lines = QString::fromUtf8(process.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    return QStringLiteral("%1 failed: %2").arg(what, lines.isEmpty() ? QStringLiteral("no output") : lines.last().trimmed());
+}
+
+//! The folder of wheels for numpy and pandas: pip downloads them once per run, so that the
+//! installs timed below read local files only. "" with \a problem set when it cannot.
+QString prepareWheels(const QString &python, const InstallOptions &options, QString *problem)
+{
+    if (!options.wheels.isEmpty())
+        return options.wheels;
+    const QString wheels = options.cacheDir + QStringLiteral("/wheels");
+    *problem = runPip(python, QStringList{QStringLiteral("download"), QStringLiteral("--only-binary"), QStringLiteral(":all:"),
+                                          QStringLiteral("--dest"), wheels}
+                                  + InstallRequirements);
+    return problem->isEmpty() ? wheels : QString();
+}
+
+//! The folder holding uv: PATH's, else the one pip installed into the cache folder (from the
+//! package index on the first run). "" with \a problem set when there is none.
+QString findUv(const QString &python, const InstallOptions &options, QString *problem)
+{
+    if (const QString onPath = QStandardPaths::findExecutable(QStringLiteral("uv")); !onPath.isEmpty())
+        return QFileInfo(onPath).absolutePath();
+    const QString target = options.cacheDir + QStringLiteral("/uv");
+    if (!QFileInfo(target + QStringLiteral("/bin/uv")).isExecutable()) {
+        *problem = runPip(python, {QStringLiteral("install"), QStringLiteral("--target"), target, QStringLiteral("uv")});
+        if (!problem->isEmpty())
+            return {};
+    }
+    return target + QStringLiteral("/bin");
+}
+
+//! Seconds from start() to Ready of a fresh venv that \a installer fills with numpy and pandas
+//! from \a wheels; then checks, untimed, that both import.
+double timedInstall(const QString &python, const QString &wheels, QtPyVenv::Installer installer, const QString &uvDir)
+{
+    QTemporaryDir temp;
+    if (!temp.isValid())
+        throw failure(QStringLiteral("cannot create a temporary directory: %1").arg(temp.errorString()));
+    QtPyVenv::Config config;
+    config.pythonInterpreter = python;
+    config.baseDir = temp.filePath(QStringLiteral("base"));
+    config.sources = {QStringLiteral("def versions():\n"
+                                     "    import numpy, pandas\n"
+                                     "    return [numpy.__version__, pandas.__version__]\n")};
+    config.requirements = InstallRequirements;
+    config.pipOptions = {QStringLiteral("--no-index"), QStringLiteral("--find-links"), wheels};
+    config.installer = installer;
+    config.toolSearchPaths = {uvDir};
+    QtPyVenv::Venv venv(config);
+    const auto begin = Clock::now();
+    check(venv.start(QDeadlineTimer(std::chrono::minutes(15))), QStringLiteral("installing numpy and pandas"));
+    const double elapsed = seconds(Clock::now() - begin);
+    QJsonValue versions;
+    check(venv.callAndAwait(QStringLiteral("versions"), {}, &versions), QStringLiteral("versions"));
+    std::fprintf(stderr, "qtpyvenv-bench: %s installed numpy %s and pandas %s in %.2f s\n",
+                 installer == QtPyVenv::Installer::Uv ? "uv" : "pip",
+                 qPrintable(versions.toArray().at(0).toString()), qPrintable(versions.toArray().at(1).toString()), elapsed);
+    return elapsed;
+}
+
+/*!
+ * install_pip_s and install_uv_s: numpy and pandas into a fresh venv by each installer in turn,
+ * from one local wheel folder, so that the network does not count. uv's cache is warmed by an
+ * untimed install first: the one-off unpacking into it is not what a user waits for again.
+ */
+void runInstallSpeed(const QString &python, const InstallOptions &options, Results *results)
+{
+    if (!options.enabled) {
+        results->installSkipped = QStringLiteral("--no-install");
+        return;
+    }
+    QString problem;
+    const QString wheels = prepareWheels(python, options, &problem);
+    if (wheels.isEmpty()) {
+        results->installSkipped = QStringLiteral("cannot download numpy and pandas: ") + problem;
+        return;
+    }
+    results->installPipS = timedInstall(python, wheels, QtPyVenv::Installer::Pip, {});
+    const QString uvDir = findUv(python, options, &problem);
+    if (uvDir.isEmpty()) {
+        results->installSkipped = QStringLiteral("cannot fetch uv: ") + problem;
+        return;
+    }
+    std::fprintf(stderr, "qtpyvenv-bench: uv in %s\n", qPrintable(uvDir));
+    timedInstall(python, wheels, QtPyVenv::Installer::Uv, uvDir); // warms uv's cache
+    results->installUvS = timedInstall(python, wheels, QtPyVenv::Installer::Uv, uvDir);
+}
+
 QString optionalNumber(const std::optional<double> &value, int decimals)
 {
     return value ? QString::number(*value, 'f', decimals) : QStringLiteral("null");
@@ -635,12 +753,16 @@ QString toJsonLine(const Results &r)
         {"progress_overhead_pct", QString::number(r.progressOverheadPct, 'f', 1)},
         {"progress_call_ns", QString::number(r.progressCallNs, 'f', 0)},
         {"progress_item_ns", QString::number(r.progressItemNs, 'f', 0)},
+        {"install_pip_s", optionalNumber(r.installPipS, 2)},
+        {"install_uv_s", optionalNumber(r.installUvS, 2)},
     };
     QStringList parts;
     for (const auto &[key, value] : fields)
         parts << QStringLiteral("\"%1\":%2").arg(QLatin1String(key), value);
     if (!r.pydataSkipped.isEmpty())
         parts << QStringLiteral("\"pydata_skipped\":") + QString::fromUtf8(QtPyVenv::toJsonText(r.pydataSkipped, 0));
+    if (!r.installSkipped.isEmpty())
+        parts << QStringLiteral("\"install_skipped\":") + QString::fromUtf8(QtPyVenv::toJsonText(r.installSkipped, 0));
     return QLatin1Char('{') + parts.join(QLatin1Char(',')) + QLatin1Char('}');
 }
 
@@ -673,13 +795,27 @@ int main(int argc, char *argv[])
                                        QStringLiteral("baseDir of the venv with numpy and pandas, kept so that the "
                                                       "next run skips pip (default: %1).").arg(defaultPydataDir),
                                        QStringLiteral("dir"), defaultPydataDir);
-    parser.addOptions({python, rssCalls, quick, noPydata, pydataWheels, pydataDir});
+    const QCommandLineOption noInstall(QStringLiteral("no-install"),
+                                       QStringLiteral("Skip install_pip_s and install_uv_s (printed as null)."));
+    const QString defaultInstallDir = QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation)
+                                      + QStringLiteral("/qtpyvenv-bench/install");
+    const QCommandLineOption installDir(QStringLiteral("install-dir"),
+                                        QStringLiteral("Where the numpy and pandas wheels and uv for install_pip_s and "
+                                                       "install_uv_s are kept (default: %1); --pydata-wheels, when "
+                                                       "given, are used instead of downloading.").arg(defaultInstallDir),
+                                        QStringLiteral("dir"), defaultInstallDir);
+    parser.addOptions({python, rssCalls, quick, noPydata, pydataWheels, pydataDir, noInstall, installDir});
     parser.process(app);
 
     PydataOptions pydata;
     pydata.enabled = !parser.isSet(noPydata);
     pydata.baseDir = parser.value(pydataDir);
     pydata.wheels = parser.isSet(pydataWheels) ? QDir(parser.value(pydataWheels)).absolutePath() : QString();
+
+    InstallOptions install;
+    install.enabled = !parser.isSet(noInstall);
+    install.cacheDir = parser.value(installDir);
+    install.wheels = pydata.wheels;
 
     Counts counts;
     bool numeric = false;
@@ -710,6 +846,10 @@ int main(int argc, char *argv[])
         if (!results.pydataSkipped.isEmpty())
             std::fprintf(stderr, "qtpyvenv-bench: array_payload_MBps and table_1m_rows_ms are null: %s\n",
                          qPrintable(results.pydataSkipped));
+        runInstallSpeed(parser.value(python), install, &results);
+        if (!results.installSkipped.isEmpty())
+            std::fprintf(stderr, "qtpyvenv-bench: install_pip_s or install_uv_s is null: %s\n",
+                         qPrintable(results.installSkipped));
         std::puts(toJsonLine(results).toUtf8().constData());
         return 0;
     } catch (const std::exception &e) {
