@@ -16,9 +16,9 @@
 #include <QStandardPaths>
 
 #include <algorithm>
-#include <optional>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -374,7 +374,7 @@ Error Environment::prepareLocked(const Context &context)
             return makeError(ErrorCode::InstallFailed,
                              QStringLiteral("%1 is a virtual environment that was not made by QtPyVenv, so the "
                                             "requirements are not installed into it; set "
-                                            "Config::installIntoExistingVenv to let the installer install into it")
+                                            "Config::installIntoExistingVenv to let pip or uv install into it")
                                  .arg(venvDir()));
         }
         if (Error error = installRequirements(context, installer()); !error.ok())

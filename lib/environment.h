@@ -77,8 +77,8 @@ public:
 
     /*!
      * Makes baseDir and meta/ when absent, creates the venv when absent or broken (and ours) and
-     * installs when the requirements changed, with pip or uv (Config::installer). Then holds meta/use.lock shared until
-     * release(), so a Venv closing on this baseDir sees it in use.
+     * installs when the requirements changed, with pip or uv (Config::installer). Then holds
+     * meta/use.lock shared until release(), so a Venv closing on this baseDir sees it in use.
      */
     Error prepare(const Context &context);
     //! Opens the first pair of tails no other Venv holds: stdout-a/-b with stderr-a/-b, then
