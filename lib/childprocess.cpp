@@ -106,6 +106,16 @@ QString osError(int error)
     return QString::fromLocal8Bit(::strerror(error));
 }
 
+QString lastLines(const QByteArray &output, int count)
+{
+    QList<QByteArray> lines = output.split('\n');
+    while (!lines.isEmpty() && lines.last().trimmed().isEmpty())
+        lines.removeLast();
+    if (lines.size() > count)
+        lines = lines.mid(lines.size() - count);
+    return QString::fromUtf8(lines.join('\n'));
+}
+
 QString describeWaitStatus(int status)
 {
     if (WIFEXITED(status))

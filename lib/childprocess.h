@@ -70,6 +70,8 @@ private:
 QString osError(int error);
 //! "exited with code 1", "was killed by signal 9 (Killed)"
 QString describeWaitStatus(int status);
+//! The last \a count lines of a process's output, without the empty ones it ended with.
+QString lastLines(const QByteArray &output, int count);
 //! Sets O_NONBLOCK and FD_CLOEXEC; returns fd.
 int makeNonBlocking(int fd);
 //! pipe2() with both ends O_CLOEXEC and numbered >= 3, so they never collide with stdio.

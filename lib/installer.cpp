@@ -89,14 +89,6 @@ Choice choose(const Config &config)
     return choice;
 }
 
-QString lastLines(const QByteArray &output, int count)
-{
-    QStringList lines = QString::fromUtf8(output).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-    if (lines.size() > count)
-        lines = lines.mid(lines.size() - count);
-    return lines.join(QLatin1Char('\n'));
-}
-
 QStringList toolEnvironment()
 {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();

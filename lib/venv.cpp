@@ -138,16 +138,6 @@ FunctionInfo functionInfo(const QCborMap &info)
     return function;
 }
 
-QString lastLines(const QByteArray &text, int count)
-{
-    QList<QByteArray> lines = text.split('\n');
-    while (!lines.isEmpty() && lines.last().trimmed().isEmpty())
-        lines.removeLast();
-    if (lines.size() > count)
-        lines = lines.mid(lines.size() - count);
-    return QString::fromUtf8(lines.join('\n'));
-}
-
 } // namespace
 
 QString Error::toString() const
@@ -486,7 +476,7 @@ void VenvPrivate::onExit(const Internal::WorkerConnection::Exit &exit)
         error = makeError(ErrorCode::Died,
                           QStringLiteral("the Python worker %1").arg(Internal::describeWaitStatus(exit.waitStatus)));
     }
-    error.traceback = lastLines(stderrLog.tail(), StderrLinesInDeathReport);
+    error.traceback = Internal::lastLines(stderrLog.tail(), StderrLinesInDeathReport);
 
     std::vector<std::shared_ptr<CallEntry>> settled;
     {
