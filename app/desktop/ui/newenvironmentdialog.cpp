@@ -22,10 +22,12 @@ NewEnvironmentDialog::NewEnvironmentDialog(const QStringList &pythons, const QSt
     , m_name(new QLineEdit(this))
     , m_interpreter(new QComboBox(this))
     , m_folder(new QLineEdit(this))
+    , m_folderHint(new QLabel(this))
     , m_problem(new QLabel(this))
     , m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
 {
     setWindowTitle(tr("New environment"));
+    setMinimumWidth(fontMetrics().averageCharWidth() * 64); // room for a path
     m_name->setObjectName(QStringLiteral("newName"));
     m_interpreter->setObjectName(QStringLiteral("newInterpreter"));
     m_interpreter->setEditable(true);
@@ -33,7 +35,11 @@ NewEnvironmentDialog::NewEnvironmentDialog(const QStringList &pythons, const QSt
     for (const QString &python : pythons)
         m_interpreter->addItem(python);
     m_folder->setObjectName(QStringLiteral("newFolder"));
-    m_folder->setPlaceholderText(tr("default: the app's data folder, venvs/%1").arg(m_id));
+    m_folder->setPlaceholderText(tr("default"));
+    m_folderHint->setObjectName(QStringLiteral("newFolderHint"));
+    m_folderHint->setText(tr("Left empty: venvs/%1 in the app's data folder.").arg(m_id));
+    m_folderHint->setWordWrap(true); // the whole hint, however narrow the dialog
+    m_folderHint->setForegroundRole(QPalette::PlaceholderText);
     m_problem->setStyleSheet(QStringLiteral("color: %1").arg(stderrColor(palette()).name()));
 
     auto *browsePython = new QPushButton(tr("Browse…"), this);
@@ -44,10 +50,19 @@ NewEnvironmentDialog::NewEnvironmentDialog(const QStringList &pythons, const QSt
     auto *folderRow = new QHBoxLayout;
     folderRow->addWidget(m_folder, 1);
     folderRow->addWidget(browseFolder);
+    auto *folderField = new QVBoxLayout;
+    folderField->addLayout(folderRow);
+    folderField->addWidget(m_folderHint);
+    // addRow(QString, QLayout *) makes a label without a buddy, which shows its '&' literally.
+    auto labelFor = [this](const QString &text, QWidget *buddy) {
+        auto *label = new QLabel(text, this);
+        label->setBuddy(buddy);
+        return label;
+    };
     auto *form = new QFormLayout;
     form->addRow(tr("&Name:"), m_name);
-    form->addRow(tr("&Interpreter:"), pythonRow);
-    form->addRow(tr("&Folder:"), folderRow);
+    form->addRow(labelFor(tr("&Interpreter:"), m_interpreter), pythonRow);
+    form->addRow(labelFor(tr("&Folder:"), m_folder), folderField);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(m_problem);

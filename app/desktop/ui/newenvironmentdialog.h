@@ -34,6 +34,7 @@ private:
     QLineEdit *m_name;
     QComboBox *m_interpreter;
     QLineEdit *m_folder;
+    QLabel *m_folderHint;
     QLabel *m_problem;
     QDialogButtonBox *m_buttons;
 };
