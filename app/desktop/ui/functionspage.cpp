@@ -180,7 +180,7 @@ QWidget *FunctionsPage::createResultPane()
 {
     m_resultHeader->setObjectName(QStringLiteral("resultHeader"));
     m_resultHeader->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_resultHeader->setText(tr(IdleHeader));
+    setHeader(tr(IdleHeader), HeaderTone::Hint);
     m_resultView->setObjectName(QStringLiteral("resultView"));
     m_errorView->setObjectName(QStringLiteral("errorView"));
     m_errorView->setReadOnly(true);
@@ -230,8 +230,7 @@ void FunctionsPage::setEnvironment(Environment *environment)
     m_resultView->clear();
     m_errorView->clear();
     m_resultStack->setCurrentIndex(0);
-    m_resultHeader->setText(tr(IdleHeader));
-    m_resultHeader->setStyleSheet(QString());
+    setHeader(tr(IdleHeader), HeaderTone::Hint);
     m_history->setModel(environment ? environment->history() : nullptr);
     if (environment) {
         connect(environment, &Environment::functionsChanged, this, &FunctionsPage::reloadFunctions);
@@ -391,8 +390,7 @@ void FunctionsPage::callCurrent()
     m_environment->history()->add(entry);
     m_pendingCall = m_environment->invoke(function, arguments);
     m_shownPartials = 0;
-    m_resultHeader->setText(tr("%1 — running…").arg(function));
-    m_resultHeader->setStyleSheet(QString());
+    setHeader(tr("%1 — running…").arg(function), HeaderTone::Normal);
     m_progress->showRecord(m_environment->calls()->record(m_pendingCall));
 }
 
@@ -447,16 +445,14 @@ void FunctionsPage::showResult(const CallRecord &record)
     if (record.partialCount > 0)
         header += tr(", after %1 partial results").arg(record.partialCount);
     m_resultView->setValue(record.result);
-    m_resultHeader->setText(header);
-    m_resultHeader->setStyleSheet(QString());
+    setHeader(header, HeaderTone::Normal);
     m_resultStack->setCurrentWidget(m_resultView);
 }
 
 void FunctionsPage::showCancelled(const CallRecord &record)
 {
     // Not a failure: no error colour. What it yielded before is worth keeping on screen.
-    m_resultHeader->setText(tr("%1 cancelled after %2").arg(record.function, formatDuration(record.durationMs)));
-    m_resultHeader->setStyleSheet(QString());
+    setHeader(tr("%1 cancelled after %2").arg(record.function, formatDuration(record.durationMs)), HeaderTone::Normal);
     if (record.partialCount > 0) {
         showPartials(record);
         return;
@@ -466,12 +462,23 @@ void FunctionsPage::showCancelled(const CallRecord &record)
     m_resultStack->setCurrentWidget(m_errorView);
 }
 
+void FunctionsPage::setHeader(const QString &text, HeaderTone tone)
+{
+    m_resultHeader->setText(text);
+    // The palette, not a style sheet: the hint takes the placeholder colour of whatever
+    // palette is in use; only an error sets a colour of its own.
+    QPalette colours; // an empty palette inherits all of the page's
+    if (tone == HeaderTone::Error)
+        colours.setColor(QPalette::WindowText, stderrColor(palette()));
+    m_resultHeader->setPalette(colours);
+    m_resultHeader->setForegroundRole(tone == HeaderTone::Hint ? QPalette::PlaceholderText : QPalette::WindowText);
+}
+
 void FunctionsPage::showError(const CallRecord &record)
 {
     const QtPyVenv::Error &e = record.error;
     const QString what = e.type.isEmpty() ? e.message : QStringLiteral("%1: %2").arg(e.type, e.message);
-    m_resultHeader->setText(tr("%1 failed after %2: %3").arg(record.function, formatDuration(record.durationMs), what));
-    m_resultHeader->setStyleSheet(QStringLiteral("color: %1").arg(stderrColor(palette()).name()));
+    setHeader(tr("%1 failed after %2: %3").arg(record.function, formatDuration(record.durationMs), what), HeaderTone::Error);
     m_errorView->setPlainText(e.traceback.isEmpty() ? what : what + QStringLiteral("\n\n") + e.traceback);
     m_resultStack->setCurrentWidget(m_errorView);
 }

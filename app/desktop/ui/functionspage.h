@@ -77,6 +77,9 @@ private:
     void showResult(const CallRecord &record);
     void showCancelled(const CallRecord &record);
     void showError(const CallRecord &record);
+    //! How the result header reads: a hint before any call, a call's state, or its failure.
+    enum class HeaderTone { Hint, Normal, Error };
+    void setHeader(const QString &text, HeaderTone tone);
     void rerun(const QModelIndex &historyIndex);
 
     QPointer<Environment> m_environment;
