@@ -121,6 +121,8 @@ function(qtpyvenv_setup_packaging installer_dir binary_dir)
     # The shared libraries the binaries link (dpkg-shlibdeps), and what the library runs.
     set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)
     set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "python3 (>= 3.8), python3-venv")
+    # Qt's SVG plugins, which shlibdeps cannot see: the app's icons are SVG (none show without).
+    set(CPACK_DEBIAN_RUNTIME_PACKAGE_RECOMMENDS "libqt6svg6")
     # DEBIAN/shlibs for libQtPyVenv.so.N and the ldconfig trigger.
     set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
     set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY ">=")

@@ -6,6 +6,7 @@
 #include "core/environment.h"
 #include "core/environmentmanager.h"
 #include "functionspage.h"
+#include "icons.h"
 #include "newenvironmentdialog.h"
 #include "outputview.h"
 #include "requirementspage.h"
@@ -113,6 +114,7 @@ MainWindow::MainWindow(EnvironmentManager *manager, QWidget *parent)
         m_manager->updateDefinition(definition);
         m_manager->restart(definition.id);
     });
+    connect(m_requirements, &RequirementsPage::unappliedChangesChanged, this, &QWidget::setWindowModified);
     connect(m_sources, &SourcesPage::sourcesChanged, this, [this](const EnvironmentDefinition &definition) {
         m_manager->updateDefinition(definition);
         if (Environment *env = m_manager->environment(definition.id); env && env->status() != EnvStatus::Stopped)
@@ -135,10 +137,11 @@ void MainWindow::createActions()
 {
     auto *toolbar = addToolBar(tr("Environments"));
     toolbar->setObjectName(QStringLiteral("environmentToolbar"));
-    toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon); // the words stay: the icons alone are not obvious
     auto *menu = menuBar()->addMenu(tr("&Environment"));
-    auto add = [&](const QString &text, const QKeySequence &key, void (MainWindow::*slot)(), const QString &name) {
-        auto *action = new QAction(text, this);
+    auto add = [&](const QString &text, const QString &icon, const QKeySequence &key, void (MainWindow::*slot)(),
+                   const QString &name) {
+        auto *action = new QAction(themedIcon(icon), text, this);
         action->setObjectName(name);
         action->setShortcut(key);
         action->setToolTip(QStringLiteral("%1 (%2)").arg(QString(text).remove(QLatin1Char('&')),
@@ -148,18 +151,20 @@ void MainWindow::createActions()
         menu->addAction(action);
         return action;
     };
-    m_newAction = add(tr("&New…"), QKeySequence::New, &MainWindow::newEnvironment, QStringLiteral("actionNew"));
-    m_duplicateAction = add(tr("&Duplicate"), QKeySequence(Qt::CTRL | Qt::Key_D), &MainWindow::duplicateEnvironment,
-                            QStringLiteral("actionDuplicate"));
-    m_removeAction = add(tr("Re&move…"), QKeySequence(Qt::CTRL | Qt::Key_Delete), &MainWindow::removeEnvironment,
-                         QStringLiteral("actionRemove"));
+    m_newAction = add(tr("&New…"), QStringLiteral("document-new"), QKeySequence::New, &MainWindow::newEnvironment,
+                      QStringLiteral("actionNew"));
+    m_duplicateAction = add(tr("&Duplicate"), QStringLiteral("edit-copy"), QKeySequence(Qt::CTRL | Qt::Key_D),
+                            &MainWindow::duplicateEnvironment, QStringLiteral("actionDuplicate"));
+    m_removeAction = add(tr("Re&move…"), QStringLiteral("list-remove"), QKeySequence(Qt::CTRL | Qt::Key_Delete),
+                         &MainWindow::removeEnvironment, QStringLiteral("actionRemove"));
     toolbar->addSeparator();
     menu->addSeparator();
-    m_startAction = add(tr("&Start"), QKeySequence(Qt::Key_F5), &MainWindow::startEnvironment, QStringLiteral("actionStart"));
-    m_stopAction = add(tr("S&top"), QKeySequence(Qt::SHIFT | Qt::Key_F5), &MainWindow::stopEnvironment,
-                       QStringLiteral("actionStop"));
-    m_restartAction = add(tr("&Restart"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F5), &MainWindow::restartEnvironment,
-                          QStringLiteral("actionRestart"));
+    m_startAction = add(tr("&Start"), QStringLiteral("media-playback-start"), QKeySequence(Qt::Key_F5),
+                        &MainWindow::startEnvironment, QStringLiteral("actionStart"));
+    m_stopAction = add(tr("S&top"), QStringLiteral("media-playback-stop"), QKeySequence(Qt::SHIFT | Qt::Key_F5),
+                       &MainWindow::stopEnvironment, QStringLiteral("actionStop"));
+    m_restartAction = add(tr("&Restart"), QStringLiteral("view-refresh"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F5),
+                          &MainWindow::restartEnvironment, QStringLiteral("actionRestart"));
     menu->addSeparator();
     auto *quit = menu->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
     quit->setMenuRole(QAction::QuitRole);
@@ -238,8 +243,11 @@ void MainWindow::updateActions()
 
 void MainWindow::updateTitle()
 {
-    setWindowTitle(m_current ? QStringLiteral("QtPyVenv — %1").arg(m_current->definition().name)
-                             : QStringLiteral("QtPyVenv"));
+    // Where the platform's convention is "document — app" (X11, Windows), Qt appends the
+    // application display name itself, unless the title already ends with it; [*] shows
+    // the unapplied requirements (windowModified).
+    setWindowTitle(m_current ? QStringLiteral("%1[*]").arg(m_current->definition().name)
+                             : QGuiApplication::applicationDisplayName());
 }
 
 void MainWindow::updateStatus()

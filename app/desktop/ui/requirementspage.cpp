@@ -31,6 +31,9 @@ QString capitalized(QString text)
         text[0] = text[0].toUpper();
     return text;
 }
+
+//! The panes of the page's splitter, top to bottom.
+enum Pane { EditorPane, InstallPane, PackagesPane };
 } // namespace
 
 RequirementsPage::RequirementsPage(QWidget *parent)
@@ -48,9 +51,33 @@ RequirementsPage::RequirementsPage(QWidget *parent)
     , m_packageView(new QTableView(this))
     , m_elapsedTimer(new QTimer(this))
 {
-    const QFont fixed = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    // Requirements lists are short; pip's log and the installed packages get the height.
+    auto *splitter = new QSplitter(Qt::Vertical, this);
+    splitter->setObjectName(QStringLiteral("requirementsSplitter"));
+    splitter->setChildrenCollapsible(false);
+    splitter->addWidget(createEditorPane());
+    splitter->addWidget(createInstallPane());
+    splitter->addWidget(createPackagesPane());
+    splitter->setStretchFactor(EditorPane, 2);
+    splitter->setStretchFactor(InstallPane, 3);
+    splitter->setStretchFactor(PackagesPane, 4);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(splitter);
+
+    m_elapsedTimer->setInterval(500);
+    connect(m_elapsedTimer, &QTimer::timeout, this, &RequirementsPage::updateProgress);
+    connect(m_editor, &QPlainTextEdit::textChanged, this, &RequirementsPage::validate);
+    connect(m_indexUrl, &QLineEdit::textChanged, this, &RequirementsPage::validate);
+    connect(m_findLinks, &QLineEdit::textChanged, this, &RequirementsPage::validate);
+    connect(m_apply, &QPushButton::clicked, this, &RequirementsPage::apply);
+    updateProgress();
+    validate();
+}
+
+QWidget *RequirementsPage::createEditorPane()
+{
     m_editor->setObjectName(QStringLiteral("requirementsEditor"));
-    m_editor->setFont(fixed);
+    m_editor->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_editor->setPlaceholderText(tr("One requirement per line, e.g.\nnumpy>=1.26\nrequests[socks]==2.31.0"));
     m_problems->setObjectName(QStringLiteral("requirementsProblems"));
     m_problems->setWordWrap(true);
@@ -65,67 +92,9 @@ RequirementsPage::RequirementsPage(QWidget *parent)
     m_busy->setMaximumWidth(160);
     m_phase->setObjectName(QStringLiteral("installPhase"));
     m_phase->setToolTip(tr("What the start is doing: creating the venv, installing (with pip's own phase) or launching"));
-    m_pipLog->setObjectName(QStringLiteral("pipLog"));
-    m_pipLog->setReadOnly(true);
-    m_pipLog->setFont(fixed);
-    m_pipLog->setMaximumBlockCount(500);
-    m_pipLog->setLineWrapMode(QPlainTextEdit::NoWrap);
-    m_failure->setObjectName(QStringLiteral("installFailure"));
-    m_failure->setWordWrap(true);
-    m_failure->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_failure->setFont(fixed);
-    m_packageView->setObjectName(QStringLiteral("packagesTable"));
-    m_packageView->setModel(m_packages);
-    m_packageView->verticalHeader()->hide();
-    m_packageView->horizontalHeader()->setStretchLastSection(true);
-    m_packageView->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_packageView->setAlternatingRowColors(true);
 
     auto *importButton = new QPushButton(tr("&Import…"), this);
     auto *exportButton = new QPushButton(tr("E&xport…"), this);
-    auto *buttons = new QHBoxLayout;
-    buttons->addWidget(importButton);
-    buttons->addWidget(exportButton);
-    buttons->addStretch(1);
-    buttons->addWidget(m_busy);
-    buttons->addWidget(m_phase);
-    buttons->addWidget(m_apply);
-
-    auto *form = new QFormLayout;
-    form->addRow(tr("Index URL:"), m_indexUrl);
-    form->addRow(tr("Find links:"), m_findLinks);
-
-    auto *top = new QWidget(this);
-    auto *topLayout = new QVBoxLayout(top);
-    topLayout->setContentsMargins(0, 0, 0, 0);
-    topLayout->addWidget(new QLabel(tr("Requirements"), top));
-    topLayout->addWidget(m_editor, 2);
-    topLayout->addWidget(m_problems);
-    topLayout->addLayout(form);
-    topLayout->addLayout(buttons);
-    topLayout->addWidget(m_failure);
-    topLayout->addWidget(m_pipLog, 1);
-
-    auto *bottom = new QWidget(this);
-    auto *bottomLayout = new QVBoxLayout(bottom);
-    bottomLayout->setContentsMargins(0, 0, 0, 0);
-    bottomLayout->addWidget(new QLabel(tr("Installed packages (read from the venv)"), bottom));
-    bottomLayout->addWidget(m_packageView);
-
-    auto *splitter = new QSplitter(Qt::Vertical, this);
-    splitter->addWidget(top);
-    splitter->addWidget(bottom);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
-    auto *layout = new QVBoxLayout(this);
-    layout->addWidget(splitter);
-
-    m_elapsedTimer->setInterval(500);
-    connect(m_elapsedTimer, &QTimer::timeout, this, &RequirementsPage::updateProgress);
-    connect(m_editor, &QPlainTextEdit::textChanged, this, &RequirementsPage::validate);
-    connect(m_indexUrl, &QLineEdit::textChanged, this, &RequirementsPage::validate);
-    connect(m_findLinks, &QLineEdit::textChanged, this, &RequirementsPage::validate);
-    connect(m_apply, &QPushButton::clicked, this, &RequirementsPage::apply);
     connect(importButton, &QPushButton::clicked, this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Import requirements"), QString(),
                                                           tr("Requirements (*.txt);;All files (*)"));
@@ -139,8 +108,67 @@ RequirementsPage::RequirementsPage(QWidget *parent)
         if (!path.isEmpty())
             exportFile(path);
     });
-    updateProgress();
-    validate();
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(importButton);
+    buttons->addWidget(exportButton);
+    buttons->addStretch(1);
+    buttons->addWidget(m_busy);
+    buttons->addWidget(m_phase);
+    buttons->addWidget(m_apply);
+
+    auto *form = new QFormLayout;
+    form->addRow(tr("Index URL:"), m_indexUrl);
+    form->addRow(tr("Find links:"), m_findLinks);
+
+    auto *pane = new QWidget(this);
+    auto *layout = new QVBoxLayout(pane);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(new QLabel(tr("Requirements"), pane));
+    layout->addWidget(m_editor, 1);
+    layout->addWidget(m_problems);
+    layout->addLayout(form);
+    layout->addLayout(buttons);
+    return pane;
+}
+
+QWidget *RequirementsPage::createInstallPane()
+{
+    const QFont fixed = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    m_pipLog->setObjectName(QStringLiteral("pipLog"));
+    m_pipLog->setReadOnly(true);
+    m_pipLog->setFont(fixed);
+    m_pipLog->setMaximumBlockCount(500);
+    m_pipLog->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_failure->setObjectName(QStringLiteral("installFailure"));
+    m_failure->setWordWrap(true);
+    m_failure->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_failure->setFont(fixed);
+
+    auto *pane = new QWidget(this);
+    auto *layout = new QVBoxLayout(pane);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(new QLabel(tr("Install output"), pane));
+    layout->addWidget(m_failure);
+    layout->addWidget(m_pipLog, 1);
+    return pane;
+}
+
+QWidget *RequirementsPage::createPackagesPane()
+{
+    m_packageView->setObjectName(QStringLiteral("packagesTable"));
+    m_packageView->setModel(m_packages);
+    m_packageView->verticalHeader()->hide();
+    m_packageView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents); // names are not cut off
+    m_packageView->horizontalHeader()->setStretchLastSection(true);
+    m_packageView->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_packageView->setAlternatingRowColors(true);
+
+    auto *pane = new QWidget(this);
+    auto *layout = new QVBoxLayout(pane);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(new QLabel(tr("Installed packages (read from the venv)"), pane));
+    layout->addWidget(m_packageView, 1);
+    return pane;
 }
 
 void RequirementsPage::setEnvironment(Environment *environment)
@@ -233,6 +261,19 @@ void RequirementsPage::validate()
     m_apply->setEnabled(m_environment && problems.isEmpty()
                         && (changed || m_environment->status() == EnvStatus::Failed
                             || m_environment->status() == EnvStatus::Stopped));
+    const bool ready = m_environment && m_environment->status() == EnvStatus::Ready;
+    if (!isInstalling()) // while it installs, updateProgress() says how far it is
+        m_phase->setText(changed ? tr("Changed — Apply to install") : ready ? tr("Installed") : QString());
+    if (changed != m_unappliedChanges) {
+        m_unappliedChanges = changed;
+        Q_EMIT unappliedChangesChanged(changed);
+    }
+}
+
+bool RequirementsPage::isInstalling() const
+{
+    const EnvStatus status = m_environment ? m_environment->status() : EnvStatus::Stopped;
+    return status == EnvStatus::Starting || status == EnvStatus::Installing;
 }
 
 void RequirementsPage::apply()
@@ -297,7 +338,7 @@ void RequirementsPage::appendPip(const QByteArray &data)
 void RequirementsPage::updateProgress()
 {
     const EnvStatus status = m_environment ? m_environment->status() : EnvStatus::Stopped;
-    const bool busy = status == EnvStatus::Starting || status == EnvStatus::Installing;
+    const bool busy = isInstalling();
     m_busy->setVisible(busy);
     if (busy) {
         if (!m_elapsedTimer->isActive())
@@ -312,8 +353,7 @@ void RequirementsPage::updateProgress()
         else
             m_phase->setText(tr("%1 — %2 s").arg(capitalized(startPhaseText(*phase))).arg(seconds));
     } else {
-        m_elapsedTimer->stop();
-        m_phase->setText(status == EnvStatus::Ready ? tr("Installed") : QString());
+        m_elapsedTimer->stop(); // validate() says whether what is shown is installed
     }
     const QtPyVenv::Error error = m_environment ? m_environment->lastError() : QtPyVenv::Error();
     const bool failed = status == EnvStatus::Failed && error.code == QtPyVenv::ErrorCode::InstallFailed;

@@ -39,6 +39,8 @@ public:
     //! The phase label: "Creating venv — 3 s", "Installing — downloading — 5 s", "Launching — 6 s".
     QString phaseText() const;
     bool canApply() const;
+    //! True while the requirements, index URL or find-links shown differ from the environment's.
+    bool hasUnappliedChanges() const { return m_unappliedChanges; }
     PackageModel *packageModel() const { return m_packages; }
 
 public Q_SLOTS:
@@ -49,11 +51,17 @@ public Q_SLOTS:
 Q_SIGNALS:
     //! The user applied \a definition: save it and restart the environment.
     void applyRequested(const QtPyVenvApp::EnvironmentDefinition &definition);
+    //! hasUnappliedChanges() became \a unapplied: the user edited, applied or switched environment.
+    void unappliedChangesChanged(bool unapplied);
 
 private:
+    QWidget *createEditorPane();
+    QWidget *createInstallPane();
+    QWidget *createPackagesPane();
     void load();
     void validate();
     void updateProgress();
+    bool isInstalling() const;
     void appendPip(const QByteArray &data);
 
     QPointer<Environment> m_environment;
@@ -69,6 +77,7 @@ private:
     PackageModel *m_packages;
     QTableView *m_packageView;
     QTimer *m_elapsedTimer;
+    bool m_unappliedChanges = false;
 };
 
 } // namespace QtPyVenvApp
