@@ -130,6 +130,9 @@ int main(int argc, char *argv[])
     parser.process(app);
 
     EnvironmentManager manager(AppPaths::standard());
+    // Closing the window starts the shutdown; the app quits once the workers are gone.
+    QApplication::setQuitOnLastWindowClosed(false);
+    QObject::connect(&manager, &EnvironmentManager::shutDown, &app, &QCoreApplication::quit, Qt::QueuedConnection);
     manager.load();
     MainWindow window(&manager);
     window.show();
@@ -139,6 +142,6 @@ int main(int argc, char *argv[])
         scheduleScreenshot(&window, parser.value(screenshot), parser.value(screenshotCall).split(QLatin1Char(',')),
                            parser.isSet(screenshotRunning));
     const int code = app.exec();
-    manager.shutdown(); // also when the app quits without closing the window
+    manager.shutdown(); // when the app quits without closing the window (a no-op otherwise)
     return code;
 }

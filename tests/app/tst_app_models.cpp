@@ -12,12 +12,14 @@
 #include "core/listmodels.h"
 #include "core/outputbuffer.h"
 #include "core/requirements.h"
+#include "core/session.h"
 
 #include <QAbstractItemModelTester>
 #include <QBuffer>
 #include <QCborArray>
 #include <QCborMap>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QImage>
 #include <QItemSelectionModel>
 #include <QJsonArray>
@@ -86,19 +88,22 @@ private Q_SLOTS:
         QCOMPARE(running.last().at(0).toInt(), 3);
         QCOMPARE(model.index(0, CallModel::StateColumn).data().toString(), QStringLiteral("running"));
 
-        // The Id column shows the library's call id once known, not the app's key.
-        QCOMPARE(model.index(0, CallModel::IdColumn).data().toString(), QStringLiteral("–"));
+        // The Id column shows the app's number; the library's id is kept, named in the tooltip.
+        QCOMPARE(model.index(0, CallModel::IdColumn).data().toInt(), first);
+        QCOMPARE(model.index(1, CallModel::IdColumn).data(Qt::ToolTipRole).toString(), QStringLiteral("Never sent to the worker"));
         QSignalSpy idChanged(&model, &QAbstractItemModel::dataChanged);
         model.setCallId(first, QStringLiteral("7"));
         model.setCallId(third, QStringLiteral("9"));
         QCOMPARE(idChanged.size(), 2);
-        QCOMPARE(model.index(0, CallModel::IdColumn).data().toString(), QStringLiteral("7"));
+        QCOMPARE(model.index(0, CallModel::IdColumn).data().toInt(), first);
         QCOMPARE(model.index(0, CallModel::IdColumn).data(CallModel::CallIdRole).toString(), QStringLiteral("7"));
+        QVERIFY(model.index(0, CallModel::IdColumn).data(Qt::ToolTipRole).toString().contains(QStringLiteral("7")));
         QCOMPARE(model.index(0, CallModel::IdColumn).data(CallModel::IdRole).toInt(), first);
         QCOMPARE(model.record(first)->callId, QStringLiteral("7"));
         QCOMPARE(model.rowOfCallId(QStringLiteral("9")), model.rowOf(third));
         QCOMPARE(model.rowOfCallId(QString()), -1);
-        QCOMPARE(model.index(1, CallModel::IdColumn).data().toString(), QStringLiteral("–")); // never sent
+        QCOMPARE(model.index(2, CallModel::ArgumentsColumn).data().toString(), QStringLiteral("n=3"));
+        QCOMPARE(model.headerData(CallModel::ArgumentsColumn, Qt::Horizontal).toString(), QStringLiteral("Arguments"));
 
         QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
         model.tick();
@@ -131,6 +136,35 @@ private Q_SLOTS:
         model.clearFinished();
         QCOMPARE(model.rowCount(), 1);
         QCOMPARE(model.records().first().id, keep);
+    }
+
+    // The library's call ids start again with every worker: the ids shown must not.
+    void callModelIdsStayUniqueAcrossRestarts()
+    {
+        CallModel model;
+        QSet<QString> shown;
+        for (int restart = 0; restart < 3; ++restart) {
+            const int id = model.addCall(QStringLiteral("describe"), {});
+            model.setCallId(id, QStringLiteral("2"));
+            model.finishCall(id, {}, {});
+            shown.insert(model.index(model.rowOf(id), CallModel::IdColumn).data().toString());
+        }
+        QCOMPARE(shown.size(), 3);
+    }
+
+    void callModelArgumentsAreCompact()
+    {
+        CallModel model;
+        const QString longText(200, QLatin1Char('x'));
+        const QCborMap nested{{QStringLiteral("text"), longText}};
+        model.addCall(QStringLiteral("describe"), {{QCborArray{1, 2}, nested}, {}});
+        const QModelIndex cell = model.index(0, CallModel::ArgumentsColumn);
+        const QString text = cell.data().toString();
+        QCOMPARE(text.size(), CallModel::ArgumentsShown);
+        QVERIFY2(text.startsWith(QStringLiteral("[1, 2], {\"text\"")) && text.endsWith(QChar(0x2026)), qPrintable(text));
+        QVERIFY(!text.contains(QLatin1Char('\n')));
+        const QString tip = cell.data(Qt::ToolTipRole).toString();
+        QVERIFY2(tip.startsWith(QStringLiteral("describe([1, 2], ")) && tip.contains(longText), qPrintable(tip));
     }
 
     void callProgressText_data()
@@ -776,6 +810,42 @@ private Q_SLOTS:
 
         QCOMPARE(droppedNotice(OutputStream::Stdout, 12'345'678), QStringLiteral("… 12.3 MB of stdout dropped …"));
         QCOMPARE(droppedNotice(OutputStream::Pip, 2'000), QStringLiteral("… 2.0 kB of pip output dropped …"));
+    }
+
+    // The console's history and typed arguments survive a relaunch, the history bounded.
+    void sessionRoundTrip()
+    {
+        QTemporaryDir dir;
+        const QString path = AppPaths{dir.path(), dir.path()}.sessionFile(QStringLiteral("env1"));
+        QVERIFY(loadSession(path).history.isEmpty()); // no file yet
+        EnvironmentSession session;
+        const QDateTime when = QDateTime::currentDateTime();
+        for (int i = 0; i < 150; ++i)
+            session.history.append({QStringLiteral("f%1").arg(i), QStringLiteral("[%1]").arg(i), when.addSecs(-i), {}, false});
+        session.history[1] = {QStringLiteral("fit"), QStringLiteral("n=3"), when, {QStringLiteral("3"), QString()}, true};
+        session.arguments.insert(QStringLiteral("fit"), {QStringLiteral("{\"n\": 3}"), {{QStringLiteral("n"), QStringLiteral("3")}}});
+        QVERIFY(saveSession(path, session));
+
+        const EnvironmentSession loaded = loadSession(path);
+        QCOMPARE(loaded.history.size(), EnvironmentSession::MaxHistoryKept);
+        QCOMPARE(loaded.history.first().function, QStringLiteral("f0"));
+        QCOMPARE(loaded.history.first().when, when);
+        QCOMPARE(loaded.history.at(1).fieldTexts, (QStringList{QStringLiteral("3"), QString()}));
+        QVERIFY(loaded.history.at(1).fromForm);
+        QCOMPARE(loaded.arguments, session.arguments);
+
+        HistoryModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setMaximumEntries(10);
+        model.setEntries(loaded.history);
+        QCOMPARE(model.rowCount(), 10);
+        QCOMPARE(model.entries().first().function, QStringLiteral("f0"));
+
+        QFile broken(path);
+        QVERIFY(broken.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        broken.write("{not json");
+        broken.close();
+        QVERIFY(loadSession(path).history.isEmpty()); // ignored, not fatal
     }
 
     void definitionsRoundTrip()

@@ -23,6 +23,7 @@
 #include "ui/tablepane.h"
 
 #include <QCborMap>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -157,7 +158,7 @@ private Q_SLOTS:
         QSignalSpy finished(demo()->venv(), &QtPyVenv::Venv::callFinished);
         const int id = callFromConsole(QStringLiteral("describe"), QStringLiteral("[1, 2, 3, 4]"));
         QVERIFY(id > 0);
-        // The Calls table shows the library's id of the call: the one callStarted/callFinished carry.
+        // The record keeps the library's id of the call: the one callStarted/callFinished carry.
         QTRY_COMPARE(started.size(), 1);
         const QString libraryId = started.first().at(0).toString();
         QCOMPARE(started.first().at(1).toString(), QStringLiteral("describe"));
@@ -165,9 +166,23 @@ private Q_SLOTS:
         QCOMPARE(finished.first().at(0).toString(), libraryId);
         QCOMPARE(demo()->calls()->record(id)->callId, libraryId);
         const QAbstractItemModel *table = m_window->callsPage()->view()->model();
-        QCOMPARE(table->index(0, CallModel::IdColumn).data().toString(), libraryId); // newest first
+        // The table shows the app's number of the call, and names the library's in the tooltip.
+        QCOMPARE(table->index(0, CallModel::IdColumn).data().toInt(), id); // newest first
         QCOMPARE(table->index(0, CallModel::IdColumn).data(CallModel::IdRole).toInt(), id);
-        QVERIFY2(m_window->callsPage()->detailsText(0).startsWith(QStringLiteral("Call %1: describe").arg(libraryId)),
+        QVERIFY(table->index(0, CallModel::IdColumn).data(Qt::ToolTipRole).toString().contains(libraryId));
+        QCOMPARE(table->index(0, CallModel::ArgumentsColumn).data().toString(), QStringLiteral("[1, 2, 3, 4]"));
+        // The short columns fit what they show; the error, last, takes what is left.
+        m_window->showTab(MainWindow::CallsTab);
+        QTableView *view = m_window->callsPage()->view();
+        QHeaderView *columns = view->horizontalHeader();
+        QCOMPARE(columns->sectionResizeMode(CallModel::StateColumn), QHeaderView::ResizeToContents);
+        const QModelIndex state = view->model()->index(0, CallModel::StateColumn);
+        QTRY_VERIFY(columns->sectionSize(CallModel::StateColumn) >= view->sizeHintForIndex(state).width());
+        QCOMPARE(columns->sectionResizeMode(CallModel::ErrorColumn), QHeaderView::Stretch);
+        QCOMPARE(columns->logicalIndex(columns->count() - 1), int(CallModel::ErrorColumn));
+        m_window->showTab(MainWindow::FunctionsTab);
+        QVERIFY2(m_window->callsPage()->detailsText(0).startsWith(
+                     QStringLiteral("Call %1: describe([1, 2, 3, 4])\n(worker call %2)").arg(id).arg(libraryId)),
                  qPrintable(m_window->callsPage()->detailsText(0)));
         const QCborMap result = m_window->functionsPage()->resultView()->value().toMap();
         QCOMPARE(result.value(QStringLiteral("mean")).toDouble(), 2.5);
@@ -218,7 +233,7 @@ private Q_SLOTS:
         CallsPage *calls = m_window->callsPage();
         const QModelIndex newest = calls->view()->model()->index(0, CallModel::IdColumn);
         QCOMPARE(newest.data(CallModel::IdRole).toInt(), id); // newest first
-        QCOMPARE(newest.data().toString(), demo()->calls()->record(id)->callId);
+        QCOMPARE(newest.data().toInt(), id);
         QVERIFY(calls->detailsText(0).contains(QStringLiteral("Traceback")));
     }
 
@@ -340,6 +355,37 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(second->status(), EnvStatus::Ready, 15000);
         QCOMPARE(second->functions().size(), 1);
         QVERIFY(!m_window->banner()->isVisible());
+    }
+
+    // A reload keeps the function the user picked, by name, with its result; when the function
+    // is gone, the result it showed goes too.
+    void selectionSurvivesReload()
+    {
+        Environment *second = m_window->currentEnvironment();
+        const QString path = m_dir.filePath(QStringLiteral("broken.py"));
+        auto rewrite = [&](const QByteArray &source, int functionCount) {
+            QFile file(path);
+            if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+                return false;
+            file.write(source);
+            file.close();
+            return QTest::qWaitFor([&] {
+                return second->status() == EnvStatus::Ready && second->functions().size() == functionCount;
+            }, 15000);
+        };
+        QVERIFY(rewrite("def a(args):\n    return 1\n\ndef b(args):\n    return 2\n", 2));
+        FunctionsPage *console = m_window->functionsPage();
+        QVERIFY(callFromConsole(QStringLiteral("b"), QStringLiteral("null")) > 0);
+        QCOMPARE(console->resultView()->value().toInteger(), 2);
+
+        QVERIFY(rewrite("def a(args):\n    return 1\n\ndef b(args):\n    return 2\n\ndef c(args):\n    return 3\n", 3));
+        QCOMPARE(console->currentFunction(), QStringLiteral("b"));
+        QCOMPARE(console->resultView()->value().toInteger(), 2);
+
+        QVERIFY(rewrite("def a(args):\n    return 1\n\ndef c(args):\n    return 3\n", 2));
+        QCOMPARE(console->currentFunction(), QStringLiteral("a"));
+        QVERIFY(console->resultView()->value().isUndefined());
+        QCOMPARE(console->shownCallId(), 0);
     }
 
     void printStormStaysBounded()
@@ -490,9 +536,27 @@ private Q_SLOTS:
     void persistenceAndWarmStart()
     {
         const QString secondId = m_window->currentEnvironment()->definition().id;
-        const QList<qint64> pids{demo()->pid(), m_manager->environment(secondId)->pid()};
+        EnvironmentDefinition definition = demo()->definition();
+        definition.id.clear();
+        definition.name = QStringLiteral("third");
+        Environment *third = m_manager->add(definition);
+        m_manager->start(third->definition().id);
+        QTRY_COMPARE_WITH_TIMEOUT(third->status(), EnvStatus::Ready, 30000);
+        const QList<qint64> pids{demo()->pid(), m_manager->environment(secondId)->pid(), third->pid()};
         const QString demoVersion = demo()->pythonVersion();
-        m_window->close(); // stops every worker
+
+        // Quitting with three running workers: the window closes without waiting for them, and
+        // they close together off the GUI thread.
+        QSignalSpy shutDown(m_manager.get(), &EnvironmentManager::shutDown);
+        QElapsedTimer quit;
+        quit.start();
+        m_window->close();
+        const qint64 blockedMs = quit.elapsed();
+        QVERIFY(shutDown.wait(10000));
+        const qint64 allGoneMs = quit.elapsed();
+        qInfo() << "quit with three workers: the GUI thread was busy" << blockedMs << "ms, all workers were gone after"
+                 << allGoneMs << "ms";
+        QVERIFY2(blockedMs < 250, qPrintable(QString::number(blockedMs)));
         for (qint64 pid : pids)
             QVERIFY(!TestUtil::processAlive(pid));
         m_window.reset();
@@ -501,7 +565,7 @@ private Q_SLOTS:
         m_manager = std::make_unique<EnvironmentManager>(m_paths);
         QVERIFY(m_manager->load());
         QVERIFY(!m_manager->isFirstLaunch());
-        QCOMPARE(m_manager->environments().size(), 2);
+        QCOMPARE(m_manager->environments().size(), 3);
         QCOMPARE(m_manager->currentId(), secondId);
         m_window = std::make_unique<MainWindow>(m_manager.get());
         QCOMPARE(m_window->windowTitle(), QStringLiteral("second[*]"));
@@ -509,6 +573,11 @@ private Q_SLOTS:
         QVERIFY(!demoVersion.isEmpty());
         QCOMPARE(demo()->status(), EnvStatus::Stopped);
         QCOMPARE(demo()->pythonVersion(), demoVersion);
+        // The console's history and last arguments came back (the last console call: describe [5]).
+        QVERIFY(demo()->history()->rowCount() > 1);
+        QCOMPARE(demo()->history()->index(0).data(HistoryModel::FunctionRole).toString(), QStringLiteral("describe"));
+        QCOMPARE(demo()->history()->index(0).data(HistoryModel::ArgsTextRole).toString(), QStringLiteral("[5]"));
+        QCOMPARE(demo()->typedArguments(QStringLiteral("describe")).raw, QStringLiteral("[5]"));
         QCOMPARE(m_manager->model()->index(m_manager->model()->rowOf(QStringLiteral("demo")),
                                            EnvironmentListModel::PythonColumn).data().toString(),
                  demoVersion);
@@ -523,7 +592,7 @@ private Q_SLOTS:
         QVERIFY(QFile::exists(folder));
         QSignalSpy reaped(m_manager->reaper(), &VenvReaper::reaped);
         m_manager->remove(secondId, true);
-        QCOMPARE(m_manager->environments().size(), 1);
+        QCOMPARE(m_manager->environments().size(), 2);
         QTRY_VERIFY_WITH_TIMEOUT(!reaped.isEmpty(), 15000); // closing and removing run off the GUI thread
         QVERIFY(!QFile::exists(folder));
     }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "callmodel.h"
 
+#include "arguments.h"
+
 #include <QCborArray>
 
 #include <algorithm>
@@ -31,6 +33,12 @@ QString CallProgress::text() const
         return {};
     const QString count = total >= 0 ? QStringLiteral("%1/%2").arg(numberText(done), numberText(total)) : numberText(done);
     return message.isEmpty() ? count : QStringLiteral("%1 %2").arg(count, message);
+}
+
+QString compactArgumentsText(const QtPyVenv::Arguments &arguments)
+{
+    const QString text = argumentsText(arguments).simplified();
+    return text.size() > CallModel::ArgumentsShown ? text.left(CallModel::ArgumentsShown - 1) + QChar(0x2026) : text;
 }
 
 QString formatDuration(qint64 ms)
@@ -95,8 +103,9 @@ QVariant CallModel::data(const QModelIndex &index, int role) const
     case CancellableRole: return record.state == CallState::Running && !record.cancelRequested && !record.callId.isEmpty();
     case Qt::DisplayRole:
         switch (index.column()) {
-        case IdColumn: return record.callId.isEmpty() ? QStringLiteral("–") : record.callId;
+        case IdColumn: return record.id;
         case FunctionColumn: return record.function;
+        case ArgumentsColumn: return compactArgumentsText(record.arguments);
         case StartedColumn: return record.started.toString(QStringLiteral("HH:mm:ss"));
         case ElapsedColumn: return formatDuration(elapsed(record));
         case ProgressColumn: return record.progress.text();
@@ -120,20 +129,28 @@ QVariant CallModel::data(const QModelIndex &index, int role) const
             }
         }
         break;
-    case Qt::ToolTipRole:
-        if (index.column() == ErrorColumn && !record.error.ok())
-            return record.error.message;
-        if (index.column() == IdColumn)
-            return record.callId.isEmpty() ? tr("Never sent to the worker") : tr("Call id in this run of the worker");
-        if (index.column() == ProgressColumn && record.progress.reported)
-            return record.progress.text();
-        if (index.column() == PartialsColumn && record.partialCount > record.partials.size())
-            return tr("Partial results yielded; the newest %1 are kept").arg(record.partials.size());
-        break;
+    case Qt::ToolTipRole: return toolTip(record, index.column());
     case Qt::TextAlignmentRole:
         if (index.column() == IdColumn || index.column() == ElapsedColumn || index.column() == PartialsColumn)
             return int(Qt::AlignRight | Qt::AlignVCenter);
         break;
+    }
+    return {};
+}
+
+QVariant CallModel::toolTip(const CallRecord &record, int column) const
+{
+    switch (column) {
+    case IdColumn:
+        return record.callId.isEmpty() ? tr("Never sent to the worker")
+                                       : tr("Call %1 of this run of the worker").arg(record.callId);
+    case ArgumentsColumn: return QStringLiteral("%1(%2)").arg(record.function, argumentsText(record.arguments));
+    case ProgressColumn: return record.progress.reported ? record.progress.text() : QVariant();
+    case PartialsColumn:
+        return record.partialCount > record.partials.size()
+                   ? tr("Partial results yielded; the newest %1 are kept").arg(record.partials.size())
+                   : QVariant();
+    case ErrorColumn: return record.error.ok() ? QVariant() : record.error.message;
     }
     return {};
 }
@@ -159,6 +176,7 @@ QVariant CallModel::headerData(int section, Qt::Orientation orientation, int rol
     switch (section) {
     case IdColumn: return tr("Id");
     case FunctionColumn: return tr("Function");
+    case ArgumentsColumn: return tr("Arguments");
     case StartedColumn: return tr("Started");
     case ElapsedColumn: return tr("Elapsed");
     case ProgressColumn: return tr("Progress");

@@ -30,8 +30,8 @@ struct CallProgress {
 
 /*! One call made from the app: plain data. */
 struct CallRecord {
-    int id = 0;            //!< the app's key for the row, unique per environment (never shown)
-    QString callId;        //!< the library's call id (Venv::callStarted/callFinished); "" when never sent
+    int id = 0;            //!< the app's number for the call, unique per environment for the app's lifetime (shown)
+    QString callId;        //!< the library's call id (Venv::callStarted/callFinished), restarts with every worker; "" when never sent
     QString function;
     QtPyVenv::Arguments arguments;
     QDateTime started;     //!< wall clock, for display
@@ -50,11 +50,12 @@ struct CallRecord {
 };
 
 /*!
- * In-flight and recent calls: the library's call id, function, started, elapsed (live while
- * running), progress, partial results, state, error. Keeps at most maximumRecords() rows,
+ * In-flight and recent calls: the app's call number, function, arguments, started, elapsed
+ * (live while running), progress, partial results, state, error. Keeps at most maximumRecords() rows,
  * dropping the oldest finished ones.
- * Rows are keyed by CallRecord::id, the app's own number: a call the app could not send has no
- * library id, and the library's ids start again with every worker start.
+ * Rows are keyed by CallRecord::id, the app's own number, and the Id column shows it: a call the
+ * app could not send has no library id, and the library's ids start again with every worker
+ * start, so they would repeat (the Id cell's tooltip names the library's id).
  * Call tick() periodically to refresh the elapsed time (and busy bars) of running calls.
  * Progress and partial results are coalesced: however often a call reports, its row's
  * Progress and Partials cells change at most once per UpdateIntervalMs.
@@ -67,6 +68,7 @@ public:
     enum Column {
         IdColumn,
         FunctionColumn,
+        ArgumentsColumn,
         StartedColumn,
         ElapsedColumn,
         ProgressColumn, // beside Elapsed: tick() refreshes both, the busy bars move with the clock
@@ -77,13 +79,13 @@ public:
     };
     Q_ENUM(Column)
     enum Roles {
-        IdRole = Qt::UserRole + 1, //!< int, the app's key (CallRecord::id)
+        IdRole = Qt::UserRole + 1, //!< int, the app's key (CallRecord::id, what IdColumn shows)
         StateRole,                 //!< QtPyVenvApp::CallState
         ArgsRole,                  //!< QtPyVenv::Arguments
         ResultRole,                //!< QCborValue
         ErrorRole,                 //!< QtPyVenv::Error
         ElapsedMsRole,             //!< qint64, live while running
-        CallIdRole,                //!< QString, the library's call id (what IdColumn shows)
+        CallIdRole,                //!< QString, the library's call id
         ProgressRole,              //!< double, CallProgress::fraction(); invalid when no bar is due
         PartialsRole,              //!< QCborValue, an array of the kept partial results
         PartialCountRole,          //!< qint64, CallRecord::partialCount
@@ -95,6 +97,8 @@ public:
     static constexpr int UpdateIntervalMs = 100;
     //! Partial results kept per call; older ones are dropped (and still counted).
     static constexpr qsizetype MaxPartialsKept = 10'000;
+    //! Characters of the arguments the Arguments cell shows; its tooltip has them all.
+    static constexpr qsizetype ArgumentsShown = 80;
 
     explicit CallModel(QObject *parent = nullptr);
 
@@ -138,6 +142,7 @@ private:
     qint64 elapsed(const CallRecord &record) const;
     QVariant progressBar(const CallRecord &record) const;
     QString stateText(const CallRecord &record) const;
+    QVariant toolTip(const CallRecord &record, int column) const;
     //! The running record \a id, null for an unknown or finished one.
     CallRecord *runningRecord(int id);
     void scheduleUpdate(int id);
@@ -150,6 +155,8 @@ private:
     int m_maximum = 500;
 };
 
+//! argumentsText() on one line, cut to CallModel::ArgumentsShown characters with an ellipsis.
+QString compactArgumentsText(const QtPyVenv::Arguments &arguments);
 //! "850 ms", "12.3 s", "4 min 05 s".
 QString formatDuration(qint64 ms);
 

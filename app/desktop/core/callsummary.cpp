@@ -40,8 +40,10 @@ QString outcomeText(const CallRecord &record)
 
 QString callSummary(const CallRecord &record)
 {
-    const QString id = record.callId.isEmpty() ? CallModel::tr("(not sent)") : record.callId;
-    QString text = CallModel::tr("Call %1: %2(%3)\n").arg(id, record.function, argumentsText(record.arguments));
+    const QString sent = record.callId.isEmpty() ? CallModel::tr("not sent")
+                                                 : CallModel::tr("worker call %1").arg(record.callId);
+    QString text = CallModel::tr("Call %1: %2(%3)\n(%4)\n")
+                       .arg(QString::number(record.id), record.function, argumentsText(record.arguments), sent);
     if (record.partialCount > 0) {
         text += record.partialCount == record.partials.size()
                     ? CallModel::tr("%1 partial results.\n").arg(record.partialCount)

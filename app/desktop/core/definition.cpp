@@ -75,6 +75,11 @@ QString AppPaths::definitionsFile() const
     return configDir + QStringLiteral("/environments.json");
 }
 
+QString AppPaths::sessionFile(const QString &id) const
+{
+    return configDir + QStringLiteral("/sessions/") + id + QStringLiteral(".json");
+}
+
 QString AppPaths::defaultBaseDir(const QString &id) const
 {
     return dataDir + QStringLiteral("/venvs/") + id;
@@ -116,6 +121,11 @@ bool saveDefinitions(const QString &path, const Definitions &definitions, QStrin
     const QJsonObject root{{QLatin1String("version"), 1},
                            {QLatin1String("environments"), environments},
                            {QLatin1String("current"), definitions.currentId}};
+    return writeJsonFile(path, root, error);
+}
+
+bool writeJsonFile(const QString &path, const QJsonObject &root, QString *error)
+{
     QDir().mkpath(QFileInfo(path).absolutePath());
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(root).toJson()) < 0 || !file.commit()) {

@@ -32,11 +32,13 @@ struct EnvironmentDefinition {
 
 /*! Where the app keeps its files. Tests point both at a QTemporaryDir. */
 struct AppPaths {
-    QString configDir; //!< holds environments.json
+    QString configDir; //!< holds environments.json and sessions/<id>.json
     QString dataDir;   //!< holds venvs/<id>/ and the demo sources
     //! QStandardPaths::AppConfigLocation and AppDataLocation.
     static AppPaths standard();
     QString definitionsFile() const;
+    //! The console history and typed arguments of environment \a id (EnvironmentSession).
+    QString sessionFile(const QString &id) const;
     QString defaultBaseDir(const QString &id) const;
 };
 
@@ -50,6 +52,8 @@ struct Definitions {
 Definitions loadDefinitions(const QString &path, bool *exists = nullptr, QString *error = nullptr);
 //! Writes atomically (QSaveFile); false with \a error on failure.
 bool saveDefinitions(const QString &path, const Definitions &definitions, QString *error = nullptr);
+//! Writes \a root to \a path atomically (QSaveFile), creating the folder; false with \a error on failure.
+bool writeJsonFile(const QString &path, const QJsonObject &root, QString *error = nullptr);
 //! A fresh id: a short random hex string.
 QString newEnvironmentId();
 

@@ -131,6 +131,23 @@ void Environment::clearOutput()
     Q_EMIT outputCleared();
 }
 
+void Environment::setTypedArguments(const QString &function, const TypedArguments &typed)
+{
+    if (!function.isEmpty())
+        m_typedArguments.insert(function, typed);
+}
+
+EnvironmentSession Environment::session() const
+{
+    return {m_history->entries(), m_typedArguments};
+}
+
+void Environment::restoreSession(const EnvironmentSession &session)
+{
+    m_history->setEntries(session.history);
+    m_typedArguments = session.arguments;
+}
+
 void Environment::setStatus(EnvStatus status)
 {
     if (status == m_status)

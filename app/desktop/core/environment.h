@@ -8,6 +8,7 @@
 #include "listmodels.h"
 #include "outputbuffer.h"
 #include "requirements.h"
+#include "session.h"
 
 #include <QtPyVenv/venv.h>
 
@@ -77,6 +78,12 @@ public:
     void clearOutput();
     CallModel *calls() const { return m_calls; }
     HistoryModel *history() const { return m_history; }
+    //! The arguments last typed for \a function in the console; empty when none.
+    TypedArguments typedArguments(const QString &function) const { return m_typedArguments.value(function); }
+    void setTypedArguments(const QString &function, const TypedArguments &typed);
+    //! The history and typed arguments, to keep across launches.
+    EnvironmentSession session() const;
+    void restoreSession(const EnvironmentSession &session);
     //! The current Venv, null while stopped. For tests and diagnostics.
     QtPyVenv::Venv *venv() const { return m_venv; }
 
@@ -161,6 +168,7 @@ private:
     CallModel *m_calls;
     QSet<int> m_sentCalls; // in flight in m_venv: a new worker reuses call ids, so only these may be cancelled
     HistoryModel *m_history;
+    QHash<QString, TypedArguments> m_typedArguments; // by function
     QFileSystemWatcher *m_watcher;
     QTimer *m_reloadTimer;
 };

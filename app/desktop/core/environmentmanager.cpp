@@ -77,6 +77,8 @@ Environment *EnvironmentManager::environment(const QString &id) const
 Environment *EnvironmentManager::createEnvironment(const EnvironmentDefinition &definition)
 {
     auto *environment = new Environment(definition, m_paths.defaultBaseDir(definition.id), m_reaper, this);
+    environment->history()->setMaximumEntries(int(EnvironmentSession::MaxHistoryKept));
+    environment->restoreSession(loadSession(m_paths.sessionFile(definition.id)));
     m_environments.append(environment);
     connect(environment, &Environment::summaryChanged, this,
             [this, environment] { m_model->upsert(environment->summary()); });
@@ -130,6 +132,7 @@ void EnvironmentManager::remove(const QString &idRef, bool deleteFolder)
     else
         env->stop();
     delete env;
+    QFile::remove(m_paths.sessionFile(id));
     if (m_currentId == id)
         m_currentId = m_environments.isEmpty() ? QString() : m_environments.first()->definition().id;
     save();
@@ -206,17 +209,40 @@ bool EnvironmentManager::save(QString *error)
     return true;
 }
 
+void EnvironmentManager::saveSessions()
+{
+    for (const Environment *env : std::as_const(m_environments)) {
+        const QString path = m_paths.sessionFile(env->definition().id);
+        if (QString error; !saveSession(path, env->session(), &error))
+            qCWarning(lcApp) << "cannot save" << path << error;
+    }
+}
+
 void EnvironmentManager::shutdown()
 {
-    if (m_shutDown)
+    beginShutdown();
+    m_reaper->waitForAll();
+}
+
+void EnvironmentManager::beginShutdown()
+{
+    if (std::exchange(m_shuttingDown, true))
         return;
-    m_shutDown = true;
+    saveSessions();
+    connect(m_reaper, &VenvReaper::allReaped, this, &EnvironmentManager::onAllReaped);
     for (Environment *env : std::as_const(m_environments)) {
         env->disconnect(this);
         env->stop(); // hands the worker to the reaper: the workers close in parallel
     }
-    m_reaper->waitForAll();
+    if (m_reaper->pendingCount() == 0)
+        QMetaObject::invokeMethod(this, &EnvironmentManager::onAllReaped, Qt::QueuedConnection);
+}
+
+void EnvironmentManager::onAllReaped()
+{
+    disconnect(m_reaper, &VenvReaper::allReaped, this, &EnvironmentManager::onAllReaped);
     qCInfo(lcApp) << "all workers stopped";
+    Q_EMIT shutDown();
 }
 
 EnvironmentDefinition EnvironmentManager::makeDemoDefinition() const

@@ -68,11 +68,19 @@ public:
 
     //! Writes the definitions file now (it is also written after every change).
     bool save(QString *error = nullptr);
+    //! Writes each environment's console history and typed arguments (AppPaths::sessionFile()).
+    void saveSessions();
     /*!
-     * Stops every worker and blocks until they are gone: for quitting, so no Python
+     * Saves the sessions, then stops every worker and blocks until they are gone: for quitting, so no Python
      * process outlives the app. Idempotent.
      */
     void shutdown();
+    /*!
+     * Saves the sessions and hands every worker to the reaper, which closes them all at once
+     * off the GUI thread; returns at once. shutDown() follows when they are all gone.
+     * For quitting without blocking the GUI thread. Idempotent.
+     */
+    void beginShutdown();
 
     //! The definition of the first-launch demo; copies the bundled sources to dataDir/demo.
     EnvironmentDefinition makeDemoDefinition() const;
@@ -82,9 +90,12 @@ public:
 Q_SIGNALS:
     void environmentAdded(QtPyVenvApp::Environment *environment);
     void environmentRemoved(const QString &id);
+    //! After beginShutdown(): every worker is gone.
+    void shutDown();
 
 private:
     Environment *createEnvironment(const EnvironmentDefinition &definition);
+    void onAllReaped();
 
     AppPaths m_paths;
     EnvironmentListModel *m_model;
@@ -92,7 +103,7 @@ private:
     QList<Environment *> m_environments;
     QString m_currentId;
     bool m_firstLaunch = false;
-    bool m_shutDown = false;
+    bool m_shuttingDown = false;
 };
 
 } // namespace QtPyVenvApp

@@ -132,6 +132,13 @@ void HistoryModel::add(const HistoryEntry &entry)
     setMaximumEntries(m_maximum);
 }
 
+void HistoryModel::setEntries(const QList<HistoryEntry> &entries)
+{
+    beginResetModel();
+    m_entries = entries.first(qMin(entries.size(), qsizetype(m_maximum)));
+    endResetModel();
+}
+
 void HistoryModel::setMaximumEntries(int maximum)
 {
     m_maximum = qMax(1, maximum);

@@ -86,6 +86,9 @@ public:
     //! Adds an entry at the top; an identical entry already at the top is moved, not repeated.
     void add(const HistoryEntry &entry);
     HistoryEntry entry(int row) const { return m_entries.value(row); }
+    QList<HistoryEntry> entries() const { return m_entries; }
+    //! Replaces every entry (newest first), bounded by maximumEntries().
+    void setEntries(const QList<HistoryEntry> &entries);
     int maximumEntries() const { return m_maximum; }
     void setMaximumEntries(int maximum);
 

@@ -60,6 +60,8 @@ void VenvReaper::finish(quint64 id)
     const QString removed = job->removeDir;
     delete job;
     Q_EMIT reaped(removed);
+    if (m_jobs.isEmpty())
+        Q_EMIT allReaped();
 }
 
 void VenvReaper::waitForAll()

@@ -38,6 +38,8 @@ public:
 Q_SIGNALS:
     //! A reap finished: its worker is gone and \a removedDir (if any) removed.
     void reaped(const QString &removedDir);
+    //! The last pending reap finished: no handed-over worker is left.
+    void allReaped();
 
 private:
     struct Job;

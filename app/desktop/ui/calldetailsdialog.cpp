@@ -24,7 +24,7 @@ CallDetailsDialog::CallDetailsDialog(CallModel *model, int id, QWidget *parent)
 {
     setObjectName(QStringLiteral("callDetails"));
     const CallRecord *record = model->record(id);
-    setWindowTitle(tr("Call %1").arg(!record || record->callId.isEmpty() ? tr("(not sent)") : record->callId));
+    setWindowTitle(tr("Call %1").arg(id));
     m_summary->setObjectName(QStringLiteral("callSummary"));
     m_summary->setReadOnly(true);
     m_summary->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));

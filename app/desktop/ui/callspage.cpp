@@ -17,7 +17,6 @@
 #include <QMenu>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
-#include <QStyle>
 #include <QTableView>
 #include <QTimer>
 #include <QToolButton>
@@ -57,7 +56,9 @@ void CallsPage::setUpView()
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(CallModel::IdColumn, Qt::DescendingOrder);
     m_view->verticalHeader()->hide();
-    m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->horizontalHeader()->setStretchLastSection(true); // the Error column
+    m_view->setWordWrap(false); // one line per call: long arguments are elided, whole in the tooltip
+    m_view->setTextElideMode(Qt::ElideRight);
     m_view->setToolTip(tr("Double-click (or Enter) shows the details; Delete cancels a call in flight"));
     m_view->setItemDelegateForColumn(CallModel::ProgressColumn, new CallProgressDelegate(m_view));
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
@@ -108,7 +109,7 @@ void CallsPage::setEnvironment(Environment *environment)
     m_proxy->setSourceModel(environment ? environment->calls() : nullptr);
     if (environment) {
         m_runningConnection = connect(environment->calls(), &CallModel::runningCountChanged, this, &CallsPage::updateTicking);
-        sizeColumns();
+        sizeColumns(); // a new model resets the sections
     }
     updateTicking();
     updateActions();
@@ -116,13 +117,16 @@ void CallsPage::setEnvironment(Environment *environment)
 
 void CallsPage::sizeColumns()
 {
-    m_view->resizeColumnsToContents();
-    // Room for what running calls will show, however few rows are there now.
+    // The short columns fit what they show as it changes (a state turning "cancelling", a
+    // longer elapsed time); the arguments get a bounded width; the error takes what is left.
     QHeaderView *header = m_view->horizontalHeader();
+    header->setSectionResizeMode(QHeaderView::ResizeToContents);
+    header->setSectionResizeMode(CallModel::ArgumentsColumn, QHeaderView::Interactive);
+    header->resizeSection(CallModel::ArgumentsColumn, fontMetrics().averageCharWidth() * 24);
+    // Room for what running calls will show, however few rows are there now.
+    header->setSectionResizeMode(CallModel::ProgressColumn, QHeaderView::Interactive);
     header->resizeSection(CallModel::ProgressColumn, fontMetrics().averageCharWidth() * 36);
-    const int state = fontMetrics().horizontalAdvance(QStringLiteral("cancelling"))
-        + style()->pixelMetric(QStyle::PM_SmallIconSize) + 3 * fontMetrics().averageCharWidth();
-    header->resizeSection(CallModel::StateColumn, qMax(header->sectionSize(CallModel::StateColumn), state));
+    header->setSectionResizeMode(CallModel::ErrorColumn, QHeaderView::Stretch);
 }
 
 void CallsPage::updateActions()

@@ -221,16 +221,10 @@ void FunctionsPage::setEnvironment(Environment *environment)
         m_environment->calls()->disconnect(this);
     }
     m_environment = environment;
-    m_pendingCall = 0;
-    m_shownCall = 0;
-    m_progress->showRecord(nullptr);
+    rememberArguments(currentFunction()); // in the environment left
     m_functionModel->setFunctions({}); // no current function: nothing typed carries over
-    m_argsByFunction.clear();
-    m_fieldsByFunction.clear();
-    m_resultView->clear();
-    m_errorView->clear();
-    m_resultStack->setCurrentIndex(0);
-    setHeader(tr(IdleHeader), HeaderTone::Hint);
+    m_wantedFunction.clear();
+    clearResult();
     m_history->setModel(environment ? environment->history() : nullptr);
     if (environment) {
         connect(environment, &Environment::functionsChanged, this, &FunctionsPage::reloadFunctions);
@@ -244,15 +238,29 @@ void FunctionsPage::setEnvironment(Environment *environment)
     reloadFunctions();
 }
 
+void FunctionsPage::clearResult()
+{
+    m_pendingCall = 0;
+    m_shownCall = 0;
+    m_progress->showRecord(nullptr);
+    m_resultView->clear();
+    m_errorView->clear();
+    m_resultStack->setCurrentIndex(0);
+    setHeader(tr(IdleHeader), HeaderTone::Hint);
+}
+
 void FunctionsPage::reloadFunctions()
 {
-    const QString previous = currentFunction();
-    rememberArguments(previous); // what was typed survives a reload
+    rememberArguments(currentFunction()); // what was typed survives a reload
     m_functionModel->setFunctions(m_environment ? m_environment->functions() : QList<QtPyVenv::FunctionInfo>());
-    if (!selectFunction(previous) && m_functionModel->rowCount() > 0)
-        m_functionList->setCurrentIndex(m_functionModel->index(0));
-    if (m_functionModel->rowCount() == 0)
+    // A restart lists no functions until Ready: the wanted one is picked again by name then.
+    if (m_functionModel->rowCount() == 0) {
         m_form->setParameters({});
+    } else if (!selectFunction(m_wantedFunction)) {
+        if (!m_wantedFunction.isEmpty())
+            clearResult(); // what it showed belongs to a function that is gone
+        m_functionList->setCurrentIndex(m_functionModel->index(0));
+    }
     updateDoc();
     updateCallEnabled();
 }
@@ -262,28 +270,35 @@ void FunctionsPage::onCurrentFunctionChanged(const QModelIndex &current, const Q
     if (previous.isValid())
         rememberArguments(previous.data(FunctionModel::NameRole).toString());
     const QtPyVenv::FunctionInfo function = m_functionModel->functions().value(current.row());
+    if (current.isValid())
+        m_wantedFunction = function.name;
     m_form->setParameters(function.parameters, signatureKnown(function));
     QStringList texts = exampleFields(function);
-    if (const auto typed = m_fieldsByFunction.constFind(function.name); typed != m_fieldsByFunction.constEnd()) {
+    const TypedArguments typed = m_environment ? m_environment->typedArguments(function.name) : TypedArguments();
+    if (!typed.fields.isEmpty()) {
         for (qsizetype i = 0; i < function.parameters.size(); ++i)
-            texts[i] = typed->value(function.parameters.at(i).name);
+            texts[i] = typed.fields.value(function.parameters.at(i).name);
     }
     m_form->setTexts(texts);
-    m_args->setPlainText(m_argsByFunction.value(function.name, exampleArgs(function.doc)));
+    m_args->setPlainText(typed == TypedArguments() ? exampleArgs(function.doc) : typed.raw);
     updateDoc();
     validateArgs();
 }
 
 void FunctionsPage::rememberArguments(const QString &function)
 {
-    if (function.isEmpty())
+    if (function.isEmpty() || !m_environment)
         return;
-    m_argsByFunction.insert(function, m_args->toPlainText());
-    QHash<QString, QString> fields;
+    TypedArguments typed{m_args->toPlainText(), {}};
     const QStringList texts = m_form->texts();
     for (qsizetype i = 0; i < texts.size(); ++i)
-        fields.insert(m_form->parameters().at(i).name, texts.at(i));
-    m_fieldsByFunction.insert(function, fields);
+        typed.fields.insert(m_form->parameters().at(i).name, texts.at(i));
+    m_environment->setTypedArguments(function, typed);
+}
+
+void FunctionsPage::rememberTypedArguments()
+{
+    rememberArguments(currentFunction());
 }
 
 bool FunctionsPage::selectFunction(const QString &name)
@@ -388,6 +403,7 @@ void FunctionsPage::callCurrent()
     if (!isRawArguments())
         entry = {function, argumentsText(arguments), entry.when, m_form->texts(), true};
     m_environment->history()->add(entry);
+    rememberArguments(function);
     m_pendingCall = m_environment->invoke(function, arguments);
     m_shownPartials = 0;
     setHeader(tr("%1 — running…").arg(function), HeaderTone::Normal);

@@ -48,6 +48,9 @@ public:
     ArgumentsForm *argumentsForm() const { return m_form; }
     CallProgressPanel *progressPanel() const { return m_progress; }
 
+    //! Hands what is typed for the current function to the environment, to be saved.
+    void rememberTypedArguments();
+
 public Q_SLOTS:
     //! Calls the selected function with the entered arguments (no-op when invalid or not ready).
     void callCurrent();
@@ -66,6 +69,8 @@ private:
     void onCurrentFunctionChanged(const QModelIndex &current, const QModelIndex &previous);
     void rememberArguments(const QString &function);
     void reloadFunctions();
+    //! The idle result pane: no call shown or awaited.
+    void clearResult();
     void updateDoc();
     void validateArgs();
     void updateCallEnabled();
@@ -98,8 +103,7 @@ private:
     QStackedWidget *m_resultStack;
     ResultView *m_resultView;
     QPlainTextEdit *m_errorView;
-    QHash<QString, QString> m_argsByFunction;       // raw JSON typed per function
-    QHash<QString, QHash<QString, QString>> m_fieldsByFunction; // form fields typed per function, by parameter
+    QString m_wantedFunction; // the user's choice, selected again by name when the functions come back
     int m_pendingCall = 0;
     int m_shownCall = 0;
     qint64 m_shownPartials = 0; // of the pending call, in the result view

@@ -355,8 +355,11 @@ void MainWindow::restartEnvironment()
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    m_functions->rememberTypedArguments();
     m_manager->save();
-    m_manager->shutdown(); // no Python process outlives the app
+    // The window goes at once; the workers close together off the GUI thread, and the app
+    // quits on EnvironmentManager::shutDown() (main.cpp), so no Python process outlives it.
+    m_manager->beginShutdown();
     event->accept();
 }
 

@@ -26,8 +26,8 @@ class SourcesPage;
 /*!
  * The main window: environments on the left, the current one's tabs on the right
  * (Requirements, Sources, Functions, Calls, Output), a banner when it died, and a status
- * bar. Drives an EnvironmentManager it does not own; never blocks the GUI thread but in
- * closeEvent(), which stops every worker before the app quits.
+ * bar. Drives an EnvironmentManager it does not own; never blocks the GUI thread, not even in
+ * closeEvent(), which has every worker stopped (EnvironmentManager::beginShutdown()) without waiting.
  */
 class MainWindow : public QMainWindow
 {
