@@ -674,13 +674,44 @@ private Q_SLOTS:
         QCOMPARE(requirementsFromText(text), (QStringList{QStringLiteral("numpy"), QStringLiteral("-e ."), QStringLiteral("scipy>=1")}));
     }
 
+    void pipPhases_data()
+    {
+        QTest::addColumn<QString>("line");
+        QTest::addColumn<PipPhase>("phase");
+        auto row = [](const char *line, PipPhase phase) { QTest::newRow(line) << QString::fromUtf8(line) << phase; };
+        row("Collecting numpy", PipPhase::Resolving);
+        row("  Downloading numpy-1.26.4.whl (18 MB)", PipPhase::Downloading);
+        row("Installing collected packages: numpy", PipPhase::Installing);
+        row("Successfully installed numpy-1.26.4", PipPhase::Done);
+        row("random text", PipPhase::None);
+        row("  - numpy==1.26 depends on python>=3.9", PipPhase::None); // pip's resolver explaining
+        // uv venv, then uv pip install
+        row("Using CPython 3.11.2 interpreter at: /usr/bin/python3", PipPhase::CreatingVenv);
+        row("Creating virtual environment at: venv", PipPhase::CreatingVenv);
+        row("Resolved 6 packages in 1.23s", PipPhase::Downloading);
+        row("Downloading numpy (15.8MiB)", PipPhase::Downloading);
+        row(" Downloaded numpy", PipPhase::Downloading);
+        row("   Building sdistpkg==1.0", PipPhase::Building);
+        row("      Built sdistpkg==1.0", PipPhase::Building);
+        row("Prepared 6 packages in 2.10s", PipPhase::Installing);
+        row("Uninstalled 1 package in 3ms", PipPhase::Installing);
+        row(" - numpy==1.26.3", PipPhase::Installing);
+        row("Installed 6 packages in 30ms", PipPhase::Done);
+        row(" + numpy==1.26.4", PipPhase::Done);
+        row(" + probe==1.0 (from file:///tmp/probe-1.0-py3-none-any.whl)", PipPhase::Done);
+        row("Audited 1 package in 2ms", PipPhase::Done);
+    }
+
     void pipPhases()
     {
-        QCOMPARE(pipPhaseOfLine(QStringLiteral("Collecting numpy")), PipPhase::Resolving);
-        QCOMPARE(pipPhaseOfLine(QStringLiteral("  Downloading numpy-1.26.4.whl (18 MB)")), PipPhase::Downloading);
-        QCOMPARE(pipPhaseOfLine(QStringLiteral("Installing collected packages: numpy")), PipPhase::Installing);
-        QCOMPARE(pipPhaseOfLine(QStringLiteral("Successfully installed numpy-1.26.4")), PipPhase::Done);
-        QCOMPARE(pipPhaseOfLine(QStringLiteral("random text")), PipPhase::None);
+        QFETCH(QString, line);
+        QFETCH(PipPhase, phase);
+        QCOMPARE(pipPhaseOfLine(line), phase);
+    }
+
+    void phaseTexts()
+    {
+        QCOMPARE(pipPhaseText(PipPhase::CreatingVenv), QStringLiteral("creating venv"));
         QCOMPARE(startPhaseText(QtPyVenv::StartPhase::CreatingVenv), QStringLiteral("creating venv"));
         QCOMPARE(startPhaseText(QtPyVenv::StartPhase::Installing), QStringLiteral("installing"));
         QCOMPARE(startPhaseText(QtPyVenv::StartPhase::Launching), QStringLiteral("launching"));
@@ -864,6 +895,7 @@ private Q_SLOTS:
         d.indexUrl = QStringLiteral("https://pypi.invalid/simple");
         d.findLinks = QStringLiteral("/wheels");
         d.autoStart = false;
+        d.installer = QtPyVenv::Installer::Uv;
         d.pythonVersion = QStringLiteral("3.11.7"); // remembered from the last start
         QVERIFY(saveDefinitions(path, {{d}, d.id}));
         const Definitions loaded = loadDefinitions(path, &exists);
@@ -871,6 +903,10 @@ private Q_SLOTS:
         QCOMPARE(loaded.environments.size(), 1);
         QVERIFY(loaded.environments.first() == d);
         QCOMPARE(loaded.environments.first().pythonVersion, QStringLiteral("3.11.7"));
+        QCOMPARE(loaded.environments.first().installer, QtPyVenv::Installer::Uv);
+        // Definitions written before the installer was a choice use Auto.
+        QCOMPARE(EnvironmentDefinition::fromJson(QJsonObject{{QStringLiteral("id"), QStringLiteral("x")}}).installer,
+                 QtPyVenv::Installer::Auto);
         QCOMPARE(loaded.currentId, d.id);
         QCOMPARE(d.pipOptions(), (QStringList{QStringLiteral("--index-url"), d.indexUrl,
                                               QStringLiteral("--find-links"), d.findLinks}));

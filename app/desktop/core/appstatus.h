@@ -41,14 +41,19 @@ enum class OutputStream {
 };
 Q_ENUM_NS(OutputStream)
 
-/*! What pip is doing, read from its output. */
+/*! What pip or uv is doing, read from its output. */
 enum class PipPhase {
-    None,        //!< nothing recognised yet
-    Resolving,   //!< "Collecting ...", "Looking in indexes", "Requirement already satisfied"
-    Downloading, //!< "Downloading ...", "Using cached ..."
-    Building,    //!< "Building wheel", "Preparing metadata"
-    Installing,  //!< "Installing collected packages"
-    Done,        //!< "Successfully installed"
+    None,         //!< nothing recognised yet
+    CreatingVenv, //!< uv venv: "Using CPython 3.11.2 …", "Creating virtual environment at: venv"
+    Resolving,    //!< "Collecting ...", "Looking in indexes", "Requirement already satisfied"
+    //! "Downloading ...", "Using cached ...", and uv's "Resolved N packages", which it prints
+    //! before it fetches them
+    Downloading,
+    Building,     //!< "Building wheel", "Preparing metadata", uv's "Building x==1" / "Built x==1"
+    //! "Installing collected packages", and uv's "Prepared N packages" (its download and build
+    //! are over: it installs next)
+    Installing,
+    Done,         //!< "Successfully installed", uv's "Installed N packages", " + pkg==1.0", "Audited"
 };
 Q_ENUM_NS(PipPhase)
 

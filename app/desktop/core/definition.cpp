@@ -43,6 +43,7 @@ QJsonObject EnvironmentDefinition::toJson() const
         {QLatin1String("requirements"), QJsonArray::fromStringList(requirements)},
         {QLatin1String("indexUrl"), indexUrl},
         {QLatin1String("findLinks"), findLinks},
+        {QLatin1String("installer"), installerKey(installer)},
         {QLatin1String("autoStart"), autoStart},
         {QLatin1String("pythonVersion"), pythonVersion},
     };
@@ -59,6 +60,7 @@ EnvironmentDefinition EnvironmentDefinition::fromJson(const QJsonObject &object)
     d.requirements = toStringList(object.value(QLatin1String("requirements")));
     d.indexUrl = object.value(QLatin1String("indexUrl")).toString();
     d.findLinks = object.value(QLatin1String("findLinks")).toString();
+    d.installer = installerFromKey(object.value(QLatin1String("installer")).toString());
     d.autoStart = object.value(QLatin1String("autoStart")).toBool(true);
     d.pythonVersion = object.value(QLatin1String("pythonVersion")).toString();
     return d;
@@ -67,7 +69,23 @@ EnvironmentDefinition EnvironmentDefinition::fromJson(const QJsonObject &object)
 AppPaths AppPaths::standard()
 {
     return {QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation),
-            QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)};
+            QStandardPaths::writableLocation(QStandardPaths::AppDataLocation),
+            QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/tools")};
+}
+
+QString AppPaths::settingsFile() const
+{
+    return configDir + QStringLiteral("/settings.ini");
+}
+
+QString AppPaths::toolsFolder() const
+{
+    return toolsDir.isEmpty() ? dataDir + QStringLiteral("/tools") : toolsDir;
+}
+
+QString AppPaths::toolBinDir() const
+{
+    return toolsFolder() + QStringLiteral("/bin");
 }
 
 QString AppPaths::definitionsFile() const
@@ -134,6 +152,25 @@ bool writeJsonFile(const QString &path, const QJsonObject &root, QString *error)
         return false;
     }
     return true;
+}
+
+QString installerKey(QtPyVenv::Installer installer)
+{
+    switch (installer) {
+    case QtPyVenv::Installer::Auto: return QStringLiteral("auto");
+    case QtPyVenv::Installer::Pip: return QStringLiteral("pip");
+    case QtPyVenv::Installer::Uv: return QStringLiteral("uv");
+    }
+    return {};
+}
+
+QtPyVenv::Installer installerFromKey(const QString &key)
+{
+    for (QtPyVenv::Installer installer : {QtPyVenv::Installer::Pip, QtPyVenv::Installer::Uv}) {
+        if (key == installerKey(installer))
+            return installer;
+    }
+    return QtPyVenv::Installer::Auto;
 }
 
 QString newEnvironmentId()

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QtPyVenv/venv.h>
+
 #include <QJsonObject>
 #include <QList>
 #include <QString>
@@ -18,6 +20,9 @@ struct EnvironmentDefinition {
     QStringList requirements; //!< pip requirement lines
     QString indexUrl;    //!< pip --index-url, empty for the default
     QString findLinks;   //!< pip --find-links, empty for none
+    //! Which tool creates the venv and installs (Config::installer); Auto: uv when the app or
+    //! PATH has it.
+    QtPyVenv::Installer installer = QtPyVenv::Installer::Auto;
     bool autoStart = true; //!< started when the app starts (cleared by Stop, set by Start)
     //! The worker's Python version at its last Ready (Venv::pythonVersion()), shown while it
     //! is not running; empty until the first start. Kept by the Environment, not user-edited.
@@ -34,12 +39,20 @@ struct EnvironmentDefinition {
 struct AppPaths {
     QString configDir; //!< holds environments.json and sessions/<id>.json
     QString dataDir;   //!< holds venvs/<id>/ and the demo sources
+    //! Holds the tools the app fetched for itself (bin/uv); empty: dataDir/tools.
+    QString toolsDir;
     //! QStandardPaths::AppConfigLocation and AppDataLocation.
     static AppPaths standard();
     QString definitionsFile() const;
     //! The console history and typed arguments of environment \a id (EnvironmentSession).
     QString sessionFile(const QString &id) const;
     QString defaultBaseDir(const QString &id) const;
+    //! The app's remembered answers (e.g. to the offer to fetch uv), an INI file.
+    QString settingsFile() const;
+    //! toolsDir, or dataDir/tools when it is empty.
+    QString toolsFolder() const;
+    //! Where the app puts the executables it fetched: Config::toolSearchPaths.
+    QString toolBinDir() const;
 };
 
 /*! The persisted list of environments and which one was current. */
@@ -54,6 +67,10 @@ Definitions loadDefinitions(const QString &path, bool *exists = nullptr, QString
 bool saveDefinitions(const QString &path, const Definitions &definitions, QString *error = nullptr);
 //! Writes \a root to \a path atomically (QSaveFile), creating the folder; false with \a error on failure.
 bool writeJsonFile(const QString &path, const QJsonObject &root, QString *error = nullptr);
+//! "auto", "pip" or "uv": how definitions store \a installer.
+QString installerKey(QtPyVenv::Installer installer);
+//! The Installer \a key names; Auto for an unknown key.
+QtPyVenv::Installer installerFromKey(const QString &key);
 //! A fresh id: a short random hex string.
 QString newEnvironmentId();
 

@@ -110,6 +110,19 @@ QString Environment::baseDir() const
     return m_definition.baseDir.isEmpty() ? m_defaultBaseDir : m_definition.baseDir;
 }
 
+QtPyVenv::Config Environment::installConfig() const
+{
+    QtPyVenv::Config config;
+    config.pythonInterpreter = m_definition.interpreter;
+    config.requirements = m_definition.requirements;
+    config.pipOptions = m_definition.pipOptions();
+    config.installer = m_definition.installer;
+    config.toolSearchPaths = m_toolSearchPaths;
+    config.baseDir = baseDir();
+    config.removeBaseDirOnClose = false;
+    return config;
+}
+
 EnvironmentSummary Environment::summary() const
 {
     return {m_definition.id, m_definition.name, m_status, m_pythonVersion, callsInFlight()};
@@ -184,8 +197,7 @@ void Environment::start()
         return;
     releaseVenv(); // a Died or Failed one: its config may be stale anyway
 
-    QtPyVenv::Config config;
-    config.pythonInterpreter = m_definition.interpreter;
+    QtPyVenv::Config config = installConfig();
     for (const QString &path : std::as_const(m_definition.sources)) {
         QFile file(path);
         if (!file.open(QIODevice::ReadOnly)) {
@@ -200,11 +212,7 @@ void Environment::start()
     }
     config.sources.append(helperSource());
     config.sourceNames.append(QStringLiteral("<qtpyvenv helper>"));
-    config.requirements = m_definition.requirements;
-    config.pipOptions = m_definition.pipOptions();
     config.maxWorkers = 4;
-    config.baseDir = baseDir();
-    config.removeBaseDirOnClose = false;
 
     m_lastError = {};
     m_functions.clear();

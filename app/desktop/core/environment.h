@@ -50,6 +50,14 @@ public:
     void setDefinition(const EnvironmentDefinition &definition);
     //! The venv folder: the definition's baseDir, or the default under AppDataLocation.
     QString baseDir() const;
+    //! Folders searched for uv before PATH (Config::toolSearchPaths); takes effect at the next start.
+    void setToolSearchPaths(const QStringList &paths) { m_toolSearchPaths = paths; }
+    QStringList toolSearchPaths() const { return m_toolSearchPaths; }
+    /*!
+     * The Config a start uses but for the sources: interpreter, venv folder, requirements and
+     * how to install them. resolvedInstaller() of it says which installer the next start uses.
+     */
+    QtPyVenv::Config installConfig() const;
 
     EnvStatus status() const { return m_status; }
     EnvironmentSummary summary() const;
@@ -151,6 +159,7 @@ private:
 
     EnvironmentDefinition m_definition;
     QString m_defaultBaseDir;
+    QStringList m_toolSearchPaths;
     VenvReaper *m_reaper;
     QtPyVenv::Venv *m_venv = nullptr;
     EnvStatus m_status = EnvStatus::Stopped;

@@ -79,6 +79,7 @@ Environment *EnvironmentManager::createEnvironment(const EnvironmentDefinition &
     auto *environment = new Environment(definition, m_paths.defaultBaseDir(definition.id), m_reaper, this);
     environment->history()->setMaximumEntries(int(EnvironmentSession::MaxHistoryKept));
     environment->restoreSession(loadSession(m_paths.sessionFile(definition.id)));
+    environment->setToolSearchPaths({m_paths.toolBinDir()}); // where the app fetches uv to
     m_environments.append(environment);
     connect(environment, &Environment::summaryChanged, this,
             [this, environment] { m_model->upsert(environment->summary()); });

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "requirements.h"
 
+#include <QDir>
 #include <QRegularExpression>
+#include <QStandardPaths>
+
+#include <algorithm>
+#include <initializer_list>
 
 namespace QtPyVenvApp {
 
@@ -91,18 +96,30 @@ QStringList requirementsFromText(const QString &text)
 PipPhase pipPhaseOfLine(const QString &raw)
 {
     const QString line = raw.trimmed();
-    if (line.startsWith(QLatin1String("Successfully installed")))
+    auto startsWithAny = [&line](std::initializer_list<const char *> prefixes) {
+        return std::any_of(prefixes.begin(), prefixes.end(),
+                           [&line](const char *prefix) { return line.startsWith(QLatin1String(prefix)); });
+    };
+    // pip's lines, then uv's: uv reports each step once it is over ("Resolved", "Prepared"), so
+    // its line names the phase that begins next.
+    // uv lists what changed as " + numpy==1.26.4" and " - numpy==1.26.3" (a local one ends in
+    // "(from file:///…)"); pip's resolver explains conflicts with "- x==1 depends on …".
+    static const QRegularExpression changedPackage(
+        QStringLiteral("^([+-]) [A-Za-z0-9._-]+==\\S+( \\(from .*\\))?$"));
+    const QRegularExpressionMatch changed = changedPackage.match(line);
+    if (startsWithAny({"Successfully installed", "Installed ", "Audited "})
+        || (changed.hasMatch() && changed.captured(1) == QLatin1String("+")))
         return PipPhase::Done;
-    if (line.startsWith(QLatin1String("Installing collected packages")))
+    if (startsWithAny({"Installing collected packages", "Prepared ", "Uninstalled "}) || changed.hasMatch())
         return PipPhase::Installing;
-    if (line.startsWith(QLatin1String("Building wheel")) || line.startsWith(QLatin1String("Preparing metadata"))
-        || line.startsWith(QLatin1String("Building wheels")))
+    if (startsWithAny({"Building wheel", "Preparing metadata", "Building ", "Built "}))
         return PipPhase::Building;
-    if (line.startsWith(QLatin1String("Downloading")) || line.startsWith(QLatin1String("Using cached")))
+    if (startsWithAny({"Downloading", "Using cached", "Downloaded ", "Resolved "}))
         return PipPhase::Downloading;
-    if (line.startsWith(QLatin1String("Collecting")) || line.startsWith(QLatin1String("Looking in"))
-        || line.startsWith(QLatin1String("Requirement already satisfied")) || line.startsWith(QLatin1String("Processing")))
+    if (startsWithAny({"Collecting", "Looking in", "Requirement already satisfied", "Processing"}))
         return PipPhase::Resolving;
+    if (startsWithAny({"Using CPython", "Using Python", "Creating virtual environment"}))
+        return PipPhase::CreatingVenv;
     return PipPhase::None;
 }
 
@@ -110,6 +127,7 @@ QString pipPhaseText(PipPhase phase)
 {
     switch (phase) {
     case PipPhase::None: return QStringLiteral("preparing");
+    case PipPhase::CreatingVenv: return QStringLiteral("creating venv");
     case PipPhase::Resolving: return QStringLiteral("resolving");
     case PipPhase::Downloading: return QStringLiteral("downloading");
     case PipPhase::Building: return QStringLiteral("building");
@@ -117,6 +135,29 @@ QString pipPhaseText(PipPhase phase)
     case PipPhase::Done: return QStringLiteral("done");
     }
     return {};
+}
+
+QString findUv(const QStringList &toolSearchPaths)
+{
+    // The library's own search order (Config::toolSearchPaths), which does not say the path.
+    const QString name = QStringLiteral("uv");
+    if (!toolSearchPaths.isEmpty()) {
+        if (QString path = QStandardPaths::findExecutable(name, toolSearchPaths); !path.isEmpty())
+            return path;
+    }
+    return QStandardPaths::findExecutable(name);
+}
+
+QString installerDescription(const QtPyVenv::Config &config)
+{
+    if (QtPyVenv::resolvedInstaller(config) == QtPyVenv::Installer::Pip)
+        return QStringLiteral("pip");
+    const QString uv = findUv(config.toolSearchPaths);
+    if (uv.isEmpty())
+        return QStringLiteral("uv (not found: fetch it or put it on PATH)");
+    const QString home = QDir::homePath();
+    const bool underHome = uv.startsWith(home + QLatin1Char('/'));
+    return QStringLiteral("uv (%1)").arg(underHome ? QLatin1Char('~') + uv.mid(home.size()) : uv);
 }
 
 QString startPhaseText(QtPyVenv::StartPhase phase)

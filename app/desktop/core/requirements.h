@@ -27,10 +27,15 @@ QList<RequirementProblem> checkRequirementsText(const QString &text);
 QStringList requirementsFromText(const QString &text);
 
 
-//! The phase a line of pip output announces, or PipPhase::None.
+//! The phase a line of pip's or uv's output announces, or PipPhase::None.
 PipPhase pipPhaseOfLine(const QString &line);
 //! Readable word for \a phase.
 QString pipPhaseText(PipPhase phase);
+//! The uv executable a start with \a toolSearchPaths finds: the first in them, else on PATH.
+QString findUv(const QStringList &toolSearchPaths);
+//! The installer a start with \a config uses and, for uv, where it is: "pip", or
+//! "uv (~/.local/share/qtpyvenv/tools/bin/uv)".
+QString installerDescription(const QtPyVenv::Config &config);
 //! Readable words for what a start is doing: "creating venv", "installing", "launching".
 QString startPhaseText(QtPyVenv::StartPhase phase);
 

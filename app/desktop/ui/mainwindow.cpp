@@ -11,6 +11,7 @@
 #include "outputview.h"
 #include "requirementspage.h"
 #include "sourcespage.h"
+#include "uvofferbar.h"
 
 #include <QAction>
 #include <QApplication>
@@ -48,6 +49,7 @@ MainWindow::MainWindow(EnvironmentManager *manager, QWidget *parent)
     , m_list(new QTreeView(this))
     , m_tabs(new QTabWidget(this))
     , m_banner(new Banner(this))
+    , m_uvOffer(new UvOfferBar(manager->paths(), this))
     , m_requirements(new RequirementsPage(this))
     , m_sources(new SourcesPage(this))
     , m_functions(new FunctionsPage(this))
@@ -90,6 +92,7 @@ MainWindow::MainWindow(EnvironmentManager *manager, QWidget *parent)
     auto *rightLayout = new QVBoxLayout(right);
     rightLayout->setContentsMargins(0, 0, 0, 0);
     rightLayout->addWidget(m_banner);
+    rightLayout->addWidget(m_uvOffer);
     rightLayout->addWidget(m_tabs, 1);
     auto *splitter = new QSplitter(this);
     splitter->addWidget(left);
@@ -110,6 +113,7 @@ MainWindow::MainWindow(EnvironmentManager *manager, QWidget *parent)
 
     connect(m_list->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &MainWindow::onCurrentRowChanged);
     connect(m_banner, &Banner::restartRequested, this, &MainWindow::restartEnvironment);
+    connect(m_uvOffer, &UvOfferBar::uvInstalled, m_requirements, &RequirementsPage::updateInstaller);
     connect(m_requirements, &RequirementsPage::applyRequested, this, [this](const EnvironmentDefinition &definition) {
         m_manager->updateDefinition(definition);
         m_manager->restart(definition.id);
@@ -126,6 +130,7 @@ MainWindow::MainWindow(EnvironmentManager *manager, QWidget *parent)
     });
 
     setCurrentEnvironment(manager->currentId());
+    m_uvOffer->offerIfUseful();
     updateTitle();
     updateStatus();
     resize(1200, 760);
@@ -213,6 +218,7 @@ void MainWindow::onCurrentRowChanged()
     m_current = env;
     if (env) {
         m_manager->setCurrentId(id);
+        m_uvOffer->setPython(env->definition().interpreter); // its pip fetches uv
         connect(env, &Environment::summaryChanged, this, &MainWindow::updateStatus);
         connect(env, &Environment::summaryChanged, this, &MainWindow::updateTitle);
         connect(env, &Environment::summaryChanged, this, &MainWindow::updateActions);

@@ -22,12 +22,14 @@ class FunctionsPage;
 class OutputView;
 class RequirementsPage;
 class SourcesPage;
+class UvOfferBar;
 
 /*!
  * The main window: environments on the left, the current one's tabs on the right
- * (Requirements, Sources, Functions, Calls, Output), a banner when it died, and a status
- * bar. Drives an EnvironmentManager it does not own; never blocks the GUI thread, not even in
- * closeEvent(), which has every worker stopped (EnvironmentManager::beginShutdown()) without waiting.
+ * (Requirements, Sources, Functions, Calls, Output), a banner when it died, the one-time offer
+ * to fetch uv, and a status bar. Drives an EnvironmentManager it does not own; never blocks the
+ * GUI thread, not even in closeEvent(), which has every worker stopped
+ * (EnvironmentManager::beginShutdown()) without waiting.
  */
 class MainWindow : public QMainWindow
 {
@@ -50,6 +52,7 @@ public:
     RequirementsPage *requirementsPage() const { return m_requirements; }
     SourcesPage *sourcesPage() const { return m_sources; }
     Banner *banner() const { return m_banner; }
+    UvOfferBar *uvOffer() const { return m_uvOffer; }
     QTreeView *environmentView() const { return m_list; }
     //! The status bar's text, joined, for tests.
     QString statusText() const;
@@ -78,6 +81,7 @@ private:
     QTreeView *m_list;
     QTabWidget *m_tabs;
     Banner *m_banner;
+    UvOfferBar *m_uvOffer;
     RequirementsPage *m_requirements;
     SourcesPage *m_sources;
     FunctionsPage *m_functions;

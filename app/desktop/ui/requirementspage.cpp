@@ -5,6 +5,7 @@
 #include "core/environment.h"
 #include "core/requirements.h"
 
+#include <QComboBox>
 #include <QFile>
 #include <QFileDialog>
 #include <QFontDatabase>
@@ -42,6 +43,8 @@ RequirementsPage::RequirementsPage(QWidget *parent)
     , m_problems(new QLabel(this))
     , m_indexUrl(new QLineEdit(this))
     , m_findLinks(new QLineEdit(this))
+    , m_installer(new QComboBox(this))
+    , m_installerUsed(new QLabel(this))
     , m_apply(new QPushButton(tr("&Apply"), this))
     , m_busy(new QProgressBar(this))
     , m_phase(new QLabel(this))
@@ -69,6 +72,7 @@ RequirementsPage::RequirementsPage(QWidget *parent)
     connect(m_editor, &QPlainTextEdit::textChanged, this, &RequirementsPage::validate);
     connect(m_indexUrl, &QLineEdit::textChanged, this, &RequirementsPage::validate);
     connect(m_findLinks, &QLineEdit::textChanged, this, &RequirementsPage::validate);
+    connect(m_installer, &QComboBox::currentIndexChanged, this, &RequirementsPage::validate);
     connect(m_apply, &QPushButton::clicked, this, &RequirementsPage::apply);
     updateProgress();
     validate();
@@ -85,6 +89,13 @@ QWidget *RequirementsPage::createEditorPane()
     m_indexUrl->setPlaceholderText(tr("default (PyPI)"));
     m_findLinks->setObjectName(QStringLiteral("findLinks"));
     m_findLinks->setPlaceholderText(tr("none — a folder or URL with wheels"));
+    m_installer->setObjectName(QStringLiteral("installerChoice"));
+    m_installer->addItem(tr("Auto (uv when found, else pip)"), QVariant::fromValue(QtPyVenv::Installer::Auto));
+    m_installer->addItem(tr("pip"), QVariant::fromValue(QtPyVenv::Installer::Pip));
+    m_installer->addItem(tr("uv"), QVariant::fromValue(QtPyVenv::Installer::Uv));
+    m_installer->setToolTip(tr("Which tool creates the venv and installs: switching installs nothing again"));
+    m_installerUsed->setObjectName(QStringLiteral("installerUsed"));
+    m_installerUsed->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_apply->setObjectName(QStringLiteral("requirementsApply"));
     m_apply->setToolTip(tr("Save and install: restarts the environment"));
     m_busy->setObjectName(QStringLiteral("installBusy"));
@@ -119,6 +130,10 @@ QWidget *RequirementsPage::createEditorPane()
     auto *form = new QFormLayout;
     form->addRow(tr("Index URL:"), m_indexUrl);
     form->addRow(tr("Find links:"), m_findLinks);
+    auto *installerRow = new QHBoxLayout;
+    installerRow->addWidget(m_installer);
+    installerRow->addWidget(m_installerUsed, 1);
+    form->addRow(tr("Installer:"), installerRow);
 
     auto *pane = new QWidget(this);
     auto *layout = new QVBoxLayout(pane);
@@ -209,12 +224,14 @@ void RequirementsPage::load()
         m_editor->clear();
         m_indexUrl->clear();
         m_findLinks->clear();
+        m_installer->setCurrentIndex(0);
         return;
     }
     const EnvironmentDefinition &d = m_environment->definition();
     m_editor->setPlainText(d.requirements.join(QLatin1Char('\n')));
     m_indexUrl->setText(d.indexUrl);
     m_findLinks->setText(d.findLinks);
+    m_installer->setCurrentIndex(m_installer->findData(QVariant::fromValue(d.installer)));
 }
 
 QString RequirementsPage::problemsText() const
@@ -225,6 +242,27 @@ QString RequirementsPage::problemsText() const
 QString RequirementsPage::phaseText() const
 {
     return m_phase->text();
+}
+
+QString RequirementsPage::installerText() const
+{
+    return m_installerUsed->text();
+}
+
+QtPyVenv::Installer RequirementsPage::chosenInstaller() const
+{
+    return m_installer->currentData().value<QtPyVenv::Installer>();
+}
+
+void RequirementsPage::updateInstaller()
+{
+    if (!m_environment) {
+        m_installerUsed->clear();
+        return;
+    }
+    QtPyVenv::Config config = m_environment->installConfig();
+    config.installer = chosenInstaller();
+    m_installerUsed->setText(tr("uses %1").arg(installerDescription(config)));
 }
 
 bool RequirementsPage::canApply() const
@@ -256,8 +294,10 @@ void RequirementsPage::validate()
     if (m_environment) {
         const EnvironmentDefinition &d = m_environment->definition();
         changed = requirementsFromText(m_editor->toPlainText()) != d.requirements
-            || m_indexUrl->text().trimmed() != d.indexUrl || m_findLinks->text().trimmed() != d.findLinks;
+            || m_indexUrl->text().trimmed() != d.indexUrl || m_findLinks->text().trimmed() != d.findLinks
+            || chosenInstaller() != d.installer;
     }
+    updateInstaller();
     m_apply->setEnabled(m_environment && problems.isEmpty()
                         && (changed || m_environment->status() == EnvStatus::Failed
                             || m_environment->status() == EnvStatus::Stopped));
@@ -284,6 +324,7 @@ void RequirementsPage::apply()
     definition.requirements = requirementsFromText(m_editor->toPlainText());
     definition.indexUrl = m_indexUrl->text().trimmed();
     definition.findLinks = m_findLinks->text().trimmed();
+    definition.installer = chosenInstaller();
     m_pipLog->clear();
     Q_EMIT applyRequested(definition);
 }

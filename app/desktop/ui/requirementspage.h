@@ -6,6 +6,7 @@
 #include <QPointer>
 #include <QWidget>
 
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
@@ -23,7 +24,7 @@ struct EnvironmentDefinition;
 /*!
  * The Requirements tab: requirement lines validated inline, import/export of
  * requirements.txt, index URL and find-links, Apply (restarts the environment, which
- * installs), live pip output, the start's phase (creating venv / installing with pip's own
+ * installs), the installer (Auto, pip or uv) and which one a start uses, live pip output, the start's phase (creating venv / installing with pip's own
  * phase / launching) and elapsed time, a failure view, and the
  * packages installed in the venv.
  */
@@ -42,11 +43,17 @@ public:
     //! True while the requirements, index URL or find-links shown differ from the environment's.
     bool hasUnappliedChanges() const { return m_unappliedChanges; }
     PackageModel *packageModel() const { return m_packages; }
+    //! "uses uv (~/.local/share/qtpyvenv/tools/bin/uv)" or "uses pip": what a start with the
+    //! installer choice shown would use.
+    QString installerText() const;
+    QComboBox *installerChoice() const { return m_installer; }
 
 public Q_SLOTS:
     void apply();
     void importFile(const QString &path);
     void exportFile(const QString &path);
+    //! Says again which installer a start uses: uv may have appeared (or gone) since.
+    void updateInstaller();
 
 Q_SIGNALS:
     //! The user applied \a definition: save it and restart the environment.
@@ -58,6 +65,7 @@ private:
     QWidget *createEditorPane();
     QWidget *createInstallPane();
     QWidget *createPackagesPane();
+    QtPyVenv::Installer chosenInstaller() const;
     void load();
     void validate();
     void updateProgress();
@@ -69,6 +77,8 @@ private:
     QLabel *m_problems;
     QLineEdit *m_indexUrl;
     QLineEdit *m_findLinks;
+    QComboBox *m_installer;
+    QLabel *m_installerUsed;
     QPushButton *m_apply;
     QProgressBar *m_busy;
     QLabel *m_phase;
