@@ -11,6 +11,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <optional>
 #include <cstring>
 
 using namespace QtPyVenvApp;
@@ -45,11 +46,17 @@ void grabWhileRunning(MainWindow *window, const QString &file, int id)
 /*!
  * --screenshot: once the current environment is ready, call each of \a functions from the
  * console with the arguments its form is pre-filled with, and save a grab once the last one's
- * result shows, or (\a running) while it runs.
+ * result shows, or (\a running) while it runs. With \a tab, grab that tab instead, calling nothing.
  */
-void scheduleScreenshot(MainWindow *window, const QString &file, const QStringList &functions, bool running)
+void scheduleScreenshot(MainWindow *window, const QString &file, const QStringList &functions, bool running,
+                        std::optional<MainWindow::Tab> tab)
 {
-    auto onReady = [window, file, functions, running] {
+    auto onReady = [window, file, functions, running, tab] {
+        if (tab) {
+            window->showTab(*tab);
+            grabSoon(window, file);
+            return;
+        }
         FunctionsPage *console = window->functionsPage();
         window->showTab(MainWindow::FunctionsTab);
         for (const QString &function : functions) {
@@ -126,8 +133,24 @@ int main(int argc, char *argv[])
                                                               "runs, once it has reported progress."));
     const QCommandLineOption noAutoStart(QStringLiteral("no-autostart"),
                                          QStringLiteral("Do not start any environment at launch."));
-    parser.addOptions({screenshot, screenshotCall, screenshotRunning, noAutoStart});
+    const QCommandLineOption screenshotTab(QStringLiteral("screenshot-tab"),
+                                           QStringLiteral("--screenshot grabs this tab (requirements, sources, "
+                                                          "functions, calls, output) once ready, calling nothing."),
+                                           QStringLiteral("tab"));
+    parser.addOptions({screenshot, screenshotCall, screenshotRunning, screenshotTab, noAutoStart});
     parser.process(app);
+    std::optional<MainWindow::Tab> tab;
+    if (parser.isSet(screenshotTab)) {
+        const QStringList tabs{QStringLiteral("requirements"), QStringLiteral("sources"), QStringLiteral("functions"),
+                               QStringLiteral("calls"), QStringLiteral("output")};
+        const qsizetype index = tabs.indexOf(parser.value(screenshotTab));
+        if (index < 0) {
+            std::fprintf(stderr, "no tab %s: one of %s\n", qPrintable(parser.value(screenshotTab)),
+                         qPrintable(tabs.join(QLatin1Char(','))));
+            return 2;
+        }
+        tab = MainWindow::Tab(index);
+    }
 
     EnvironmentManager manager(AppPaths::standard());
     // Closing the window starts the shutdown; the app quits once the workers are gone.
@@ -140,7 +163,7 @@ int main(int argc, char *argv[])
         manager.startAutoStart();
     if (parser.isSet(screenshot))
         scheduleScreenshot(&window, parser.value(screenshot), parser.value(screenshotCall).split(QLatin1Char(',')),
-                           parser.isSet(screenshotRunning));
+                           parser.isSet(screenshotRunning), tab);
     const int code = app.exec();
     manager.shutdown(); // when the app quits without closing the window (a no-op otherwise)
     return code;
