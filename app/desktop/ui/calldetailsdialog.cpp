@@ -23,7 +23,6 @@ CallDetailsDialog::CallDetailsDialog(CallModel *model, int id, QWidget *parent)
     , m_tabs(new QTabWidget(this))
 {
     setObjectName(QStringLiteral("callDetails"));
-    const CallRecord *record = model->record(id);
     setWindowTitle(tr("Call %1").arg(id));
     m_summary->setObjectName(QStringLiteral("callSummary"));
     m_summary->setReadOnly(true);
