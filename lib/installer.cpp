@@ -58,17 +58,6 @@ const PipOption *uvKnownOption(QStringView name)
     return found == std::end(UvKnownOptions) ? nullptr : found;
 }
 
-//! The uv executable: the first in Config::toolSearchPaths, else on PATH; "" when there is none.
-QString findUv(const Config &config)
-{
-    const QString name = QStringLiteral("uv");
-    if (!config.toolSearchPaths.isEmpty()) {
-        if (QString path = QStandardPaths::findExecutable(name, config.toolSearchPaths); !path.isEmpty())
-            return path;
-    }
-    return QStandardPaths::findExecutable(name);
-}
-
 struct Choice {
     Installer kind = Installer::Pip;
     QString uv;
@@ -79,7 +68,7 @@ Choice choose(const Config &config)
 {
     if (config.installer == Installer::Pip)
         return {};
-    Choice choice{Installer::Uv, findUv(config), {}};
+    Choice choice{Installer::Uv, QtPyVenv::uvExecutable(config), {}};
     if (config.installer == Installer::Auto && choice.uv.isEmpty())
         return {};
     if (config.installer == Installer::Auto)
@@ -296,4 +285,14 @@ Error InstallerTool::installWithPip(const QString &interpreter, const QString &v
 QtPyVenv::Installer QtPyVenv::resolvedInstaller(const Config &config)
 {
     return Internal::choose(config).kind;
+}
+
+QString QtPyVenv::uvExecutable(const Config &config)
+{
+    const QString name = QStringLiteral("uv");
+    if (!config.toolSearchPaths.isEmpty()) {
+        if (QString path = QStandardPaths::findExecutable(name, config.toolSearchPaths); !path.isEmpty())
+            return path;
+    }
+    return QStandardPaths::findExecutable(name);
 }

@@ -102,9 +102,9 @@ private Q_SLOTS:
         QVERIFY(QFileInfo(fetcher.uvPath()).isExecutable());
         QCOMPARE(QFileInfo(fetcher.uvPath()).canonicalFilePath(),
                  QFileInfo(paths.toolsFolder() + QStringLiteral("/uv-pkg/bin/uv")).canonicalFilePath());
-        QCOMPARE(findUv({paths.toolBinDir()}), fetcher.uvPath());
         QtPyVenv::Config config;
         config.toolSearchPaths = {paths.toolBinDir()};
+        QCOMPARE(QtPyVenv::uvExecutable(config), fetcher.uvPath());
         QCOMPARE(QtPyVenv::resolvedInstaller(config), QtPyVenv::Installer::Uv);
 
         // Fetching again replaces the link.

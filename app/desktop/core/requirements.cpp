@@ -3,7 +3,6 @@
 
 #include <QDir>
 #include <QRegularExpression>
-#include <QStandardPaths>
 
 #include <algorithm>
 #include <initializer_list>
@@ -137,22 +136,11 @@ QString pipPhaseText(PipPhase phase)
     return {};
 }
 
-QString findUv(const QStringList &toolSearchPaths)
-{
-    // The library's own search order (Config::toolSearchPaths), which does not say the path.
-    const QString name = QStringLiteral("uv");
-    if (!toolSearchPaths.isEmpty()) {
-        if (QString path = QStandardPaths::findExecutable(name, toolSearchPaths); !path.isEmpty())
-            return path;
-    }
-    return QStandardPaths::findExecutable(name);
-}
-
 QString installerDescription(const QtPyVenv::Config &config)
 {
     if (QtPyVenv::resolvedInstaller(config) == QtPyVenv::Installer::Pip)
         return QStringLiteral("pip");
-    const QString uv = findUv(config.toolSearchPaths);
+    const QString uv = QtPyVenv::uvExecutable(config);
     if (uv.isEmpty())
         return QStringLiteral("uv (not found: fetch it or put it on PATH)");
     const QString home = QDir::homePath();

@@ -31,8 +31,6 @@ QStringList requirementsFromText(const QString &text);
 PipPhase pipPhaseOfLine(const QString &line);
 //! Readable word for \a phase.
 QString pipPhaseText(PipPhase phase);
-//! The uv executable a start with \a toolSearchPaths finds: the first in them, else on PATH.
-QString findUv(const QStringList &toolSearchPaths);
 //! The installer a start with \a config uses and, for uv, where it is: "pip", or
 //! "uv (~/.local/share/qtpyvenv/tools/bin/uv)".
 QString installerDescription(const QtPyVenv::Config &config);

@@ -69,7 +69,9 @@ UvOfferBar::UvOfferBar(const AppPaths &paths, QWidget *parent)
 
 bool UvOfferBar::shouldOffer() const
 {
-    return !uvOfferAnswered(m_paths) && findUv({m_paths.toolBinDir()}).isEmpty();
+    QtPyVenv::Config config;
+    config.toolSearchPaths = {m_paths.toolBinDir()};
+    return !uvOfferAnswered(m_paths) && QtPyVenv::uvExecutable(config).isEmpty();
 }
 
 void UvOfferBar::offerIfUseful()

@@ -146,6 +146,9 @@ struct QTPYVENV_EXPORT Config {
 
 //! The installer a start() would use for \a config now: Pip or Uv, never Auto.
 QTPYVENV_EXPORT Installer resolvedInstaller(const Config &config);
+//! The uv a start with \a config would run: the first in Config::toolSearchPaths, else on PATH;
+//! "" when there is none.
+QTPYVENV_EXPORT QString uvExecutable(const Config &config);
 
 /*! The exception a callAsync() future carries when the call fails. */
 class QTPYVENV_EXPORT CallException : public QException
