@@ -18,4 +18,20 @@ QColor pipColor(const QPalette &palette);
 QColor bannerBackground(const QPalette &palette);
 QColor bannerBorder(const QPalette &palette);
 
+//! Python syntax colours (PythonHighlighter), readable on the palette's base colour.
+struct SyntaxColors {
+    QColor keyword;
+    QColor builtin;
+    QColor string;
+    QColor comment;
+    QColor number;
+    QColor decorator;
+    QColor definition; //!< the name after def or class
+};
+SyntaxColors syntaxColors(const QPalette &palette);
+//! Background of the line the cursor is on in a source editor: a tint of the base colour.
+QColor currentLineBackground(const QPalette &palette);
+//! Background of a source line an error points at.
+QColor errorLineBackground(const QPalette &palette);
+
 } // namespace QtPyVenvApp

@@ -5,6 +5,7 @@
 #include "callprogresspanel.h"
 #include "colors.h"
 #include "resultview.h"
+#include "tracebackview.h"
 
 #include "core/arguments.h"
 #include "core/environment.h"
@@ -87,7 +88,7 @@ FunctionsPage::FunctionsPage(QWidget *parent)
     , m_progress(new CallProgressPanel(this))
     , m_resultStack(new QStackedWidget(this))
     , m_resultView(new ResultView(this))
-    , m_errorView(new QPlainTextEdit(this))
+    , m_errorView(new TracebackView(this))
 {
     auto *right = new QSplitter(Qt::Vertical, this);
     right->addWidget(createArgumentsPane());
@@ -183,9 +184,10 @@ QWidget *FunctionsPage::createResultPane()
     setHeader(tr(IdleHeader), HeaderTone::Hint);
     m_resultView->setObjectName(QStringLiteral("resultView"));
     m_errorView->setObjectName(QStringLiteral("errorView"));
-    m_errorView->setReadOnly(true);
-    m_errorView->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    m_errorView->setLineWrapMode(QPlainTextEdit::NoWrap);
+    connect(m_errorView, &TracebackView::locationActivated, this, [this](const SourceLocation &location) {
+        const CallRecord *record = m_environment ? m_environment->calls()->record(m_shownCall) : nullptr;
+        Q_EMIT sourceLocationActivated(location, record ? errorHeadline(record->error) : QString());
+    });
     m_resultStack->addWidget(m_resultView);
     m_resultStack->addWidget(m_errorView);
     m_progress->setObjectName(QStringLiteral("callProgress"));
@@ -474,7 +476,7 @@ void FunctionsPage::showCancelled(const CallRecord &record)
         return;
     }
     const QtPyVenv::Error &e = record.error;
-    m_errorView->setPlainText(e.traceback.isEmpty() ? e.message : e.traceback);
+    m_errorView->setTraceback(e.traceback.isEmpty() ? e.message : e.traceback, m_environment->definition().sources);
     m_resultStack->setCurrentWidget(m_errorView);
 }
 
@@ -493,9 +495,10 @@ void FunctionsPage::setHeader(const QString &text, HeaderTone tone)
 void FunctionsPage::showError(const CallRecord &record)
 {
     const QtPyVenv::Error &e = record.error;
-    const QString what = e.type.isEmpty() ? e.message : QStringLiteral("%1: %2").arg(e.type, e.message);
+    const QString what = errorHeadline(e);
     setHeader(tr("%1 failed after %2: %3").arg(record.function, formatDuration(record.durationMs), what), HeaderTone::Error);
-    m_errorView->setPlainText(e.traceback.isEmpty() ? what : what + QStringLiteral("\n\n") + e.traceback);
+    m_errorView->setTraceback(e.traceback.isEmpty() ? what : what + QStringLiteral("\n\n") + e.traceback,
+                              m_environment->definition().sources);
     m_resultStack->setCurrentWidget(m_errorView);
 }
 

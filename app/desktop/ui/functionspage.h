@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/environment.h"
+#include "core/sourcelocation.h"
 
 #include <QPointer>
 #include <QWidget>
@@ -19,13 +20,14 @@ class ArgumentsForm;
 class CallProgressPanel;
 class FunctionModel;
 class ResultView;
+class TracebackView;
 
 /*!
  * The console: the functions the sources define; their arguments in a form built from the
  * signature (or, one click away, as raw JSON), checked as they are typed; Call (Ctrl+Return);
  * while the call runs its progress, Cancel and the partial results it yielded so far; the
  * result in the view that fits it (ResultView) with its duration; Python errors with type,
- * message and traceback; and a re-runnable history.
+ * message and traceback (a frame into a source is a link to it); and a re-runnable history.
  */
 class FunctionsPage : public QWidget
 {
@@ -45,6 +47,7 @@ public:
     //! The call shown in the result pane, 0 before the first.
     int shownCallId() const { return m_shownCall; }
     ResultView *resultView() const { return m_resultView; }
+    TracebackView *errorView() const { return m_errorView; }
     ArgumentsForm *argumentsForm() const { return m_form; }
     CallProgressPanel *progressPanel() const { return m_progress; }
 
@@ -60,6 +63,8 @@ public Q_SLOTS:
 Q_SIGNALS:
     //! A call finished and its outcome is shown.
     void resultShown(int callId);
+    //! A traceback line was clicked: it points at \a location, for the error \a message.
+    void sourceLocationActivated(const QtPyVenvApp::SourceLocation &location, const QString &message);
 
 private:
     QWidget *createFunctionsPane();
@@ -102,7 +107,7 @@ private:
     CallProgressPanel *m_progress;
     QStackedWidget *m_resultStack;
     ResultView *m_resultView;
-    QPlainTextEdit *m_errorView;
+    TracebackView *m_errorView;
     QString m_wantedFunction; // the user's choice, selected again by name when the functions come back
     int m_pendingCall = 0;
     int m_shownCall = 0;

@@ -119,6 +119,11 @@ MainWindow::MainWindow(EnvironmentManager *manager, QWidget *parent)
         m_manager->restart(definition.id);
     });
     connect(m_requirements, &RequirementsPage::unappliedChangesChanged, this, &QWidget::setWindowModified);
+    connect(m_functions, &FunctionsPage::sourceLocationActivated, this,
+            [this](const SourceLocation &location, const QString &message) {
+                if (m_sources->openLocation(location, message))
+                    showTab(SourcesTab);
+            });
     connect(m_sources, &SourcesPage::sourcesChanged, this, [this](const EnvironmentDefinition &definition) {
         m_manager->updateDefinition(definition);
         if (Environment *env = m_manager->environment(definition.id); env && env->status() != EnvStatus::Stopped)
@@ -213,6 +218,10 @@ void MainWindow::onCurrentRowChanged()
 {
     const QString id = m_list->currentIndex().data(EnvironmentListModel::IdRole).toString();
     Environment *env = m_manager->environment(id);
+    if (m_current && env != m_current && !m_sources->confirmLeave()) {
+        setCurrentEnvironment(m_current->definition().id); // stay with the unsaved edits
+        return;
+    }
     if (m_current)
         m_current->disconnect(this); // every connection made below, to the one it replaces
     m_current = env;
@@ -294,7 +303,7 @@ void MainWindow::updateBanner()
         break;
     case EnvStatus::Failed:
         m_banner->showError(tr("\"%1\" did not start").arg(m_current->definition().name),
-                            error.type.isEmpty() ? error.message : QStringLiteral("%1: %2").arg(error.type, error.message),
+                            errorHeadline(error),
                             error.traceback);
         break;
     default:
@@ -326,7 +335,7 @@ void MainWindow::duplicateEnvironment()
 
 void MainWindow::removeEnvironment()
 {
-    if (!m_current)
+    if (!m_current || !m_sources->confirmLeave())
         return;
     const QString id = m_current->definition().id;
     QMessageBox box(QMessageBox::Question, tr("Remove environment"),
@@ -361,6 +370,11 @@ void MainWindow::restartEnvironment()
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (!m_sources->confirmLeave()) {
+        showTab(SourcesTab); // where the edits are
+        event->ignore();
+        return;
+    }
     m_functions->rememberTypedArguments();
     m_manager->save();
     // The window goes at once; the workers close together off the GUI thread, and the app
