@@ -430,6 +430,30 @@ private Q_SLOTS:
         QCOMPARE(editor()->errorMessage(), QStringLiteral("ValueError: bad"));
     }
 
+    // A change on disk shows in the editor when it has no edits of its own; edits stay.
+    void diskChangeReloadsEditor()
+    {
+        QCOMPARE(fileEditor()->path(), m_broken);
+        editor()->goToLine(6);
+        QSignalSpy changed(m_env, &Environment::sourceFileChanged);
+        QByteArray source = readFile(m_broken) + "\n\ndef added():\n    return 3\n";
+        QVERIFY(writeFile(m_broken, source));
+        QVERIFY(changed.wait(5000));
+        QCOMPARE(editor()->toPlainText().toUtf8(), source);
+        QCOMPARE(editor()->currentLine(), 6); // where the user was
+        QVERIFY(!fileEditor()->isModified());
+        QTRY_COMPARE_WITH_TIMEOUT(m_env->functions().size(), 4, 30000);
+
+        typeOver(QStringLiteral("mine = 1\n"));
+        changed.clear();
+        QVERIFY(writeFile(m_broken, source + "# theirs\n"));
+        QVERIFY(changed.wait(5000));
+        QCOMPARE(editor()->toPlainText(), QStringLiteral("mine = 1\n"));
+        QVERIFY(fileEditor()->isModified());
+        fileEditor()->open(m_broken); // as Discard does
+        QTRY_COMPARE_WITH_TIMEOUT(m_env->status(), EnvStatus::Ready, 30000);
+    }
+
     // Switching files or closing the window with unsaved edits asks first.
     void unsavedEditsAsk()
     {
