@@ -297,6 +297,23 @@ private Q_SLOTS:
         QVERIFY(save->isEnabled());
     }
 
+    void saveKeepsPermissionsAndLineEnds()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("crlf.py"));
+        QVERIFY(writeFile(path, "a = 1\r\nb = 2\r\n"));
+        const QFile::Permissions permissions = QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadGroup;
+        QVERIFY(QFile::setPermissions(path, permissions));
+        SourceFileEditor file;
+        file.open(path);
+        QCOMPARE(file.editor()->toPlainText(), QStringLiteral("a = 1\nb = 2\n"));
+        QTextCursor(file.editor()->document()).insertText(QStringLiteral("# top\n"));
+        QVERIFY(file.save());
+        QCOMPARE(readFile(path), QByteArray("# top\r\na = 1\r\nb = 2\r\n"));
+        QCOMPARE(QFile::permissions(path) & ~(QFile::ReadUser | QFile::WriteUser | QFile::ExeUser), permissions);
+        file.reloadIfUnmodified(); // the file as saved is the text shown: nothing to read again
+        QVERIFY(file.editor()->document()->isUndoAvailable());
+    }
+
     void unreadableFileIsReadOnly()
     {
         const QString path = m_dir.filePath(QStringLiteral("latin1.py"));

@@ -60,29 +60,26 @@ bool SourceFileEditor::isModified() const
 void SourceFileEditor::open(const QString &path)
 {
     m_path = path;
-    QString text, error;
-    const bool readable = path.isEmpty() || read(&text, &error);
-    m_editor->setPlainText(text); // also clears the undo history and the modified flag
-    m_editor->setReadOnly(!readable || path.isEmpty());
+    const FileText file = path.isEmpty() ? FileText() : read();
+    m_crlf = file.crlf;
+    m_editor->setReadOnly(path.isEmpty() || !file.error.isEmpty());
+    m_editor->setPlainText(file.text); // also clears the undo history and the modified flag
     m_editor->setErrorMark(0, QString());
-    setStatus(error, !readable);
+    setStatus(file.error, !file.error.isEmpty());
     updateTitle();
 }
 
-bool SourceFileEditor::read(QString *text, QString *error) const
+SourceFileEditor::FileText SourceFileEditor::read() const
 {
     QFile file(m_path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        *error = tr("Cannot read %1: %2").arg(m_path, file.errorString());
-        return false;
-    }
+    if (!file.open(QIODevice::ReadOnly))
+        return {{}, false, tr("Cannot read %1: %2").arg(m_path, file.errorString())};
     QStringDecoder utf8(QStringDecoder::Utf8);
-    *text = utf8(file.readAll());
-    if (utf8.hasError()) {
-        *error = tr("%1 is not UTF-8 text: shown read-only, so saving cannot change it").arg(m_path);
-        return false;
-    }
-    return true;
+    QString text = utf8(file.readAll());
+    if (utf8.hasError())
+        return {{}, false, tr("%1 is not UTF-8 text: shown read-only, so saving cannot change it").arg(m_path)};
+    const bool crlf = text.contains(QLatin1String("\r\n"));
+    return {text.replace(QLatin1String("\r\n"), QLatin1String("\n")), crlf, {}};
 }
 
 bool SourceFileEditor::save()
@@ -90,7 +87,8 @@ bool SourceFileEditor::save()
     if (!isModified() || m_path.isEmpty())
         return true;
     QSaveFile file(m_path); // all or nothing: the worker never reads half a file
-    const QByteArray bytes = m_editor->toPlainText().toUtf8();
+    QString text = m_editor->toPlainText();
+    const QByteArray bytes = (m_crlf ? text.replace(QLatin1Char('\n'), QLatin1String("\r\n")) : text).toUtf8();
     if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
         qCWarning(lcApp) << "cannot save" << m_path << file.errorString();
         setStatus(tr("Cannot save %1: %2. The text is kept here.").arg(m_path, file.errorString()), true);
@@ -125,8 +123,9 @@ QMessageBox::StandardButton SourceFileEditor::askAboutUnsavedChanges(const QStri
 
 void SourceFileEditor::reloadIfUnmodified()
 {
-    QString text, error;
-    if (isModified() || m_path.isEmpty() || !read(&text, &error) || text == m_editor->toPlainText())
+    if (isModified() || m_path.isEmpty())
+        return;
+    if (const FileText file = read(); !file.error.isEmpty() || file.text == m_editor->toPlainText())
         return; // our own save comes back here too: keep the cursor and the undo history then
     const int line = m_editor->currentLine();
     open(m_path);

@@ -18,7 +18,7 @@ class SourceEditor;
  * (Ctrl+S, enabled with edits) and a SourceEditor. Never drops edits silently: before another
  * file replaces them, confirmLeave() asks to save, discard or cancel. A file it cannot read as
  * UTF-8 shows read-only, so saving cannot overwrite what it did not show; a failed write
- * keeps the text and says why.
+ * keeps the text and says why; saving keeps the file's permissions and "\r\n" line ends.
  */
 class SourceFileEditor : public QWidget
 {
@@ -53,8 +53,13 @@ Q_SIGNALS:
 
 private:
     QMessageBox::StandardButton askAboutUnsavedChanges(const QString &path);
-    //! The file's text; false, with the reason in \a error, when it is unreadable or not UTF-8.
-    bool read(QString *text, QString *error) const;
+    //! What read() found: the text with '\n' line ends, or why there is none.
+    struct FileText {
+        QString text;
+        bool crlf = false; //!< the file ends its lines with "\r\n": saving keeps that
+        QString error;     //!< unreadable or not UTF-8
+    };
+    FileText read() const;
     void setStatus(const QString &text, bool isError);
     void updateTitle();
 
@@ -63,6 +68,7 @@ private:
     SourceEditor *m_editor;
     QLabel *m_status;
     QString m_path;
+    bool m_crlf = false;
     UnsavedChangesPrompt m_prompt;
 };
 
