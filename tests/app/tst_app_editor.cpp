@@ -16,6 +16,7 @@
 #include "ui/sourcespage.h"
 #include "ui/tracebackview.h"
 
+#include <QApplication>
 #include <QLabel>
 #include <QListView>
 #include <QPushButton>
@@ -28,6 +29,7 @@
 #include <QTextBlock>
 #include <QTextDocument>
 #include <QTextLayout>
+#include <QTimer>
 #include <QToolTip>
 
 #include <memory>
@@ -514,8 +516,15 @@ private Q_SLOTS:
         // Another environment shows other files: Cancel stays with this one and the edits.
         typeOver(QStringLiteral("edited = 2\n"));
         answer = QMessageBox::Cancel;
-        m_window->setCurrentEnvironment(QStringLiteral("demo"));
+        QTimer::singleShot(3000, this, [] { // were the removal asked about, the test goes on
+            if (QWidget *box = QApplication::activeModalWidget())
+                box->close();
+        });
+        m_window->removeEnvironment(); // the edits first: Cancel, and the removal is not asked
         QCOMPARE(asked, 5);
+        QCOMPARE(m_manager->environment(m_env->definition().id), m_env);
+        m_window->setCurrentEnvironment(QStringLiteral("demo"));
+        QCOMPARE(asked, 6);
         QCOMPARE(m_window->currentEnvironment(), m_env);
         QCOMPARE(m_window->environmentView()->currentIndex().data(EnvironmentListModel::IdRole).toString(),
                  m_env->definition().id);
@@ -523,7 +532,7 @@ private Q_SLOTS:
         QVERIFY(fileEditor()->isModified());
         answer = QMessageBox::Discard;
         m_window->setCurrentEnvironment(QStringLiteral("demo"));
-        QCOMPARE(asked, 6);
+        QCOMPARE(asked, 7);
         QCOMPARE(m_window->currentEnvironment()->definition().id, QStringLiteral("demo"));
         QCOMPARE(sources()->sources(), m_window->currentEnvironment()->definition().sources);
         QCOMPARE(fileEditor()->path(), sources()->sources().value(0));
