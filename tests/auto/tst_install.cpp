@@ -120,6 +120,7 @@ private Q_SLOTS:
     void metaRemovedWhileWaitingForInstallLock();
     void slowInstallToolIsKilled();
     void pipRunsWithoutInterpreterWrapper();
+    void installWhileAnotherServes();
 
     void cleanupTestCase();
 
@@ -814,6 +815,44 @@ void tst_Install::pipRunsWithoutInterpreterWrapper()
     QCOMPARE_VALUE(venv, QStringLiteral("one"));
     QTRY_COMPARE(ready.count(), 1);
     QVERIFY2(joined(install).contains("Successfully installed"), joined(install).constData());
+}
+
+// 10e. A second Venv on the baseDir another one's worker runs from installs other requirements
+//      into the venv meanwhile (what the app does to keep its last good worker): a failed
+//      install and a good one both leave the running worker serving, with the modules it loaded.
+void tst_Install::installWhileAnotherServes()
+{
+    QTemporaryDir dir;
+    const QString base = dir.filePath(QStringLiteral("base"));
+    const QString links = dir.filePath(QStringLiteral("links"));
+    QVERIFY(QDir().mkpath(links));
+    for (const QString &wheel : {m_wheelsV1 + QStringLiteral("/qtpyvenv_probe-1.0-py3-none-any.whl"),
+                                 m_wheelsV2 + QStringLiteral("/qtpyvenv_probe-2.0-py3-none-any.whl")})
+        QVERIFY(QFile::copy(wheel, links + QLatin1Char('/') + QFileInfo(wheel).fileName()));
+    Config config = probeConfig(base, QStringLiteral("qtpyvenv_probe==1.0"), links);
+    config.removeBaseDirOnClose = false;
+    Venv serving(config);
+    QVERIFY_OK(serving.start());
+    QCOMPARE_VALUE(serving, QStringLiteral("one"));
+
+    config.requirements = {QStringLiteral("qtpyvenv_probe==2.0"), QStringLiteral("qtpyvenv_missing==1.0")};
+    {
+        Venv failing(config);
+        const Error error = failing.start();
+        QCOMPARE(error.code, ErrorCode::InstallFailed);
+        QVERIFY2(error.message.contains(QStringLiteral("qtpyvenv_missing")), qPrintable(error.message));
+    }
+    QCOMPARE_VALUE(serving, QStringLiteral("one"));
+
+    config.requirements = {QStringLiteral("qtpyvenv_probe==2.0")};
+    Venv next(config);
+    QSignalSpy install(&next, &Venv::installOutput);
+    QVERIFY_OK(next.start());
+    QCOMPARE_VALUE(next, QStringLiteral("two"));
+    QCOMPARE_VALUE(serving, QStringLiteral("one"));
+    QTRY_VERIFY2(joined(install).contains("Successfully installed"), joined(install).constData());
+    serving.close();
+    QCOMPARE_VALUE(next, QStringLiteral("two"));
 }
 
 // 11.
