@@ -4,6 +4,7 @@
 // failed call points at, and a traceback line in the console opening its file at that line.
 #include "testutil.h"
 
+#include "core/errorreport.h"
 #include "core/environment.h"
 #include "core/environmentmanager.h"
 #include "core/sourcelocation.h"

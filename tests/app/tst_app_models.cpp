@@ -100,8 +100,6 @@ private Q_SLOTS:
         QVERIFY(model.index(0, CallModel::IdColumn).data(Qt::ToolTipRole).toString().contains(QStringLiteral("7")));
         QCOMPARE(model.index(0, CallModel::IdColumn).data(CallModel::IdRole).toInt(), first);
         QCOMPARE(model.record(first)->callId, QStringLiteral("7"));
-        QCOMPARE(model.rowOfCallId(QStringLiteral("9")), model.rowOf(third));
-        QCOMPARE(model.rowOfCallId(QString()), -1);
         QCOMPARE(model.index(2, CallModel::ArgumentsColumn).data().toString(), QStringLiteral("n=3"));
         QCOMPARE(model.headerData(CallModel::ArgumentsColumn, Qt::Horizontal).toString(), QStringLiteral("Arguments"));
 

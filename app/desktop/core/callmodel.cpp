@@ -329,17 +329,6 @@ int CallModel::rowOf(int id) const
     return -1;
 }
 
-int CallModel::rowOfCallId(const QString &callId) const
-{
-    if (callId.isEmpty())
-        return -1;
-    for (qsizetype i = m_records.size() - 1; i >= 0; --i) {
-        if (m_records[i].callId == callId)
-            return int(i);
-    }
-    return -1;
-}
-
 const CallRecord *CallModel::record(int id) const
 {
     const int row = rowOf(id);

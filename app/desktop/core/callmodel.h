@@ -127,8 +127,6 @@ public:
 
     int runningCount() const;
     int rowOf(int id) const;
-    //! Row of the newest call with the library id \a callId, -1 when absent.
-    int rowOfCallId(const QString &callId) const;
     const CallRecord *record(int id) const;
     QList<CallRecord> records() const { return m_records; }
     int maximumRecords() const { return m_maximum; }

@@ -135,7 +135,7 @@ qint64 Environment::uptimeMs() const
 
 qint64 Environment::startElapsedMs() const
 {
-    return (m_status == EnvStatus::Starting || m_status == EnvStatus::Installing) ? m_startClock.elapsed() : -1;
+    return (m_status == EnvStatus::Starting || m_status == EnvStatus::Installing || m_next) ? m_startClock.elapsed() : -1;
 }
 
 void Environment::clearOutput()
@@ -174,9 +174,21 @@ void Environment::setStatus(EnvStatus status)
 void Environment::releaseVenv(const QString &removeDir)
 {
     QtPyVenv::Venv *venv = std::exchange(m_venv, nullptr);
+    const bool changing = functionsStale();
+    reap(std::exchange(m_next, nullptr));
+    for (QtPyVenv::Venv *retiring : std::exchange(m_retiring, {}))
+        reap(retiring);
+    m_changeFailed = false;
     m_sentCalls.clear();
     m_pid = 0;
     m_startPhase.reset();
+    reap(venv, removeDir);
+    if (changing)
+        Q_EMIT changeStateChanged();
+}
+
+void Environment::reap(QtPyVenv::Venv *venv, const QString &removeDir)
+{
     if (!venv && removeDir.isEmpty())
         return;
     if (m_reaper) {
@@ -191,21 +203,26 @@ void Environment::releaseVenv(const QString &removeDir)
         QDir(removeDir).removeRecursively();
 }
 
-void Environment::start()
+void Environment::retire(QtPyVenv::Venv *venv)
 {
-    if (m_venv && (m_status == EnvStatus::Starting || m_status == EnvStatus::Installing || m_status == EnvStatus::Ready))
-        return;
-    releaseVenv(); // a Died or Failed one: its config may be stale anyway
+    const QList<QtPyVenv::Venv *> busy = m_sentCalls.values();
+    if (busy.contains(venv)) {
+        qCInfo(lcApp) << m_definition.name << "keeps its previous worker until its calls have finished";
+        m_retiring.append(venv);
+    } else {
+        reap(venv);
+    }
+}
 
+std::optional<QtPyVenv::Config> Environment::startConfig()
+{
     QtPyVenv::Config config = installConfig();
     for (const QString &path : std::as_const(m_definition.sources)) {
         QFile file(path);
         if (!file.open(QIODevice::ReadOnly)) {
             m_lastError = {QtPyVenv::ErrorCode::StartFailed, QString(),
                            QStringLiteral("cannot read the source %1: %2").arg(path, file.errorString()), QString()};
-            setStatus(EnvStatus::Failed);
-            Q_EMIT startFailed(m_lastError);
-            return;
+            return std::nullopt;
         }
         config.sources.append(QString::fromUtf8(file.readAll()));
         config.sourceNames.append(path);
@@ -213,57 +230,68 @@ void Environment::start()
     config.sources.append(helperSource());
     config.sourceNames.append(QStringLiteral("<qtpyvenv helper>"));
     config.maxWorkers = 4;
+    return config;
+}
 
+void Environment::resetStartProgress()
+{
     m_lastError = {};
-    m_functions.clear();
-    Q_EMIT functionsChanged();
     m_startPhase.reset();
     m_installPhase = PipPhase::None;
     m_installPartialLine.clear();
     m_startClock.start();
+}
 
-    auto *venv = new QtPyVenv::Venv(config);
-    m_venv = venv;
-    connect(venv, &QtPyVenv::Venv::ready, this, &Environment::onReady);
-    connect(venv, &QtPyVenv::Venv::startFailed, this, [this](const QtPyVenv::Error &error) {
-        m_lastError = error;
-        m_startPhase.reset();
-        qCWarning(lcApp) << m_definition.name << "failed to start:" << error.toString();
+void Environment::start()
+{
+    if (m_venv && (m_status == EnvStatus::Starting || m_status == EnvStatus::Installing || m_status == EnvStatus::Ready))
+        return;
+    releaseVenv(); // a Died or Failed one: its config may be stale anyway
+
+    const std::optional<QtPyVenv::Config> config = startConfig();
+    if (!config) {
         setStatus(EnvStatus::Failed);
-        Q_EMIT startFailed(error);
-    });
-    connect(venv, &QtPyVenv::Venv::died, this, [this](const QtPyVenv::Error &error) {
-        m_lastError = error;
-        m_pid = 0;
-        qCWarning(lcApp) << m_definition.name << "died:" << error.toString();
-        setStatus(EnvStatus::Died);
-        Q_EMIT died(error);
-    });
-    connect(venv, &QtPyVenv::Venv::stdoutReceived, this, [this](const QByteArray &data) {
+        Q_EMIT startFailed(m_lastError);
+        return;
+    }
+    resetStartProgress();
+    m_functions.clear();
+    Q_EMIT functionsChanged();
+    m_venv = makeVenv(*config);
+    setStatus(EnvStatus::Starting);
+    m_venv->startAsync();
+}
+
+QtPyVenv::Venv *Environment::makeVenv(const QtPyVenv::Config &config)
+{
+    using QtPyVenv::Venv;
+    auto *venv = new Venv(config);
+    connect(venv, &Venv::ready, this, [this, venv] { onVenvReady(venv); });
+    connect(venv, &Venv::startFailed, this, [this, venv](const QtPyVenv::Error &error) { onVenvStartFailed(venv, error); });
+    connect(venv, &Venv::died, this, [this, venv](const QtPyVenv::Error &error) { onVenvDied(venv, error); });
+    // Output of every worker, a retiring one's included: its calls still print.
+    connect(venv, &Venv::stdoutReceived, this, [this](const QByteArray &data) {
         m_output.append(OutputStream::Stdout, data);
         Q_EMIT outputReceived(OutputStream::Stdout, data);
     });
-    connect(venv, &QtPyVenv::Venv::stderrReceived, this, [this](const QByteArray &data) {
+    connect(venv, &Venv::stderrReceived, this, [this](const QByteArray &data) {
         m_output.append(OutputStream::Stderr, data);
         Q_EMIT outputReceived(OutputStream::Stderr, data);
     });
-    connect(venv, &QtPyVenv::Venv::outputDropped, this, [this](int fd, qint64 bytes) {
+    connect(venv, &Venv::outputDropped, this, [this](int fd, qint64 bytes) {
         onOutputDropped(fd == 1 ? OutputStream::Stdout : OutputStream::Stderr, bytes);
     });
-    connect(venv, &QtPyVenv::Venv::callProgress, this,
-            [this](const QString &callId, double done, double total, const QString &message) {
-                m_calls->setProgress(runningCall(callId), done, total, message);
+    connect(venv, &Venv::callProgress, this,
+            [this, venv](const QString &callId, double done, double total, const QString &message) {
+                m_calls->setProgress(runningCall(venv, callId), done, total, message);
             });
-    connect(venv, &QtPyVenv::Venv::callPartial, this, [this](const QString &callId, const QCborValue &value) {
-        m_calls->addPartial(runningCall(callId), value);
+    connect(venv, &Venv::callPartial, this, [this, venv](const QString &callId, const QCborValue &value) {
+        m_calls->addPartial(runningCall(venv, callId), value);
     });
-    connect(venv, &QtPyVenv::Venv::startPhaseChanged, this, &Environment::onStartPhase);
-    connect(venv, &QtPyVenv::Venv::installOutput, this, &Environment::onInstallOutput);
-    connect(venv, &QtPyVenv::Venv::installOutputDropped, this, [this](qint64 bytes) {
-        onOutputDropped(OutputStream::Pip, bytes);
-    });
-    setStatus(EnvStatus::Starting);
-    venv->startAsync();
+    connect(venv, &Venv::startPhaseChanged, this, &Environment::onStartPhase);
+    connect(venv, &Venv::installOutput, this, &Environment::onInstallOutput);
+    connect(venv, &Venv::installOutputDropped, this, [this](qint64 bytes) { onOutputDropped(OutputStream::Pip, bytes); });
+    return venv;
 }
 
 void Environment::stop()
@@ -280,14 +308,96 @@ void Environment::stopAndRemoveFolder()
 
 void Environment::restart()
 {
+    // Another interpreter makes the library replace the venv folder: not under a running worker.
+    if (m_status == EnvStatus::Ready && m_venv && m_venv->config().pythonInterpreter == m_definition.interpreter) {
+        startChange();
+        return;
+    }
     releaseVenv();
     m_status = EnvStatus::Stopped; // no "idle" blink in between
     start();
 }
 
+void Environment::startChange()
+{
+    reap(std::exchange(m_next, nullptr)); // a change still starting: this one supersedes it
+    m_changeFailed = false;
+    resetStartProgress();
+    const std::optional<QtPyVenv::Config> config = startConfig();
+    if (!config) {
+        setChangeFailed(m_lastError);
+        return;
+    }
+    qCInfo(lcApp) << m_definition.name << "starts a new worker; the running one serves until it is ready";
+    m_next = makeVenv(*config);
+    Q_EMIT changeStateChanged();
+    Q_EMIT summaryChanged();
+    m_next->startAsync();
+}
+
+void Environment::setChangeFailed(const QtPyVenv::Error &error)
+{
+    m_lastError = error;
+    m_changeFailed = true;
+    m_startPhase.reset();
+    qCWarning(lcApp) << m_definition.name << "keeps its running worker; the change failed:" << error.toString();
+    Q_EMIT changeStateChanged();
+    Q_EMIT summaryChanged();
+    Q_EMIT startFailed(error);
+}
+
+void Environment::onVenvReady(QtPyVenv::Venv *venv)
+{
+    if (venv == m_next) {
+        QtPyVenv::Venv *previous = std::exchange(m_venv, std::exchange(m_next, nullptr));
+        qCInfo(lcApp) << m_definition.name << "switches to its new worker";
+        retire(previous);
+        onReady();
+        Q_EMIT changeStateChanged();
+    } else if (venv == m_venv) {
+        onReady();
+    }
+}
+
+void Environment::onVenvStartFailed(QtPyVenv::Venv *venv, const QtPyVenv::Error &error)
+{
+    if (venv == m_next) {
+        reap(std::exchange(m_next, nullptr));
+        setChangeFailed(error);
+        return;
+    }
+    if (venv != m_venv)
+        return;
+    m_lastError = error;
+    m_startPhase.reset();
+    qCWarning(lcApp) << m_definition.name << "failed to start:" << error.toString();
+    setStatus(EnvStatus::Failed);
+    Q_EMIT startFailed(error);
+}
+
+void Environment::onVenvDied(QtPyVenv::Venv *venv, const QtPyVenv::Error &error)
+{
+    if (venv != m_venv)
+        return; // a retiring one: its calls fail on their own
+    m_lastError = error;
+    m_pid = 0;
+    qCWarning(lcApp) << m_definition.name << "died:" << error.toString();
+    if (m_next) {
+        // The change being applied becomes a plain start.
+        reap(std::exchange(m_venv, std::exchange(m_next, nullptr)));
+        m_functions.clear();
+        Q_EMIT functionsChanged();
+        Q_EMIT changeStateChanged();
+        setStatus(m_startPhase == QtPyVenv::StartPhase::Installing ? EnvStatus::Installing : EnvStatus::Starting);
+        return;
+    }
+    setStatus(EnvStatus::Died);
+    Q_EMIT died(error);
+}
+
 void Environment::onStartPhase(QtPyVenv::StartPhase phase)
 {
-    if (m_status != EnvStatus::Starting && m_status != EnvStatus::Installing)
+    if (!m_next && m_status != EnvStatus::Starting && m_status != EnvStatus::Installing)
         return;
     m_startPhase = phase;
     if (phase == QtPyVenv::StartPhase::Installing) {
@@ -295,8 +405,10 @@ void Environment::onStartPhase(QtPyVenv::StartPhase phase)
         m_installPartialLine.clear();
     }
     qCDebug(lcApp) << m_definition.name << "start phase:" << startPhaseText(phase);
-    // Status first: a startPhaseChanged() receiver sees the matching status.
-    setStatus(phase == QtPyVenv::StartPhase::Installing ? EnvStatus::Installing : EnvStatus::Starting);
+    // Status first: a startPhaseChanged() receiver sees the matching status. While a change
+    // starts, the old worker serves: Ready stays.
+    if (!m_next)
+        setStatus(phase == QtPyVenv::StartPhase::Installing ? EnvStatus::Installing : EnvStatus::Starting);
     Q_EMIT startPhaseChanged(phase);
 }
 
@@ -345,6 +457,7 @@ void Environment::onReady()
     }
     m_readyClock.start();
     setStatus(EnvStatus::Ready);
+    Q_EMIT summaryChanged(); // a new worker of a Ready environment: another pid
     Q_EMIT functionsChanged();
     refreshPackages();
 }
@@ -397,11 +510,15 @@ int Environment::invoke(const QString &function, const QtPyVenv::Arguments &argu
     const QFuture<QCborValue> future = m_venv->invokeAsync(function, arguments, &callId);
     m_calls->setCallId(id, callId); // the id Venv::callStarted()/callFinished() carry
     if (!callId.isEmpty())
-        m_sentCalls.insert(id);
+        m_sentCalls.insert(id, m_venv);
     auto *watcher = new QFutureWatcher<QCborValue>(this);
     connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, id] {
         watcher->deleteLater();
-        m_sentCalls.remove(id);
+        QtPyVenv::Venv *venv = m_sentCalls.take(id);
+        if (m_retiring.contains(venv) && !m_sentCalls.values().contains(venv)) {
+            m_retiring.removeOne(venv);
+            reap(venv); // its last call is over
+        }
         QCborValue result;
         const QtPyVenv::Error error = futureOutcome(watcher->future(), &result);
         m_calls->finishCall(id, result, error);
@@ -411,21 +528,23 @@ int Environment::invoke(const QString &function, const QtPyVenv::Arguments &argu
     return id;
 }
 
-int Environment::runningCall(const QString &callId) const
+int Environment::runningCall(const QtPyVenv::Venv *venv, const QString &callId) const
 {
-    const int row = m_calls->rowOfCallId(callId);
-    const QModelIndex index = m_calls->index(row, 0);
-    return index.isValid() && index.data(CallModel::StateRole).value<CallState>() == CallState::Running
-               ? index.data(CallModel::IdRole).toInt()
-               : 0;
+    for (auto it = m_sentCalls.cbegin(); it != m_sentCalls.cend(); ++it) {
+        const CallRecord *record = m_calls->record(it.key());
+        if (it.value() == venv && record && record->callId == callId && record->state == CallState::Running)
+            return it.key();
+    }
+    return 0;
 }
 
 QtPyVenv::Error Environment::cancel(int id)
 {
     const CallRecord *record = m_calls->record(id);
-    if (!record || !m_sentCalls.contains(id) || !m_venv)
+    QtPyVenv::Venv *venv = m_sentCalls.value(id);
+    if (!record || !venv)
         return {QtPyVenv::ErrorCode::Unknown, QString(), QStringLiteral("call %1 is not in flight").arg(id), QString()};
-    const QtPyVenv::Error error = m_venv->cancel(record->callId);
+    const QtPyVenv::Error error = venv->cancel(record->callId);
     qCDebug(lcAppCall) << m_definition.name << "cancel" << id << record->callId << error.toString();
     if (error.ok())
         m_calls->setCancelRequested(id);

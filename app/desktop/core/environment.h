@@ -15,7 +15,6 @@
 #include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
-#include <QSet>
 
 #include <optional>
 
@@ -33,6 +32,11 @@ class VenvReaper;
  *
  * Stop and restart replace the Venv: a Venv is final once closed, and the venv folder
  * (Config::removeBaseDirOnClose = false) makes the next start warm.
+ *
+ * A restart of a Ready environment keeps the last good worker: the running Venv serves calls
+ * while the new one starts on the same venv folder (isApplyingChange()); once that is Ready it
+ * takes over, and the old one closes when its calls in flight have finished. When the new one
+ * fails, the old one stays, the status stays Ready and changeFailed() says why.
  */
 class Environment : public QObject
 {
@@ -71,8 +75,15 @@ public:
      */
     QString pythonVersion() const { return m_pythonVersion; }
     QList<QtPyVenv::FunctionInfo> functions() const { return m_functions; }
+    //! A restart of the Ready environment is starting a new worker while the old one serves.
+    bool isApplyingChange() const { return m_next != nullptr; }
+    //! The last restart of the Ready environment failed (lastError() says why): the old worker
+    //! still serves. Cleared by the next start or restart.
+    bool changeFailed() const { return m_changeFailed; }
+    //! functions() are those of a worker that does not run the current definition.
+    bool functionsStale() const { return isApplyingChange() || changeFailed(); }
     QList<PackageInfo> packages() const { return m_packages; }
-    //! Why the last start failed, or why the worker died; NoError otherwise.
+    //! Why the last start (or changeFailed() restart) failed, or why the worker died; NoError otherwise.
     QtPyVenv::Error lastError() const { return m_lastError; }
     //! What the current start is doing (Venv::startPhaseChanged()); nullopt when not starting
     //! or before the library has said.
@@ -101,7 +112,10 @@ public:
     void stop();
     //! stop(), then removes the venv folder (off the GUI thread, after the worker is gone).
     void stopAndRemoveFolder();
-    //! stop() then start(), picking up changed sources and requirements.
+    /*!
+     * Picks up changed sources and requirements: stop() then start(), but when Ready the old
+     * worker serves until the new one is Ready, and stays when it fails (class doc).
+     */
     void restart();
     /*!
      * Calls \a function with \a arguments, fn(*positional, **keywords), and returns the call's
@@ -141,19 +155,38 @@ Q_SIGNALS:
     void pythonVersionChanged(const QString &version);
     void callFinished(int id);
     void died(const QtPyVenv::Error &error);
+    //! A start failed; with status() still Ready when it was a restart that kept the old worker.
     void startFailed(const QtPyVenv::Error &error);
+    //! isApplyingChange() or changeFailed() changed.
+    void changeStateChanged();
     //! A watched source file changed on disk; a restart follows when running.
     void sourceFileChanged(const QString &path);
 
 private:
     void setStatus(EnvStatus status);
     void releaseVenv(const QString &removeDir = {});
+    //! Closes \a venv (may be null) through the reaper, or here without one.
+    void reap(QtPyVenv::Venv *venv, const QString &removeDir = {});
+    //! Reaps \a venv now, or once the calls sent to it have finished.
+    void retire(QtPyVenv::Venv *venv);
+    //! The Config of a start, sources read from disk; nullopt (lastError() says why) when one
+    //! cannot be read.
+    std::optional<QtPyVenv::Config> startConfig();
+    void resetStartProgress();
+    //! A new Venv with its signals connected to this environment.
+    QtPyVenv::Venv *makeVenv(const QtPyVenv::Config &config);
+    //! restart() of a Ready environment: a new Venv beside the serving one.
+    void startChange();
+    void setChangeFailed(const QtPyVenv::Error &error);
+    void onVenvReady(QtPyVenv::Venv *venv);
+    void onVenvStartFailed(QtPyVenv::Venv *venv, const QtPyVenv::Error &error);
+    void onVenvDied(QtPyVenv::Venv *venv, const QtPyVenv::Error &error);
     void onStartPhase(QtPyVenv::StartPhase phase);
     void onInstallOutput(const QByteArray &data);
     void onOutputDropped(OutputStream stream, qint64 bytes);
     void onReady();
-    //! The key of the running call the library knows as \a callId, 0 when none.
-    int runningCall(const QString &callId) const;
+    //! The key of the running call \a venv knows as \a callId, 0 when none.
+    int runningCall(const QtPyVenv::Venv *venv, const QString &callId) const;
     void watchSources();
     void onSourcesChanged();
 
@@ -161,7 +194,10 @@ private:
     QString m_defaultBaseDir;
     QStringList m_toolSearchPaths;
     VenvReaper *m_reaper;
-    QtPyVenv::Venv *m_venv = nullptr;
+    QtPyVenv::Venv *m_venv = nullptr;   // the one serving, or starting
+    QtPyVenv::Venv *m_next = nullptr;   // starting while m_venv serves (isApplyingChange())
+    QList<QtPyVenv::Venv *> m_retiring; // replaced, finishing calls sent to them
+    bool m_changeFailed = false;
     EnvStatus m_status = EnvStatus::Stopped;
     qint64 m_pid = 0;
     QElapsedTimer m_readyClock;
@@ -175,7 +211,9 @@ private:
     QByteArray m_installPartialLine;
     OutputBuffer m_output;
     CallModel *m_calls;
-    QSet<int> m_sentCalls; // in flight in m_venv: a new worker reuses call ids, so only these may be cancelled
+    // In flight, by key, with the Venv they went to: workers reuse call ids, so only these may be
+    // cancelled, and a retiring Venv closes when none is left for it.
+    QHash<int, QtPyVenv::Venv *> m_sentCalls;
     HistoryModel *m_history;
     QHash<QString, TypedArguments> m_typedArguments; // by function
     QFileSystemWatcher *m_watcher;

@@ -16,11 +16,15 @@ QVariant FunctionModel::data(const QModelIndex &index, int role) const
         return {};
     const QtPyVenv::FunctionInfo &f = m_functions.at(index.row());
     switch (role) {
-    case Qt::DisplayRole: return f.name + f.signature;
-    case Qt::ToolTipRole: return f.doc.isEmpty() ? f.name + f.signature : f.doc;
+    case Qt::DisplayRole: return m_stale ? tr("%1 (previous version)").arg(f.name + f.signature) : f.name + f.signature;
+    case Qt::ToolTipRole: {
+        const QString tip = f.doc.isEmpty() ? f.name + f.signature : f.doc;
+        return m_stale ? tr("%1\n\nThe running worker is the previous version: the change is not applied.").arg(tip) : tip;
+    }
     case NameRole: return f.name;
     case SignatureRole: return f.signature;
     case DocRole: return f.doc;
+    case StaleRole: return m_stale;
     }
     return {};
 }
@@ -31,7 +35,17 @@ QHash<int, QByteArray> FunctionModel::roleNames() const
     names.insert(NameRole, "name");
     names.insert(SignatureRole, "signature");
     names.insert(DocRole, "doc");
+    names.insert(StaleRole, "stale");
     return names;
+}
+
+void FunctionModel::setStale(bool stale)
+{
+    if (stale == m_stale)
+        return;
+    m_stale = stale;
+    if (!m_functions.isEmpty())
+        Q_EMIT dataChanged(index(0), index(rowCount() - 1), {Qt::DisplayRole, Qt::ToolTipRole, StaleRole});
 }
 
 void FunctionModel::setFunctions(const QList<QtPyVenv::FunctionInfo> &functions)

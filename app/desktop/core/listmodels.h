@@ -10,13 +10,16 @@
 
 namespace QtPyVenvApp {
 
-/*! The public functions of the sources, as Venv::functions() lists them. */
+/*!
+ * The public functions of the sources, as Venv::functions() lists them. Stale ones belong to
+ * a worker kept while a change is applied or after it failed: shown "(previous version)".
+ */
 class FunctionModel : public QAbstractListModel
 {
     Q_OBJECT
 
 public:
-    enum Roles { NameRole = Qt::UserRole + 1, SignatureRole, DocRole };
+    enum Roles { NameRole = Qt::UserRole + 1, SignatureRole, DocRole, StaleRole };
     Q_ENUM(Roles)
     using QAbstractListModel::QAbstractListModel;
 
@@ -27,9 +30,13 @@ public:
     void setFunctions(const QList<QtPyVenv::FunctionInfo> &functions);
     QList<QtPyVenv::FunctionInfo> functions() const { return m_functions; }
     int rowOf(const QString &name) const;
+    //! Marks every function as the previous version's (Environment::functionsStale()).
+    void setStale(bool stale);
+    bool isStale() const { return m_stale; }
 
 private:
     QList<QtPyVenv::FunctionInfo> m_functions;
+    bool m_stale = false;
 };
 
 /*! An installed distribution of the venv. */

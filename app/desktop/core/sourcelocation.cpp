@@ -36,9 +36,4 @@ SourceLocation errorLocation(const QtPyVenv::Error &error, const QStringList &fi
     return {};
 }
 
-QString errorHeadline(const QtPyVenv::Error &error)
-{
-    return error.type.isEmpty() ? error.message : QStringLiteral("%1: %2").arg(error.type, error.message);
-}
-
 } // namespace QtPyVenvApp

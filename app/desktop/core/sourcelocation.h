@@ -30,7 +30,4 @@ SourceLocation tracebackLineLocation(const QString &line);
  */
 SourceLocation errorLocation(const QtPyVenv::Error &error, const QStringList &files);
 
-//! "Type: message", the one line \a error shows as (just the message when it has no type).
-QString errorHeadline(const QtPyVenv::Error &error);
-
 } // namespace QtPyVenvApp

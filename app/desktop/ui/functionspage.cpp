@@ -7,6 +7,7 @@
 #include "resultview.h"
 #include "tracebackview.h"
 
+#include "core/errorreport.h"
 #include "core/arguments.h"
 #include "core/environment.h"
 #include "core/listmodels.h"
@@ -230,6 +231,8 @@ void FunctionsPage::setEnvironment(Environment *environment)
     m_history->setModel(environment ? environment->history() : nullptr);
     if (environment) {
         connect(environment, &Environment::functionsChanged, this, &FunctionsPage::reloadFunctions);
+        connect(environment, &Environment::changeStateChanged, this,
+                [this] { m_functionModel->setStale(m_environment->functionsStale()); });
         connect(environment, &Environment::statusChanged, this, &FunctionsPage::updateCallEnabled);
         connect(environment, &Environment::callFinished, this, [this](int id) {
             if (id == m_pendingCall)
@@ -255,6 +258,7 @@ void FunctionsPage::reloadFunctions()
 {
     rememberArguments(currentFunction()); // what was typed survives a reload
     m_functionModel->setFunctions(m_environment ? m_environment->functions() : QList<QtPyVenv::FunctionInfo>());
+    m_functionModel->setStale(m_environment && m_environment->functionsStale());
     // A restart lists no functions until Ready: the wanted one is picked again by name then.
     if (m_functionModel->rowCount() == 0) {
         m_form->setParameters({});

@@ -4,6 +4,7 @@
 #include "banner.h"
 #include "callspage.h"
 #include "core/environment.h"
+#include "core/errorreport.h"
 #include "core/environmentmanager.h"
 #include "functionspage.h"
 #include "icons.h"
@@ -233,6 +234,8 @@ void MainWindow::onCurrentRowChanged()
         connect(env, &Environment::summaryChanged, this, &MainWindow::updateActions);
         connect(env, &Environment::startPhaseChanged, this, &MainWindow::updateStatus);
         connect(env, &Environment::statusChanged, this, &MainWindow::updateBanner);
+        connect(env, &Environment::changeStateChanged, this, &MainWindow::updateBanner);
+        connect(env, &Environment::changeStateChanged, this, &MainWindow::updateStatus);
     }
     m_requirements->setEnvironment(env);
     m_sources->setEnvironment(env);
@@ -275,8 +278,13 @@ void MainWindow::updateStatus()
         return;
     }
     QString state = QtPyVenvApp::statusText(m_current->status());
-    if (const auto phase = m_current->startPhase(); phase && m_current->status() == EnvStatus::Starting)
+    const auto phase = m_current->startPhase();
+    if (phase && m_current->status() == EnvStatus::Starting)
         state += QStringLiteral(" (%1)").arg(startPhaseText(*phase));
+    else if (m_current->isApplyingChange())
+        state += tr(" (applying a change: %1)").arg(phase ? startPhaseText(*phase) : tr("starting"));
+    else if (m_current->changeFailed())
+        state += tr(" (last change failed)");
     m_statusState->setText(tr("State: %1").arg(state));
     m_statusPid->setText(m_current->pid() > 0 ? tr("PID %1").arg(m_current->pid()) : tr("PID –"));
     m_statusUptime->setText(tr("Uptime %1").arg(formatUptime(m_current->uptimeMs())));
@@ -295,16 +303,22 @@ void MainWindow::updateBanner()
         m_banner->hide();
         return;
     }
-    const QtPyVenv::Error error = m_current->lastError();
+    const ErrorReport report = errorReport(m_current->lastError());
+    const QString name = m_current->definition().name;
     switch (m_current->status()) {
     case EnvStatus::Died:
-        m_banner->showError(tr("The Python worker of \"%1\" died").arg(m_current->definition().name),
-                            error.message, error.traceback);
+        m_banner->showError(tr("The Python worker of \"%1\" died").arg(name), report.headline, report.details);
         break;
     case EnvStatus::Failed:
-        m_banner->showError(tr("\"%1\" did not start").arg(m_current->definition().name),
-                            errorHeadline(error),
-                            error.traceback);
+        m_banner->showError(tr("\"%1\" did not start").arg(name), report.headline, report.details);
+        break;
+    case EnvStatus::Ready:
+        if (m_current->changeFailed()) {
+            m_banner->showError(tr("The change to \"%1\" failed: its previous version keeps running").arg(name),
+                                report.headline, report.details);
+        } else {
+            m_banner->hide();
+        }
         break;
     default:
         m_banner->hide();

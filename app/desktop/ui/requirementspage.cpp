@@ -49,7 +49,6 @@ RequirementsPage::RequirementsPage(QWidget *parent)
     , m_busy(new QProgressBar(this))
     , m_phase(new QLabel(this))
     , m_pipLog(new QPlainTextEdit(this))
-    , m_failure(new QLabel(this))
     , m_packages(new PackageModel(this))
     , m_packageView(new QTableView(this))
     , m_elapsedTimer(new QTimer(this))
@@ -154,16 +153,11 @@ QWidget *RequirementsPage::createInstallPane()
     m_pipLog->setFont(fixed);
     m_pipLog->setMaximumBlockCount(500);
     m_pipLog->setLineWrapMode(QPlainTextEdit::NoWrap);
-    m_failure->setObjectName(QStringLiteral("installFailure"));
-    m_failure->setWordWrap(true);
-    m_failure->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_failure->setFont(fixed);
 
     auto *pane = new QWidget(this);
     auto *layout = new QVBoxLayout(pane);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(new QLabel(tr("Install output"), pane));
-    layout->addWidget(m_failure);
     layout->addWidget(m_pipLog, 1);
     return pane;
 }
@@ -198,6 +192,7 @@ void RequirementsPage::setEnvironment(Environment *environment)
         auto refreshPackages = [this] { m_packages->setPackages(m_environment->packages()); };
         connect(environment, &Environment::packagesChanged, this, refreshPackages);
         connect(environment, &Environment::statusChanged, this, &RequirementsPage::updateProgress);
+        connect(environment, &Environment::changeStateChanged, this, &RequirementsPage::updateProgress);
         connect(environment, &Environment::startPhaseChanged, this, &RequirementsPage::updateProgress);
         connect(environment, &Environment::installPhaseChanged, this, &RequirementsPage::updateProgress);
         connect(environment, &Environment::definitionChanged, this, &RequirementsPage::load);
@@ -300,10 +295,14 @@ void RequirementsPage::validate()
     updateInstaller();
     m_apply->setEnabled(m_environment && problems.isEmpty()
                         && (changed || m_environment->status() == EnvStatus::Failed
-                            || m_environment->status() == EnvStatus::Stopped));
+                            || m_environment->status() == EnvStatus::Stopped || m_environment->changeFailed()));
     const bool ready = m_environment && m_environment->status() == EnvStatus::Ready;
+    // The failure itself shows once, in the window's banner.
+    const QString installed = ready && m_environment->changeFailed() ? tr("Not applied — the previous version runs")
+                            : ready                                 ? tr("Installed")
+                                                                    : QString();
     if (!isInstalling()) // while it installs, updateProgress() says how far it is
-        m_phase->setText(changed ? tr("Changed — Apply to install") : ready ? tr("Installed") : QString());
+        m_phase->setText(changed ? tr("Changed — Apply to install") : installed);
     if (changed != m_unappliedChanges) {
         m_unappliedChanges = changed;
         Q_EMIT unappliedChangesChanged(changed);
@@ -313,7 +312,8 @@ void RequirementsPage::validate()
 bool RequirementsPage::isInstalling() const
 {
     const EnvStatus status = m_environment ? m_environment->status() : EnvStatus::Stopped;
-    return status == EnvStatus::Starting || status == EnvStatus::Installing;
+    return status == EnvStatus::Starting || status == EnvStatus::Installing
+        || (m_environment && m_environment->isApplyingChange());
 }
 
 void RequirementsPage::apply()
@@ -378,7 +378,6 @@ void RequirementsPage::appendPip(const QByteArray &data)
 
 void RequirementsPage::updateProgress()
 {
-    const EnvStatus status = m_environment ? m_environment->status() : EnvStatus::Stopped;
     const bool busy = isInstalling();
     m_busy->setVisible(busy);
     if (busy) {
@@ -395,13 +394,6 @@ void RequirementsPage::updateProgress()
             m_phase->setText(tr("%1 — %2 s").arg(capitalized(startPhaseText(*phase))).arg(seconds));
     } else {
         m_elapsedTimer->stop(); // validate() says whether what is shown is installed
-    }
-    const QtPyVenv::Error error = m_environment ? m_environment->lastError() : QtPyVenv::Error();
-    const bool failed = status == EnvStatus::Failed && error.code == QtPyVenv::ErrorCode::InstallFailed;
-    m_failure->setVisible(failed);
-    if (failed) {
-        m_failure->setText(tr("Install failed:\n%1").arg(error.message));
-        m_failure->setStyleSheet(QStringLiteral("color: %1").arg(stderrColor(palette()).name()));
     }
     validate();
 }

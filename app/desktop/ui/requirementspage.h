@@ -25,8 +25,8 @@ struct EnvironmentDefinition;
  * The Requirements tab: requirement lines validated inline, import/export of
  * requirements.txt, index URL and find-links, Apply (restarts the environment, which
  * installs), the installer (Auto, pip or uv) and which one a start uses, live pip output, the start's phase (creating venv / installing with pip's own
- * phase / launching) and elapsed time, a failure view, and the
- * packages installed in the venv.
+ * phase / launching) and elapsed time, and the packages installed in the venv. A failed
+ * install shows in the window's banner.
  */
 class RequirementsPage : public QWidget
 {
@@ -83,7 +83,6 @@ private:
     QProgressBar *m_busy;
     QLabel *m_phase;
     QPlainTextEdit *m_pipLog;
-    QLabel *m_failure;
     PackageModel *m_packages;
     QTableView *m_packageView;
     QTimer *m_elapsedTimer;

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "sourcespage.h"
 
-#include "colors.h"
 #include "sourceeditor.h"
 #include "sourcefileeditor.h"
+#include "core/errorreport.h"
 #include "core/environment.h"
 
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFontDatabase>
 #include <QGridLayout>
 #include <QLabel>
 #include <QListView>
@@ -25,14 +24,9 @@ SourcesPage::SourcesPage(QWidget *parent)
     , m_model(new QStringListModel(this))
     , m_view(new QListView(this))
     , m_file(new SourceFileEditor(this))
-    , m_error(new QLabel(this))
     , m_reloaded(new QLabel(this))
 {
     m_file->setObjectName(QStringLiteral("sourceFileEditor"));
-    m_error->setObjectName(QStringLiteral("sourcesError"));
-    m_error->setWordWrap(true);
-    m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_error->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_reloaded->setObjectName(QStringLiteral("sourcesReloaded"));
 
     auto *splitter = new QSplitter(this);
@@ -46,9 +40,7 @@ SourcesPage::SourcesPage(QWidget *parent)
     layout->addWidget(new QLabel(tr("Python files loaded into the worker, in this order. "
                                     "Saving one of them reloads the worker."), this));
     layout->addWidget(splitter, 1);
-    layout->addWidget(m_error);
     layout->addWidget(m_reloaded);
-    updateError();
 }
 
 QWidget *SourcesPage::createListPane()
@@ -99,15 +91,14 @@ void SourcesPage::setEnvironment(Environment *environment)
         connectEnvironment(environment);
     load();
     applyMark();
-    updateError();
-    onStatusChanged(environment ? environment->status() : EnvStatus::Stopped);
+    onStartStateChanged();
 }
 
 void SourcesPage::connectEnvironment(Environment *environment)
 {
     connect(environment, &Environment::definitionChanged, this, &SourcesPage::load);
-    connect(environment, &Environment::statusChanged, this, &SourcesPage::updateError);
-    connect(environment, &Environment::statusChanged, this, &SourcesPage::onStatusChanged);
+    connect(environment, &Environment::statusChanged, this, &SourcesPage::onStartStateChanged);
+    connect(environment, &Environment::changeStateChanged, this, &SourcesPage::onStartStateChanged);
     connect(environment, &Environment::callFinished, this, &SourcesPage::onCallFinished);
     connect(environment, &Environment::sourceFileChanged, this, [this](const QString &path) {
         m_reloaded->setText(tr("%1 changed on disk at %2: reloading")
@@ -121,11 +112,6 @@ void SourcesPage::connectEnvironment(Environment *environment)
 QStringList SourcesPage::sources() const
 {
     return m_model->stringList();
-}
-
-QString SourcesPage::errorText() const
-{
-    return m_error->text();
 }
 
 bool SourcesPage::confirmLeave()
@@ -231,19 +217,22 @@ bool SourcesPage::openLocation(const SourceLocation &location, const QString &me
     return true;
 }
 
-void SourcesPage::onStatusChanged(EnvStatus status)
+void SourcesPage::onStartStateChanged()
 {
-    if (status == EnvStatus::Starting) {
+    const EnvStatus status = m_environment ? m_environment->status() : EnvStatus::Stopped;
+    if (status == EnvStatus::Starting || (m_environment && m_environment->isApplyingChange())) {
         setMark({}); // a new worker: what the last one said may no longer hold
-    } else if (status == EnvStatus::Failed) {
-        const QtPyVenv::Error error = m_environment->lastError();
-        const SourceLocation location = errorLocation(error, sources());
-        if (!location.isValid())
-            return;
-        if (location.file != m_file->path() && !m_file->isModified())
-            selectFile(location.file); // show where the start failed, unless that drops edits
-        setMark({location, errorHeadline(error)});
+        return;
     }
+    if (status != EnvStatus::Failed && !(m_environment && m_environment->changeFailed()))
+        return;
+    const QtPyVenv::Error error = m_environment->lastError();
+    const SourceLocation location = errorLocation(error, sources());
+    if (!location.isValid())
+        return;
+    if (location.file != m_file->path() && !m_file->isModified())
+        selectFile(location.file); // show where the start failed, unless that drops edits
+    setMark({location, errorHeadline(error)});
 }
 
 void SourcesPage::onCallFinished(int id)
@@ -266,19 +255,6 @@ void SourcesPage::applyMark()
 {
     const bool here = m_mark.location.isValid() && m_mark.location.file == m_file->path();
     m_file->editor()->setErrorMark(here ? m_mark.location.line : 0, m_mark.message);
-}
-
-void SourcesPage::updateError()
-{
-    const QtPyVenv::Error error = m_environment ? m_environment->lastError() : QtPyVenv::Error();
-    const bool show = m_environment && m_environment->status() == EnvStatus::Failed && !error.ok()
-        && error.code != QtPyVenv::ErrorCode::InstallFailed;
-    m_error->setVisible(show);
-    if (!show)
-        return;
-    // The worker formats a SyntaxError as "FILE, line N: MESSAGE".
-    m_error->setText(errorHeadline(error));
-    m_error->setStyleSheet(QStringLiteral("color: %1").arg(stderrColor(palette()).name()));
 }
 
 } // namespace QtPyVenvApp

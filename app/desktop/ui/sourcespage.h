@@ -19,9 +19,9 @@ class SourceFileEditor;
 /*!
  * The Sources tab: the ordered .py files loaded into the worker (add, remove, reorder), and
  * the selected one in an editor (SourceFileEditor). A change to the list, saving a file, or a
- * file changing on disk reloads the worker. A start failure shows with file, line and message,
- * and the line it points at (a SyntaxError's, or a failed call's innermost frame in a source)
- * is marked in the editor.
+ * file changing on disk reloads the worker. A start or change failure shows in the window's
+ * banner; the line it points at (a SyntaxError's, or a failed call's innermost frame in a
+ * source) is marked in the editor.
  */
 class SourcesPage : public QWidget
 {
@@ -31,7 +31,6 @@ public:
     explicit SourcesPage(QWidget *parent = nullptr);
     void setEnvironment(Environment *environment);
     QStringList sources() const;
-    QString errorText() const;
     SourceFileEditor *fileEditor() const { return m_file; }
     //! Whether the unsaved edits may go (SourceFileEditor::confirmLeave()), e.g. before closing.
     bool confirmLeave();
@@ -61,11 +60,10 @@ private:
     void connectEnvironment(Environment *environment);
     void load();
     void commit();
-    void updateError();
     //! Selects \a path in the list and shows it, without asking about edits (the caller has).
     void selectFile(const QString &path);
     void onCurrentFileChanged(const QModelIndex &current);
-    void onStatusChanged(EnvStatus status);
+    void onStartStateChanged();
     void onCallFinished(int id);
     void setMark(const ErrorMark &mark);
     //! Shows the mark in the editor when it is in the file shown.
@@ -75,7 +73,6 @@ private:
     QStringListModel *m_model;
     QListView *m_view;
     SourceFileEditor *m_file;
-    QLabel *m_error;
     QLabel *m_reloaded;
     ErrorMark m_mark;
     bool m_selecting = false; // selectFile() at work: no question about edits
