@@ -417,6 +417,25 @@ private Q_SLOTS:
         QVERIFY(!fileEditor()->isModified());
     }
 
+    // A change that fails while the last good worker serves marks its line too, and the fix
+    // clears it.
+    void failedChangeMarksLine()
+    {
+        clickFile(m_good);
+        typeOver(QStringLiteral("def ok(args):\n    return (\n"));
+        QVERIFY(fileEditor()->save());
+        QTRY_VERIFY_WITH_TIMEOUT(m_env->changeFailed(), 30000);
+        QCOMPARE(m_env->status(), EnvStatus::Ready);
+        QCOMPARE(fileEditor()->path(), m_good);
+        QVERIFY(editor()->errorLine() > 0);
+
+        typeOver(QStringLiteral("def ok(args):\n    return 1\n"));
+        QVERIFY(fileEditor()->save());
+        QTRY_VERIFY_WITH_TIMEOUT(!m_env->changeFailed() && !m_env->isApplyingChange(), 30000);
+        QCOMPARE(editor()->errorLine(), 0);
+        QCOMPARE(m_env->functions().size(), 3);
+    }
+
     // A click on a traceback line in the console opens that file at that line, marked.
     void tracebackClickOpensFile()
     {
