@@ -36,7 +36,7 @@ int pidfdOpen(pid_t pid)
 // What the child sets up before exec, all of it plain data.
 struct ExecSetup {
     pid_t parent;
-    int devNull, out, err, errorPipe;
+    int in, out, err, errorPipe;
     int passFd, passFdAs;
     int parentDeathSignal;
     bool subreaper;
@@ -56,7 +56,7 @@ struct ExecSetup {
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     for (int sig : {SIGPIPE, SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT})
         ::signal(sig, SIG_DFL);
-    ::dup2(setup.devNull, 0);
+    ::dup2(setup.in, 0);
     ::dup2(setup.out, 1);
     ::dup2(setup.err, 2);
     if (setup.passFd >= 0) {
@@ -158,15 +158,17 @@ bool ChildProcess::start(const Options &options, QString *error)
         for (int *fd : {&outPipe[0], &outPipe[1], &errPipe[0], &errPipe[1], &execPipe[0], &execPipe[1], &devNull})
             closeFd(*fd);
     };
-    if (devNull < 0 || !makePipe(outPipe) || (!options.mergeOutput && !makePipe(errPipe)) || !makePipe(execPipe)) {
+    const bool ownStdout = options.stdioFd < 0;
+    if (devNull < 0 || (ownStdout && !makePipe(outPipe)) || (!options.mergeOutput && !makePipe(errPipe))
+        || !makePipe(execPipe)) {
         *error = QStringLiteral("cannot create pipes: %1").arg(osError(errno));
         cleanup();
         return false;
     }
 
     const ExecSetup setup{.parent = ::getpid(),
-                          .devNull = devNull,
-                          .out = outPipe[1],
+                          .in = ownStdout ? devNull : options.stdioFd,
+                          .out = ownStdout ? outPipe[1] : options.stdioFd,
                           .err = options.mergeOutput ? outPipe[1] : errPipe[1],
                           .errorPipe = execPipe[1],
                           .passFd = options.passFd,
@@ -193,7 +195,7 @@ bool ChildProcess::start(const Options &options, QString *error)
     } while (got < 0 && errno == EINTR);
     closeFd(execPipe[0]);
     m_pid = pid;
-    m_out = makeNonBlocking(outPipe[0]);
+    m_out = ownStdout ? makeNonBlocking(outPipe[0]) : -1;
     m_err = options.mergeOutput ? -1 : makeNonBlocking(errPipe[0]);
     if (got == ssize_t(sizeof execErrno)) {
         reap(true);

@@ -16,7 +16,7 @@ namespace QtPyVenv::Internal {
 
 /*
  * A child process in a process group of its own, with stdin on /dev/null and stdout/stderr on
- * non-blocking pipes. It gets Options::parentDeathSignal (SIGKILL unless set otherwise) when the
+ * non-blocking pipes, or stdin and stdout on a descriptor of the caller's (Options::stdioFd). It gets Options::parentDeathSignal (SIGKILL unless set otherwise) when the
  * thread that started it exits (PR_SET_PDEATHSIG), so start it from a thread that lives as long
  * as the child should. Not thread-safe: one owner drives it.
  */
@@ -30,6 +30,8 @@ public:
         bool mergeOutput = false; // stderr goes into the stdout pipe
         int passFd = -1;          // a descriptor the child inherits...
         int passFdAs = -1;        // ...as this number (>= 3)
+        //! A descriptor the child gets as its stdin and stdout (no stdout pipe then).
+        int stdioFd = -1;
         //! A catchable signal lets a child that guards processes of its own clean up first.
         int parentDeathSignal = SIGKILL;
         //! Orphans below the child are reparented to it (PR_SET_CHILD_SUBREAPER).
@@ -43,7 +45,7 @@ public:
 
     bool start(const Options &options, QString *error);
     pid_t pid() const { return m_pid; }
-    int stdoutFd() const { return m_out; }
+    int stdoutFd() const { return m_out; } // -1 with stdioFd
     int stderrFd() const { return m_err; } // -1 with mergeOutput
     int exitFd() const { return m_pidFd; } // readable once the child exited; -1 if unsupported
 

@@ -3,6 +3,7 @@
 
 #include "installer.h"
 #include "jsonwriter.h"
+#include "launcher.h"
 #include "logging.h"
 #include "valuereader.h"
 
@@ -321,8 +322,18 @@ Error VenvPrivate::launch(QDeadlineTimer deadline)
     if (Error error = environment.installWorker(&script); !error.ok())
         return error;
     Internal::ChildProcess::Options options;
-    options.program = environment.venvPython();
-    options.arguments = {script, QString::number(config.maxWorkers), QString::number(Internal::MaxFrameBytes)};
+    const QStringList arguments = {script, QString::number(config.maxWorkers), QString::number(Internal::MaxFrameBytes)};
+    auto transport = Internal::WorkerConnection::Transport::Descriptor;
+    if (config.launcher.isEmpty()) {
+        options.program = environment.venvPython();
+        options.arguments = arguments;
+    } else {
+        QString launcherError;
+        if (!Internal::applyLauncher(config.launcher, environment.venvPython(), arguments + QStringList{QStringLiteral("stdio")},
+                                     &options, &launcherError))
+            return makeError(ErrorCode::StartFailed, launcherError);
+        transport = Internal::WorkerConnection::Transport::Stdio;
+    }
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     if (!env.contains(QStringLiteral("PYTHONUNBUFFERED")))
         env.insert(QStringLiteral("PYTHONUNBUFFERED"), QStringLiteral("1"));
@@ -341,7 +352,7 @@ Error VenvPrivate::launch(QDeadlineTimer deadline)
         handshakeError = {};
     }
     QString spawnError;
-    if (!worker->start(options, &spawnError)) {
+    if (!worker->start(options, transport, &spawnError)) {
         std::lock_guard lock(mutex);
         connection.reset();
         return makeError(ErrorCode::StartFailed, spawnError);
@@ -473,9 +484,12 @@ void VenvPrivate::onExit(const Internal::WorkerConnection::Exit &exit)
     if (!exit.protocolError.isEmpty()) {
         error = makeError(ErrorCode::ProtocolError, exit.protocolError + QStringLiteral("; the worker was killed"));
     } else {
-        error = makeError(ErrorCode::Died,
-                          QStringLiteral("the Python worker %1").arg(Internal::describeWaitStatus(exit.waitStatus)));
+        const QString worker = config.launcher.isEmpty() ? QStringLiteral("the Python worker")
+                                                         : QStringLiteral("the worker launched by %1").arg(config.launcher.first());
+        error = makeError(ErrorCode::Died, QStringLiteral("%1 %2").arg(worker, Internal::describeWaitStatus(exit.waitStatus)));
     }
+    if (!exit.launcherMessages.isEmpty())
+        error.message += QStringLiteral("; the launcher said: ") + exit.launcherMessages;
     error.traceback = Internal::lastLines(stderrLog.tail(), StderrLinesInDeathReport);
 
     std::vector<std::shared_ptr<CallEntry>> settled;

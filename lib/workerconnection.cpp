@@ -35,6 +35,9 @@ constexpr qsizetype SpareFrameMaxBytes = 64 << 20;
 constexpr int ExitGraceMs = 2000;
 // A frame that stops half-way for this long while no call is running is a protocol error.
 constexpr int FrameStallMs = 2000;
+// What of a launcher's stderr is kept for the report of a failed start or a death.
+constexpr qsizetype LauncherTailBytes = 4096;
+constexpr int LauncherLinesInReport = 5;
 
 // Where the worker finds its end of the protocol socket; it removes the variable at once.
 constexpr char ProtocolFdVariable[] = "QTPYVENV_PROTOCOL_FD";
@@ -67,8 +70,9 @@ WorkerConnection::~WorkerConnection()
     closeFd(m_wakeFd);
 }
 
-bool WorkerConnection::start(ChildProcess::Options options, QString *error)
+bool WorkerConnection::start(ChildProcess::Options options, Transport transport, QString *error)
 {
+    m_transport = transport;
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
         *error = QStringLiteral("cannot create the protocol socket: %1").arg(osError(errno));
@@ -84,11 +88,15 @@ bool WorkerConnection::start(ChildProcess::Options options, QString *error)
     }
     m_wakeFd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 
-    options.passFd = m_childEnd;
-    options.passFdAs = unlikelyDescriptor();
     const QString variable = QLatin1String(ProtocolFdVariable) + QLatin1Char('=');
     options.environment.removeIf([&](const QString &entry) { return entry.startsWith(variable); });
-    options.environment.append(variable + QString::number(options.passFdAs));
+    if (transport == Transport::Stdio) {
+        options.stdioFd = m_childEnd;
+    } else {
+        options.passFd = m_childEnd;
+        options.passFdAs = unlikelyDescriptor();
+        options.environment.append(variable + QString::number(options.passFdAs));
+    }
     // The worker's first process stays behind as the guard of its tree (worker/qtpyvenv_worker.py).
     options.subreaper = true;
     options.parentDeathSignal = SIGTERM;
@@ -128,9 +136,13 @@ void WorkerConnection::run(ChildProcess::Options options, std::promise<QString> 
         std::lock_guard lock(m_outMutex);
         m_dead = true;
         m_out.clear();
+        // End of input for a worker the launcher left running (a killed ssh's remote side ends
+        // when its connection closes; locally, a launcher in a session of its own).
+        closeFd(m_socket);
         exit.protocolError = m_protocolError;
         exit.requested = m_killRequested && m_protocolError.isEmpty();
     }
+    exit.launcherMessages = lastLines(m_launcherTail, LauncherLinesInReport);
     m_pid = 0;
     m_handler->onExit(exit);
 }
@@ -261,6 +273,8 @@ bool WorkerConnection::readFrames()
         readPendingOutput();
         Frame frame;
         while (m_decoder.next(&frame)) {
+            if (takeOutputFrame(frame))
+                continue;
             if (const QString violation = m_handler->onFrame(frame); !violation.isEmpty())
                 return fail(violation);
         }
@@ -338,6 +352,8 @@ void WorkerConnection::readOutput(int &fd, int stream)
         const ssize_t n = ::read(fd, buffer, sizeof buffer);
         if (n > 0) {
             m_handler->onOutput(stream, buffer, n);
+            if (m_transport == Transport::Stdio)
+                keepLauncherTail(buffer, n);
             if (n < ssize_t(sizeof buffer))
                 return;
             continue;
@@ -348,6 +364,30 @@ void WorkerConnection::readOutput(int &fd, int stream)
             fd = -1; // EOF: stop polling it; ChildProcess closes it
         return;
     }
+}
+
+void WorkerConnection::keepLauncherTail(const char *data, qsizetype size)
+{
+    m_launcherTail.append(data, size);
+    if (m_launcherTail.size() > 2 * LauncherTailBytes)
+        m_launcherTail.remove(0, m_launcherTail.size() - LauncherTailBytes);
+}
+
+// What the worker's fd 1 or fd 2 wrote, forwarded over stdio: its exact JSON is fixed
+// (docs/protocol.md), so it is recognised without parsing.
+bool WorkerConnection::takeOutputFrame(const Frame &frame)
+{
+    static constexpr QByteArrayView Head = R"({"type":"output","fd":)";
+    static constexpr QByteArrayView Tail = R"(,"data":{"\u0000":0}})";
+    const QByteArrayView json = frame.json;
+    if (frame.parts.size() != 1 || !frame.tagged || json.size() != Head.size() + 1 + Tail.size()
+        || !json.startsWith(Head) || !json.endsWith(Tail))
+        return false;
+    const char fd = json.at(Head.size());
+    if (fd != '1' && fd != '2')
+        return false;
+    m_handler->onOutput(fd - '0', frame.parts[0].data(), frame.parts[0].size());
+    return true;
 }
 
 void WorkerConnection::readPendingOutput()

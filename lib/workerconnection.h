@@ -22,6 +22,11 @@ namespace QtPyVenv::Internal {
  * The worker process and the I/O thread that serves it. The thread forks the worker (so
  * PR_SET_PDEATHSIG ties the worker to it), then polls the protocol socket, the worker's
  * stdout and stderr and its exit, and reports everything to a Handler, on that thread.
+ * The socket is the worker's channel either at a descriptor of its own (Transport::Descriptor)
+ * or as the stdin and stdout of a launcher that runs it elsewhere (Transport::Stdio): the host
+ * side is the same socket either way. Over stdio the worker forwards its fd 1 and fd 2 as
+ * output frames, which reach Handler::onOutput() like the pipes' output, and the process's own
+ * stderr pipe carries the launcher's messages.
  * The process forked is the worker's guard, a child subreaper: it forks the worker proper and,
  * when that ends or the guard gets SIGTERM (from kill(), or from the kernel when this thread
  * ends, however the host dies), kills every process below it before it exits as the worker did.
@@ -35,6 +40,11 @@ public:
         int waitStatus = 0;
         QString protocolError; // why the host killed it, when it broke the protocol
         bool requested = false; // kill() without a protocol error: close() or a failed start
+        QString launcherMessages; // Transport::Stdio: the last lines of the launcher's stderr
+    };
+    enum class Transport {
+        Descriptor, // the socket at a random descriptor named in $QTPYVENV_PROTOCOL_FD
+        Stdio,      // the socket as the stdin and stdout of the process started
     };
     class Handler
     {
@@ -61,10 +71,10 @@ public:
     ~WorkerConnection(); // kill() and join()
 
     /*!
-     * Launches the worker with its end of the protocol socket at a random descriptor, whose
-     * number is in $QTPYVENV_PROTOCOL_FD. Returns once it was forked, or false with \a error.
+     * Launches the worker with its end of the protocol socket where \a transport says. Returns
+     * once it was forked, or false with \a error.
      */
-    bool start(ChildProcess::Options options, QString *error);
+    bool start(ChildProcess::Options options, Transport transport, QString *error);
     pid_t pid() const { return m_pid; }
     //! Queues one frame (the length prefix and part table are added here). False once the worker
     //! is gone.
@@ -103,6 +113,8 @@ private:
     void ringAlarm();
     QString stalledFrame();
     void readOutput(int &fd, int stream);
+    bool takeOutputFrame(const Frame &frame);
+    void keepLauncherTail(const char *data, qsizetype size);
     void readPendingOutput();
     bool flushLocked();
     void wake();
@@ -117,6 +129,8 @@ private:
     int m_wakeFd = -1;   // eventfd
     int m_stdout = -1;   // the worker's pipes, -1 once at EOF
     int m_stderr = -1;
+    Transport m_transport = Transport::Descriptor;
+    QByteArray m_launcherTail; // Transport::Stdio: the end of what the launcher wrote to stderr
 
     FrameDecoder m_decoder;
     std::chrono::steady_clock::time_point m_inputAt; // last bytes on the socket, for stalledFrame()

@@ -3,12 +3,18 @@
 
 Run as: QTPYVENV_PROTOCOL_FD=FD python qtpyvenv_worker.py MAX_WORKERS MAX_FRAME_BYTES
 as a child subreaper (see _guard), FD being the worker's end of the socket; the host runs
-qtpyvenv_start.py the same way, which imports this so that its bytecode is cached.
+qtpyvenv_start.py the same way, which imports this so that its bytecode is cached. Through a
+launcher (ssh, srun, a container) it runs as
+
+    python qtpyvenv_start.py MAX_WORKERS MAX_FRAME_BYTES stdio
+
+with the protocol on its stdin and stdout instead, which it takes over at once (see _take_stdio).
 
 Frames (docs/protocol.md, version 2) are a 4-byte big-endian word, flags in its top 3 bits and
 the body's length below, and a body: a UTF-8 JSON object, or with the PARTS flag a part table,
 the JSON and aligned binary parts. They travel on FD, never on fd 0/1/2, so user code may print,
-write to sys.stderr or to fd 1 from C freely.
+write to sys.stderr or to fd 1 from C freely; over stdio, fd 1 and 2 are pipes the worker reads
+and forwards as output frames.
 
 MAX_WORKERS threads serve calls, one of them at a time reading frames, and a watcher reads while
 all of them are in calls, so that a cancel always gets through: see Dispatcher. How values
@@ -17,9 +23,11 @@ sources import as `qtpyvenv`. Stdlib only; Python >= 3.8.
 """
 import collections
 import errno
+import io
 import json
 import os
 import re
+import select
 import signal
 import struct
 import sys
@@ -453,12 +461,91 @@ def _error_fields(exc):
 
 def _flush_output():
     """Sends what a call printed on to the host before its result: user code may have left it
-    in Python's buffers (PYTHONUNBUFFERED set empty, streams of its own)."""
+    in Python's buffers (PYTHONUNBUFFERED set empty, streams of its own); over stdio, what fd 1
+    and fd 2 took is forwarded too."""
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except Exception:  # None, closed, or without flush(): nothing to send
             pass
+    if _forwarder is not None:
+        _forwarder.drain()
+
+
+_OUTPUT_JSON = (None, b'{"type":"output","fd":1,"data":{"\\u0000":0}}',
+                b'{"type":"output","fd":2,"data":{"\\u0000":0}}')
+
+
+def _output_frame(fd, data):
+    """The buffers of an output frame: what fd 1 or fd 2 took, as the frame's one part."""
+    text = _OUTPUT_JSON[fd]
+    offset = 12 + len(text)
+    pad = 16 + (-offset & 15)
+    return (_HEADER.pack(FLAG_TAGGED | FLAG_PARTS | (offset + pad + len(data))),
+            struct.pack(">III", 1, len(text), len(data)), text, _ZEROS[:pad], data)
+
+
+class _OutputForwarder:
+    """Over stdio, fd 1 and fd 2 are pipes: this sends what they take (print(), writes from C,
+    subprocesses) to the host as output frames. A thread forwards it as it comes; a call drains
+    both pipes before its result goes out, so what it wrote arrives first. Reading a chunk and
+    queueing its frame happen under one lock, so a drain that returns has sent all that was
+    written before it began."""
+
+    _CHUNK = 1 << 16
+    # A pipe holds at most 64 KiB unless made bigger: what a call wrote before it returned is
+    # read in far fewer rounds; more would let another thread's print storm hold up the result.
+    _DRAIN_ROUNDS = 16
+
+    def __init__(self, channel, pipes):
+        self._channel = channel
+        self._lock = threading.Lock()
+        self._fds = {}  # pipe -> 1 or 2
+        self._waiting = select.poll()  # the thread's: a poll object serves one thread at a time
+        self._ready = select.poll()  # drain()'s, under the lock
+        for fd, pipe in zip((1, 2), pipes):
+            os.set_blocking(pipe, False)
+            self._fds[pipe] = fd
+            self._waiting.register(pipe, select.POLLIN)
+            self._ready.register(pipe, select.POLLIN)
+
+    def start(self):
+        threading.Thread(target=Dispatcher._guard, args=(self._forward,), name="qtpyvenv-output",
+                         daemon=True).start()
+
+    def _forward(self):
+        while self._fds:
+            self._waiting.poll()
+            self.drain()
+
+    def drain(self):
+        with self._lock:
+            for pipe, _ in self._ready.poll(0):
+                fd = self._fds.get(pipe)
+                for _ in range(self._DRAIN_ROUNDS):
+                    try:
+                        data = os.read(pipe, self._CHUNK)
+                    except BlockingIOError:
+                        break
+                    if not data:  # every writer closed it: nothing more can come
+                        del self._fds[pipe]
+                        self._waiting.unregister(pipe)
+                        self._ready.unregister(pipe)
+                        break
+                    self._channel.write(_output_frame(fd, data))
+                    if len(data) < self._CHUNK:
+                        break
+
+
+_forwarder = None  # the _OutputForwarder over stdio
+_diagnostics_fd = 2  # where the worker's own last words go: the host's pipe, or the launcher's stderr
+
+
+def _report_failure(text):
+    try:
+        os.write(_diagnostics_fd, ("qtpyvenv worker: %s\n" % (text,)).encode("utf-8", "replace"))
+    except OSError:
+        pass
 
 
 def _plain_error(error_type, message):
@@ -661,6 +748,7 @@ class Worker:
             reply.update(ok=True, functions=self.describe())
         except BaseException as exc:
             reply.update(ok=False, **_error_fields(exc))
+        _flush_output()  # what the sources printed arrives before op_done
         self.channel.send(reply)
 
     def describe(self):
@@ -1094,8 +1182,7 @@ class Dispatcher:
                 # never returns, the thread stays: the host sees the channel closed with the
                 # worker running, reports that, and ends the worker.
                 threading.Event().wait()
-            sys.stderr.write("qtpyvenv worker: protocol failure: %s\n" % (exc,))
-            sys.stderr.flush()
+            _report_failure("protocol failure: %s" % (exc,))
             os._exit(70)
 
     def _calls(self):
@@ -1334,14 +1421,15 @@ class Dispatcher:
 _GUARD_SIGNALS = {signal.SIGCHLD, signal.SIGTERM}
 
 
-def _split_off_guard(protocol_fd):
+def _split_off_guard(private_fds):
     """Forks; returns in the child, which is the worker. The parent guards it and never returns."""
     signal.pthread_sigmask(signal.SIG_BLOCK, _GUARD_SIGNALS)  # pending until the guard waits for them
     worker = os.fork()
     if worker == 0:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _GUARD_SIGNALS)
         return
-    os.close(protocol_fd)
+    for fd in private_fds:
+        os.close(fd)
     _exit_as(_guard(worker))
 
 
@@ -1442,14 +1530,71 @@ def _exit_as(status):
     os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 70)
 
 
+def _take_stdio():
+    """Over stdio: moves the protocol from fd 0 and 1 to private descriptors, puts /dev/null on
+    fd 0 and pipes on fd 1 and 2 (read by an _OutputForwarder), and sets up on its own what the
+    host sets when it starts the worker itself: a launcher (ssh) forwards no environment.
+    Returns the protocol's input and output descriptors and the pipes' read ends."""
+    global _diagnostics_fd
+    protocol_in, protocol_out = os.dup(0), os.dup(1)  # not inherited by subprocesses
+    _diagnostics_fd = os.dup(2)
+    for fd in (protocol_in, protocol_out):
+        os.set_blocking(fd, True)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    pipes = []
+    for fd in (1, 2):
+        read_end, write_end = os.pipe()
+        os.dup2(write_end, fd)
+        os.close(write_end)
+        pipes.append(read_end)
+    # What user code gets from sys.stdout and sys.stderr reaches the pipe at once, as with
+    # PYTHONUNBUFFERED, which the host sets when it starts the worker itself.
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        raw = io.FileIO(stream.fileno(), "w", closefd=False)
+        setattr(sys, name, io.TextIOWrapper(raw, encoding=stream.encoding, errors=stream.errors,
+                                            write_through=True))
+        setattr(sys, "__%s__" % (name,), getattr(sys, name))
+    bin_dir = os.path.dirname(sys.executable)
+    path = os.environ.get("PATH", os.defpath)
+    if path.split(os.pathsep)[0] != bin_dir:
+        os.environ["PATH"] = bin_dir + os.pathsep + path
+    os.environ["VIRTUAL_ENV"] = sys.prefix
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    os.environ.pop("PYTHONHOME", None)
+    _become_subreaper()
+    return protocol_in, protocol_out, pipes
+
+
+def _become_subreaper():
+    """What the host does for a worker it starts itself, so that the guard can find orphans
+    below it: here the launcher started it. Linux only; elsewhere the guard finds its children."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
 def main():
-    global _max_frame
-    protocol_fd = int(os.environ.pop("QTPYVENV_PROTOCOL_FD"))  # user code has no need to see it
+    global _max_frame, _forwarder
     max_workers, max_frame = (int(a) for a in sys.argv[1:3])
     _max_frame = min(max_frame, LENGTH_MASK)
-    os.set_inheritable(protocol_fd, False)  # user subprocesses must not keep the socket alive
-    _split_off_guard(protocol_fd)
-    channel = Channel(protocol_fd, protocol_fd, max_frame)
+    over_stdio = sys.argv[3:4] == ["stdio"]
+    if over_stdio:
+        protocol_in, protocol_out, pipes = _take_stdio()
+        os.environ.pop("QTPYVENV_PROTOCOL_FD", None)
+        _split_off_guard([protocol_in, protocol_out] + pipes)
+    else:
+        protocol_in = protocol_out = int(os.environ.pop("QTPYVENV_PROTOCOL_FD"))  # user code has no need to see it
+        os.set_inheritable(protocol_in, False)  # user subprocesses must not keep the socket alive
+        _split_off_guard([protocol_in])
+    channel = Channel(protocol_in, protocol_out, max_frame)
+    if over_stdio:
+        _forwarder = _OutputForwarder(channel, pipes)
+        _forwarder.start()
     channel.send({"type": "ready", "protocol": PROTOCOL_VERSION, "pid": os.getpid(),
                   "python": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable})
     Dispatcher(Worker(channel), max_workers).run()

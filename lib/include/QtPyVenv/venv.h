@@ -142,6 +142,26 @@ struct QTPYVENV_EXPORT Config {
     //! Folders searched for the uv executable before PATH, e.g. where an application keeps the
     //! tools it fetched for itself.
     QStringList toolSearchPaths;
+    /*!
+     * A command prefix that runs the worker elsewhere, e.g. {"srun", "-u"}, {"docker", "exec",
+     * "-i", "box"} or {"ssh", "host"}; empty: this machine. The host runs
+     * `launcher... <venv python> <worker script> <arguments>` and speaks the protocol over that
+     * command's stdin and stdout; what the command writes to stderr (ssh's "Permission denied",
+     * srun's notes) is passed on as stderr output, and its last lines are in the message of a
+     * startFailed() or died(). The first element is a program name looked up on PATH, or a path.
+     *
+     * In this version the venv is still prepared on this machine: the launched command must see
+     * baseDir and the interpreter at the same paths (srun on a shared filesystem, a container
+     * with baseDir mounted at the same path, ssh to a host sharing the filesystem or to
+     * localhost). Preparing the venv on the far side comes next.
+     *
+     * Every argument is passed as argv. When the launcher's program is `ssh`, which joins its
+     * arguments into one line for the remote shell, the arguments appended here are quoted for a
+     * POSIX shell; the launcher's own are passed as given. The worker needs no environment
+     * variable from the host (ssh forwards none). close() ends the launched command, and the
+     * worker, on end of input, ends with everything it started.
+     */
+    QStringList launcher;
 };
 
 //! The installer a start() would use for \a config now: Pip or Uv, never Auto.
