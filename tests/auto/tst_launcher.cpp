@@ -36,6 +36,10 @@ def talk(tag):
     os.write(2, b"fd2 %s\n" % tag.encode())
     return tag
 
+def quick(n):
+    os.write(1, b"quick %d\n" % n)
+    return n
+
 def storm(kb):
     line = "x" * 1023 + "\n"
     for _ in range(kb):
@@ -214,6 +218,18 @@ void tst_Launcher::outputIsForwarded()
     QCOMPARE(err, QByteArray("err one\nfd2 one\n"));
     QCOMPARE(venv.tailStdOut(), out);
     QVERIFY(venv.tailStdErr().endsWith("err one\nfd2 one\n"));
+
+    // Output written just before returning, while the forwarding thread waits for the GIL.
+    QHash<QString, QByteArray> expected;
+    QStringList early;
+    connect(&venv, &Venv::callFinished, this, [&](const QString &id) {
+        if (!out.contains(expected.value(id)))
+            early << id;
+    });
+    for (int n = 0; n < 50; ++n)
+        expected.insert(venv.call(str("quick"), n), "quick " + QByteArray::number(n) + '\n');
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 51, 30000);
+    QVERIFY2(early.isEmpty(), qPrintable(early.join(str(", "))));
     venv.close();
 }
 
