@@ -172,6 +172,7 @@ struct Results {
     double throughputCallsS = 0;
     double payloadMBps = 0;
     double floorRttP50Us = 0;
+    double launcherRttP50Us = 0; // through the launcher {"env"}
     qint64 rssGrowthKb = 0;
     qint64 callsForRss = 0;
     std::optional<double> arrayPayloadMBps;
@@ -367,6 +368,16 @@ double timedStartMs(QtPyVenv::Venv &venv)
     return seconds(Clock::now() - begin) * 1000;
 }
 
+// The same echo round trip with the worker run through the launcher {"env"}: the protocol over
+// its stdin and stdout, its output forwarded as frames.
+double launcherRttP50Us(QtPyVenv::Config config, const Counts &counts, const QJsonValue &args)
+{
+    config.launcher = {QStringLiteral("env")};
+    QtPyVenv::Venv venv(config);
+    check(venv.start(), QStringLiteral("start() through env"));
+    return percentileUs(measureLatencies(counts, [&] { check(venv.callAndAwait(Echo, args), Echo); }), 0.50);
+}
+
 Results run(const QString &python, const Counts &counts)
 {
     Results results;
@@ -432,6 +443,7 @@ Results run(const QString &python, const Counts &counts)
             throw failure(QStringLiteral("the floor loop replied %1").arg(QString::fromUtf8(reply)));
         results.floorRttP50Us = percentileUs(measureLatencies(counts, [&] { floor.roundTrip(request, &reply); }), 0.50);
     }
+    results.launcherRttP50Us = launcherRttP50Us(config, counts, args);
 
     // Host memory over many calls: sampled once the first 10% are done, so that allocator and
     // cache warm-up are not counted as growth, and again at the end.
@@ -740,6 +752,7 @@ QString toJsonLine(const Results &r)
         {"cold_start_ms", QString::number(r.coldStartMs, 'f', 1)},
         {"warm_start_ms", QString::number(r.warmStartMs, 'f', 1)},
         {"rtt_p50_us", QString::number(r.rttP50Us, 'f', 1)},
+        {"launcher_rtt_p50_us", QString::number(r.launcherRttP50Us, 'f', 1)},
         {"rtt_p99_us", QString::number(r.rttP99Us, 'f', 1)},
         {"throughput_calls_s", QString::number(qRound64(r.throughputCallsS))},
         {"payload_MBps", QString::number(r.payloadMBps, 'f', 1)},
