@@ -127,6 +127,8 @@ void tst_Launcher::launchers()
     QTest::newRow("sh exec") << QStringList{str("sh"), str("-c"), str("exec \"$@\""), str("launch")};
     // A launcher that stays, as ssh and srun do: the worker is its child.
     QTest::newRow("sh stays") << QStringList{str("sh"), str("-c"), str("\"$@\"; exit $?"), str("launch")};
+    // The worker's stdin and stdout are pipes, as under sshd.
+    QTest::newRow("pipes") << QStringList{str("sh"), str("-c"), str("cat | \"$@\" | cat"), str("launch")};
 }
 
 // One venv for all: the launcher does not change it.
