@@ -249,6 +249,9 @@ bool WorkerConnection::readFrames()
 {
     auto fail = [this](const QString &violation) {
         m_protocolError = violation;
+        if (m_transport == Transport::Stdio && !m_frameSeen)
+            m_protocolError += QStringLiteral(" (the first bytes on the launched command's stdout were no frame: does the "
+                                              "launcher or a login script write to stdout?)");
         return false;
     };
     for (;;) {
@@ -273,6 +276,7 @@ bool WorkerConnection::readFrames()
         readPendingOutput();
         Frame frame;
         while (m_decoder.next(&frame)) {
+            m_frameSeen = true;
             if (takeOutputFrame(frame))
                 continue;
             if (const QString violation = m_handler->onFrame(frame); !violation.isEmpty())

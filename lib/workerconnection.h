@@ -135,6 +135,7 @@ private:
     FrameDecoder m_decoder;
     std::chrono::steady_clock::time_point m_inputAt; // last bytes on the socket, for stalledFrame()
     bool m_inputOpen = true;
+    bool m_frameSeen = false;
     static constexpr std::chrono::steady_clock::rep NoAlarm = std::numeric_limits<std::chrono::steady_clock::rep>::max();
     std::atomic<std::chrono::steady_clock::rep> m_alarmAt = NoAlarm; // steady_clock ticks
     QString m_protocolError; // why the I/O thread killed the worker, when it broke the protocol

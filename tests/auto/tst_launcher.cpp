@@ -106,6 +106,7 @@ private Q_SLOTS:
 
     void failingLauncherIsStartFailed_data();
     void failingLauncherIsStartFailed();
+    void launcherWritingToStdoutIsExplained();
     void throughFakeSshWithAwkwardPath();
 
 private:
@@ -353,6 +354,16 @@ void tst_Launcher::failingLauncherIsStartFailed()
     QTRY_COMPARE(failed.size(), 1);
     QCOMPARE(venv.state(), State::Idle);
     QVERIFY(TestUtil::liveChildren().isEmpty());
+}
+
+// A login script that greets on stdout puts bytes before the first frame.
+void tst_Launcher::launcherWritingToStdoutIsExplained()
+{
+    Venv venv(config({str("sh"), str("-c"), str("echo 'Welcome to gpu-box'; exec \"$@\""), str("launch")}));
+    const Error error = venv.start(QDeadlineTimer(120000));
+    QCOMPARE(error.code, ErrorCode::ProtocolError);
+    QVERIFY2(error.message.contains(str("login script write to stdout")), qPrintable(error.message));
+    QCOMPARE(venv.state(), State::Idle);
 }
 
 // A stand-in for ssh: it drops the host and hands the rest, joined by spaces, to a shell, as
