@@ -1419,29 +1419,50 @@ class Dispatcher:
 # or a process group of their own included. It holds no copy of the socket: the host sees the
 # channel close when the worker's end does.
 _GUARD_SIGNALS = {signal.SIGCHLD, signal.SIGTERM}
+# Over stdio, how often the guard looks whether the host's side of the channel is gone.
+_HANGUP_LOOK_SECONDS = 2.0
 
 
-def _split_off_guard(private_fds):
-    """Forks; returns in the child, which is the worker. The parent guards it and never returns."""
+def _split_off_guard(private_fds, watched=None):
+    """Forks; returns in the child, which is the worker. The parent guards it and never returns.
+    Over stdio the guard keeps `watched`, the protocol's input, to see the host go."""
     signal.pthread_sigmask(signal.SIG_BLOCK, _GUARD_SIGNALS)  # pending until the guard waits for them
     worker = os.fork()
     if worker == 0:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _GUARD_SIGNALS)
         return
     for fd in private_fds:
-        os.close(fd)
-    _exit_as(_guard(worker))
+        if fd != watched:
+            os.close(fd)
+    _exit_as(_guard(worker, watched))
 
 
-def _guard(worker):
-    """Waits for the worker's end or SIGTERM, then tears the tree down; the worker's wait status."""
+def _guard(worker, watched=None):
+    """Waits for the worker's end, SIGTERM or, over stdio, the host's side of the channel gone,
+    then tears the tree down; returns the worker's wait status."""
     status = None
     try:
-        while status is None and signal.sigwait(_GUARD_SIGNALS) == signal.SIGCHLD:
+        while status is None and _next_signal(watched) == signal.SIGCHLD:
             status = _reap_ended(worker)
     finally:
         status = _tear_down(worker, status)
     return status
+
+
+def _next_signal(watched):
+    """SIGCHLD or SIGTERM; None once `watched` hung up. The worker itself ends at end of input,
+    unless native code holds its GIL: no host and no signal would end it then (ssh forwards no
+    signal), so the guard looks now and then."""
+    if watched is None:
+        return signal.sigwait(_GUARD_SIGNALS)
+    hangup = select.poll()
+    hangup.register(watched, 0)  # POLLHUP and POLLERR only: the worker's frames stay unread
+    while True:
+        info = signal.sigtimedwait(_GUARD_SIGNALS, _HANGUP_LOOK_SECONDS)
+        if info is not None:
+            return info.si_signo
+        if hangup.poll(0):
+            return None
 
 
 def _reap_ended(worker):
@@ -1586,7 +1607,7 @@ def main():
     if over_stdio:
         protocol_in, protocol_out, pipes = _take_stdio()
         os.environ.pop("QTPYVENV_PROTOCOL_FD", None)
-        _split_off_guard([protocol_in, protocol_out] + pipes)
+        _split_off_guard([protocol_in, protocol_out] + pipes, watched=protocol_in)
     else:
         protocol_in = protocol_out = int(os.environ.pop("QTPYVENV_PROTOCOL_FD"))  # user code has no need to see it
         os.set_inheritable(protocol_in, False)  # user subprocesses must not keep the socket alive

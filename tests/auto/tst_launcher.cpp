@@ -56,6 +56,10 @@ def spin():
     while True:
         pass
 
+def hold_gil():
+    import re
+    return bool(re.match(r"(a*)*b", "a" * 64))  # backtracks for ages without letting go of the GIL
+
 def child():
     return subprocess.Popen(["sleep", "300"]).pid
 )PY");
@@ -102,6 +106,7 @@ private Q_SLOTS:
     void killedLauncherIsDiedAndRestarts();
     void closeLeavesNoProcess_data() { launchers(); }
     void closeLeavesNoProcess();
+    void workerEndsAtEndOfInput_data();
     void workerEndsAtEndOfInput();
 
     void failingLauncherIsStartFailed_data();
@@ -314,8 +319,17 @@ void tst_Launcher::closeLeavesNoProcess()
 
 // A launcher that leaves the worker out of reach of the host's signals (as ssh does: the worker
 // runs on another machine): killing it ends the worker through end of input, its children too.
+void tst_Launcher::workerEndsAtEndOfInput_data()
+{
+    QTest::addColumn<QString>("running");
+    QTest::newRow("idle") << QString();
+    // Native code holds the GIL: the worker cannot see the end; its guard does.
+    QTest::newRow("GIL held") << str("hold_gil");
+}
+
 void tst_Launcher::workerEndsAtEndOfInput()
 {
+    QFETCH(QString, running);
     if (QStandardPaths::findExecutable(str("setsid")).isEmpty())
         QSKIP("no setsid");
     Venv venv(config({str("setsid"), str("-w")}));
@@ -324,6 +338,11 @@ void tst_Launcher::workerEndsAtEndOfInput()
     QJsonValue sleeper;
     QVERIFY_OK(venv.callAndAwait(str("child"), {}, &sleeper, QDeadlineTimer(30000)));
     QSignalSpy died(&venv, &Venv::died);
+    if (!running.isEmpty()) {
+        QSignalSpy started(&venv, &Venv::callStarted);
+        venv.call(running);
+        QVERIFY(started.wait(30000));
+    }
     ::kill(pid_t(launchedProcess(worker)), SIGKILL);
     QVERIFY(died.wait(30000));
     QTRY_VERIFY_WITH_TIMEOUT(!TestUtil::processAlive(worker), 10000);
