@@ -60,6 +60,9 @@ def hold_gil():
     import re
     return bool(re.match(r"(a*)*b", "a" * 64))  # backtracks for ages without letting go of the GIL
 
+def leave():
+    os._exit(3)
+
 def child():
     return subprocess.Popen(["sleep", "300"]).pid
 )PY");
@@ -104,6 +107,7 @@ private Q_SLOTS:
     void cancelWorks();
     void killedLauncherIsDiedAndRestarts_data() { launchers(); }
     void killedLauncherIsDiedAndRestarts();
+    void launcherMessagesInDied();
     void closeLeavesNoProcess_data() { launchers(); }
     void closeLeavesNoProcess();
     void workerEndsAtEndOfInput_data();
@@ -298,6 +302,21 @@ void tst_Launcher::killedLauncherIsDiedAndRestarts()
     QJsonValue out;
     QVERIFY_OK(venv.callAndAwait(str("echo"), 3, &out, QDeadlineTimer(30000)));
     QCOMPARE(out.toInt(), 3);
+    venv.close();
+}
+
+// As ssh reports a connection that broke: the launcher's last words are in died()'s message.
+void tst_Launcher::launcherMessagesInDied()
+{
+    Venv venv(config({str("sh"), str("-c"), str("\"$@\"; echo 'Connection to gpu-box closed.' >&2; exit 255"), str("launch")}));
+    QVERIFY_OK(venv.start(QDeadlineTimer(120000)));
+    QSignalSpy died(&venv, &Venv::died);
+    venv.call(str("leave"));
+    QVERIFY(died.wait(30000));
+    const Error error = died.first().at(0).value<Error>();
+    QCOMPARE(error.code, ErrorCode::Died);
+    QVERIFY2(error.message.contains(str("exited with code 255; the launcher said: Connection to gpu-box closed.")),
+             qPrintable(error.message));
     venv.close();
 }
 
