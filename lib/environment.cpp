@@ -148,7 +148,7 @@ QString checkRequirements(const QStringList &requirements)
 
 QString Environment::venvDir() const
 {
-    return m_config.baseDir + QStringLiteral("/venv");
+    return usesExistingDir() ? m_config.venvDir : m_config.baseDir + QStringLiteral("/venv");
 }
 
 QString Environment::metaDir() const
@@ -158,7 +158,30 @@ QString Environment::metaDir() const
 
 QString Environment::venvPython() const
 {
-    return venvDir() + QStringLiteral("/bin/python");
+    const QString python = venvDir() + QStringLiteral("/bin/python");
+    if (usesExistingDir() && !QFileInfo(python).isExecutable()
+        && QFileInfo(python + QLatin1Char('3')).isExecutable()) {
+        return python + QLatin1Char('3');
+    }
+    return python;
+}
+
+Error Environment::checkExistingDir() const
+{
+    const QFileInfo dir(venvDir());
+    if (!dir.isDir()) {
+        return makeError(ErrorCode::StartFailed,
+                         QStringLiteral("the environment folder %1 (Config::venvDir) %2")
+                             .arg(venvDir(), dir.exists() ? QStringLiteral("is not a folder")
+                                                          : QStringLiteral("does not exist")));
+    }
+    if (!QFileInfo(venvPython()).isExecutable()) {
+        return makeError(ErrorCode::StartFailed,
+                         QStringLiteral("the environment folder %1 (Config::venvDir) has no Python interpreter: "
+                                        "neither bin/python nor bin/python3 is an executable file")
+                             .arg(venvDir()));
+    }
+    return {};
 }
 
 Error Environment::readState(QJsonObject *state) const
@@ -195,10 +218,12 @@ QString Environment::requirementsKey() const
     }
     if (pythonVersion.isEmpty())
         pythonVersion = uvPythonVersion;
+    QJsonArray key{QJsonArray::fromStringList(m_config.requirements), QJsonArray::fromStringList(m_config.pipOptions),
+                   pythonVersion};
+    if (usesExistingDir()) // another folder has other packages; baseDir/venv keeps its earlier key
+        key.append(venvDir());
     QCryptographicHash hash(QCryptographicHash::Sha256);
-    hash.addData(QJsonDocument(QJsonArray{QJsonArray::fromStringList(m_config.requirements),
-                                          QJsonArray::fromStringList(m_config.pipOptions), pythonVersion})
-                     .toJson(QJsonDocument::Compact));
+    hash.addData(QJsonDocument(key).toJson(QJsonDocument::Compact));
     return QString::fromLatin1(hash.result().toHex());
 }
 
@@ -326,11 +351,19 @@ Error Environment::prepareLocked(const Context &context)
     QJsonObject state;
     if (Error error = readState(&state); !error.ok())
         return error;
+    if (usesExistingDir()) {
+        if (Error error = checkExistingDir(); !error.ok())
+            return error;
+    }
     struct stat venv;
     const bool exists = ::lstat(QFile::encodeName(venvDir()).constData(), &venv) == 0;
-    // The library makes venv/ a directory: a symbolic link there is someone else's.
-    bool ours = state.value(QLatin1String("createdVenv")).toBool() && (!exists || S_ISDIR(venv.st_mode));
-    const bool working = QFileInfo(venvPython()).isExecutable() && QFileInfo::exists(venvDir() + QStringLiteral("/pyvenv.cfg"));
+    // The library makes venv/ a directory: a symbolic link there is someone else's. state.json
+    // speaks of baseDir/venv only.
+    bool ours = !usesExistingDir() && state.value(QLatin1String("createdVenv")).toBool()
+        && (!exists || S_ISDIR(venv.st_mode));
+    // A conda environment has no pyvenv.cfg.
+    const bool working = QFileInfo(venvPython()).isExecutable()
+        && (usesExistingDir() || QFileInfo::exists(venvDir() + QStringLiteral("/pyvenv.cfg")));
     if (exists && !ours && !working) {
         return makeError(ErrorCode::InstallFailed,
                          QStringLiteral("%1 exists but is not a virtual environment QtPyVenv made; it is left alone")
@@ -372,7 +405,7 @@ Error Environment::prepareLocked(const Context &context)
     if (!m_config.requirements.isEmpty()) {
         if (!ours && !m_config.installIntoExistingVenv) {
             return makeError(ErrorCode::InstallFailed,
-                             QStringLiteral("%1 is a virtual environment that was not made by QtPyVenv, so the "
+                             QStringLiteral("%1 is an environment that was not made by QtPyVenv, so the "
                                             "requirements are not installed into it; set "
                                             "Config::installIntoExistingVenv to let pip or uv install into it")
                                  .arg(venvDir()));
@@ -402,7 +435,7 @@ Error Environment::installRequirements(const Context &context, const InstallerTo
 {
     context.phase(StartPhase::Installing);
     Error unresolved; // pip then bootstraps itself into the venv
-    return installer.install(resolveInterpreter(&unresolved), venvDir(), context);
+    return installer.install(resolveInterpreter(&unresolved), venvDir(), venvPython(), context);
 }
 
 Error Environment::openTails(OutputLog &stdoutLog, OutputLog &stderrLog, qint64 halfBytes)
@@ -479,7 +512,8 @@ void Environment::removeCreated()
     }
     QJsonObject state;
     struct stat venv;
-    if (readState(&state).ok() && state.value(QLatin1String("createdVenv")).toBool()
+    // An existing environment is never removed, whatever state.json says of baseDir/venv.
+    if (!usesExistingDir() && readState(&state).ok() && state.value(QLatin1String("createdVenv")).toBool()
         && ::lstat(QFile::encodeName(venvDir()).constData(), &venv) == 0 && S_ISDIR(venv.st_mode)) {
         QDir(venvDir()).removeRecursively();
     }

@@ -52,12 +52,12 @@ private:
 };
 
 /*
- * The on-disk side of a Venv: baseDir/venv, the virtual environment, and baseDir/meta, the
- * library's own directory (its ownership mark, state.json with what was installed, the lock
- * files, the output tails and the worker's files). Every file in meta/ is reached through
- * MetaDir, never through a symbolic link. A meta/ the library did not make is refused; a venv/
- * it did not make is never deleted or recreated, and installed into only with
- * Config::installIntoExistingVenv.
+ * The on-disk side of a Venv: baseDir/venv (or Config::venvDir), the environment, and
+ * baseDir/meta, the library's own directory (its ownership mark, state.json with what was
+ * installed, the lock files, the output tails and the worker's files). Every file in meta/ is
+ * reached through MetaDir, never through a symbolic link. A meta/ the library did not make is
+ * refused; an environment it did not make (Config::venvDir, or a venv/ it did not create) is
+ * never deleted or recreated, and installed into only with Config::installIntoExistingVenv.
  */
 class Environment
 {
@@ -73,6 +73,7 @@ public:
 
     QString venvDir() const;
     QString metaDir() const;
+    //! bin/python, or bin/python3 in a Config::venvDir that has no bin/python.
     QString venvPython() const;
 
     /*!
@@ -104,6 +105,8 @@ private:
     Error installRequirements(const Context &context, const InstallerTool &installer);
     void removeTails(const QString &stem) const;
     QString resolveInterpreter(Error *error) const;
+    bool usesExistingDir() const { return !m_config.venvDir.isEmpty(); }
+    Error checkExistingDir() const;
     Error readState(QJsonObject *state) const;
     Error writeState(const QJsonObject &state) const;
 

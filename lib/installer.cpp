@@ -218,24 +218,22 @@ Error InstallerTool::createVenv(const QString &interpreter, const QString &venvD
     return toolError(venv, QStringLiteral("creating the venv with %1").arg(m_interpreterName));
 }
 
-Error InstallerTool::install(const QString &interpreter, const QString &venvDir,
+Error InstallerTool::install(const QString &interpreter, const QString &venvDir, const QString &venvPython,
                              const Environment::Context &context) const
 {
     if (Error error = check(); !error.ok())
         return error;
     if (m_kind == Installer::Pip)
-        return installWithPip(interpreter, venvDir, context);
+        return installWithPip(interpreter, venvDir, venvPython, context);
     return runStep(m_uv,
-                   QStringList{QStringLiteral("pip"), QStringLiteral("install"), QStringLiteral("--python"),
-                               venvDir + QStringLiteral("/bin/python")}
+                   QStringList{QStringLiteral("pip"), QStringLiteral("install"), QStringLiteral("--python"), venvPython}
                        + m_installArguments,
                    QStringLiteral("uv pip install"), context);
 }
 
-Error InstallerTool::installWithPip(const QString &interpreter, const QString &venvDir,
+Error InstallerTool::installWithPip(const QString &interpreter, const QString &venvDir, const QString &venvPython,
                                     const Environment::Context &context) const
 {
-    const QString venvPython = venvDir + QStringLiteral("/bin/python");
     const QStringList install = QStringList{QStringLiteral("install")} + m_installArguments;
     const bool venvHasPip =
         !QDir(venvDir + QStringLiteral("/lib")).entryList({QStringLiteral("python*")}, QDir::Dirs).isEmpty()

@@ -34,14 +34,16 @@ public:
     //! Creates a venv without pip at \a venvDir with \a interpreter (a path).
     Error createVenv(const QString &interpreter, const QString &venvDir, const Environment::Context &context) const;
     /*!
-     * Installs Config::requirements with Config::pipOptions into the venv at \a venvDir.
-     * \a interpreter is the bootstrap interpreter's path, "" when it cannot be run: pip prefers
-     * its pip to one bootstrapped into the venv.
+     * Installs Config::requirements with Config::pipOptions into the venv at \a venvDir, whose
+     * interpreter is \a venvPython. \a interpreter is the bootstrap interpreter's path, "" when
+     * it cannot be run: pip prefers its pip to one bootstrapped into the venv.
      */
-    Error install(const QString &interpreter, const QString &venvDir, const Environment::Context &context) const;
+    Error install(const QString &interpreter, const QString &venvDir, const QString &venvPython,
+                  const Environment::Context &context) const;
 
 private:
-    Error installWithPip(const QString &interpreter, const QString &venvDir, const Environment::Context &context) const;
+    Error installWithPip(const QString &interpreter, const QString &venvDir, const QString &venvPython,
+                         const Environment::Context &context) const;
 
     Installer m_kind = Installer::Pip;
     QString m_uv; // uv's path, "" when none was found

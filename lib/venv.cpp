@@ -80,6 +80,8 @@ Config effectiveConfig(Config config)
         config.cancelGracePeriod = std::chrono::seconds(5);
     if (config.pythonInterpreter.isEmpty())
         config.pythonInterpreter = QStringLiteral("python3");
+    if (!config.venvDir.isEmpty())
+        config.venvDir = QDir(config.venvDir).absolutePath();
     return config;
 }
 

@@ -5,7 +5,9 @@
 #include <QtPyVenv/venv.h>
 
 #include <QCborMap>
+#include <QCryptographicHash>
 #include <QDir>
+#include <QDirIterator>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonValue>
@@ -18,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 //! Fails the test with the error's text unless EXPRESSION (an Error) is ok.
@@ -124,6 +127,33 @@ def protocol_fd():
         except OSError:
             pass
 )PY");
+
+//! Every entry under DIR with its type, size, mode, mtime and content (or link target): equal
+//! lists mean nothing under DIR changed.
+inline QStringList treeSnapshot(const QString &dir)
+{
+    QStringList entries;
+    QDirIterator it(dir, QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System,
+                    QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        struct stat st;
+        if (::lstat(QFile::encodeName(path).constData(), &st) != 0)
+            continue;
+        QByteArray content = S_ISLNK(st.st_mode) ? QFile::encodeName(QFile::symLinkTarget(path)) : QByteArray();
+        if (S_ISREG(st.st_mode))
+            content = QCryptographicHash::hash(readAll(path), QCryptographicHash::Sha256).toHex();
+        entries.append(QStringLiteral("%1 %2 %3 %4.%5 %6")
+                           .arg(path.mid(dir.size()))
+                           .arg(st.st_mode, 0, 8)
+                           .arg(qlonglong(st.st_size))
+                           .arg(qlonglong(st.st_mtim.tv_sec))
+                           .arg(qlonglong(st.st_mtim.tv_nsec))
+                           .arg(QString::fromUtf8(content)));
+    }
+    entries.sort();
+    return entries;
+}
 
 //! State letter of /proc/PID/stat ('Z' zombie), or 0 when there is no such process.
 inline char processState(qint64 pid)

@@ -26,6 +26,7 @@ namespace {
 
 using TestUtil::joined;
 using TestUtil::readAll;
+using TestUtil::treeSnapshot;
 using TestUtil::writeFile;
 
 using TestUtil::ProbeSource;
@@ -55,16 +56,22 @@ QByteArray fileIdentity(const QString &path)
         + QByteArray::number(qlonglong(st.st_mtim.tv_nsec));
 }
 
-//! The module file pip put into the venv's site-packages, or "" when there is none.
-QString installedModule(const QString &baseDir, const QString &module)
+//! The module file pip put into the site-packages of the environment at DIR, or "" when there is none.
+QString moduleIn(const QString &dir, const QString &module)
 {
-    const QString lib = baseDir + QStringLiteral("/venv/lib");
+    const QString lib = dir + QStringLiteral("/lib");
     for (const QString &python : QDir(lib).entryList({QStringLiteral("python*")}, QDir::Dirs)) {
         const QString path = QStringLiteral("%1/%2/site-packages/%3.py").arg(lib, python, module);
         if (QFileInfo::exists(path))
             return path;
     }
     return {};
+}
+
+//! The module file pip put into baseDir/venv, or "" when there is none.
+QString installedModule(const QString &baseDir, const QString &module)
+{
+    return moduleIn(baseDir + QStringLiteral("/venv"), module);
 }
 
 //! A config whose sources define value(), returning VALUE.
@@ -111,6 +118,11 @@ private Q_SLOTS:
     void foreignVenvIsLeftAlone();
     void foreignVenvIsNotInstalledInto();
     void foreignVenvInstalledIntoOnlyWhenAllowed();
+    void existingVenvElsewhereIsUsed();
+    void existingVenvInstalledIntoOnlyWhenAllowed();
+    void existingDirWithoutInterpreter_data();
+    void existingDirWithoutInterpreter();
+    void existingCondaLayoutIsAccepted();
     void closeRemovesOnlyWhatWasCreated();
     void closeRemovesTemporaryBaseDir();
     void closeRemovesCreatedBaseDir();
@@ -546,6 +558,118 @@ void tst_Install::foreignVenvInstalledIntoOnlyWhenAllowed()
         QCOMPARE_VALUE(venv, QStringLiteral("one"));
     }
     QCOMPARE(readAll(venvDir + QStringLiteral("/mine.txt")), QByteArray("the user's"));
+}
+
+// 7d. Config::venvDir: a venv made elsewhere with python -m venv is used (sys.prefix is it) and
+//     close() with removeBaseDirOnClose leaves it byte for byte, also when baseDir/venv was the
+//     library's before; meta/ stays under baseDir.
+void tst_Install::existingVenvElsewhereIsUsed()
+{
+    QTemporaryDir dir;
+    const QString base = dir.filePath(QStringLiteral("base"));
+    const QString existing = dir.filePath(QStringLiteral("elsewhere"));
+    QVERIFY(makeUserVenv(existing));
+    const QStringList before = treeSnapshot(existing);
+
+    Config config = TestUtil::config(base, {QStringLiteral("import sys\n\ndef value():\n    return sys.prefix\n")});
+    config.removeBaseDirOnClose = false;
+    {
+        Venv venv(config); // state.json now says the library created a venv
+        QVERIFY_OK(venv.start());
+    }
+    config.venvDir = existing;
+    config.removeBaseDirOnClose = true;
+    {
+        Venv venv(config);
+        QVERIFY_OK(venv.start());
+        QCOMPARE_VALUE(venv, existing);
+        QVERIFY2(venv.pythonExecutable().startsWith(existing), qPrintable(venv.pythonExecutable()));
+        QVERIFY(QFileInfo::exists(base + QStringLiteral("/meta")));
+    }
+    QCOMPARE(treeSnapshot(existing), before);
+}
+
+// 7e. Requirements go into a Config::venvDir only with installIntoExistingVenv.
+void tst_Install::existingVenvInstalledIntoOnlyWhenAllowed()
+{
+    QTemporaryDir dir;
+    const QString existing = dir.filePath(QStringLiteral("elsewhere"));
+    QVERIFY(makeUserVenv(existing));
+    Config config = probeConfig(dir.filePath(QStringLiteral("base")), QStringLiteral("qtpyvenv_probe==1.0"), m_wheelsV1);
+    config.venvDir = existing;
+    {
+        Venv venv(config);
+        const Error error = venv.start();
+        QCOMPARE(error.code, ErrorCode::InstallFailed);
+        QVERIFY2(error.message.contains(existing), qPrintable(error.message));
+        QVERIFY2(error.message.contains(QStringLiteral("installIntoExistingVenv")), qPrintable(error.message));
+        QVERIFY(moduleIn(existing, ProbeName).isEmpty());
+    }
+    config.installIntoExistingVenv = true;
+    {
+        Venv venv(config);
+        QVERIFY_OK(venv.start());
+        QCOMPARE_VALUE(venv, QStringLiteral("one"));
+    }
+    QVERIFY(!moduleIn(existing, ProbeName).isEmpty()); // installed there, and kept
+    QCOMPARE(readAll(existing + QStringLiteral("/mine.txt")), QByteArray("the user's"));
+}
+
+void tst_Install::existingDirWithoutInterpreter_data()
+{
+    QTest::addColumn<QString>("binEntry"); // what bin/ holds; "-" for no folder at all
+    QTest::newRow("missing folder") << QStringLiteral("-");
+    QTest::newRow("empty folder") << QString();
+    QTest::newRow("bin without python") << QStringLiteral("pip");
+    QTest::newRow("python not executable") << QStringLiteral("python");
+}
+
+// 7f. A Config::venvDir without a runnable interpreter is StartFailed naming the folder; nothing
+//     is made in it.
+void tst_Install::existingDirWithoutInterpreter()
+{
+    QFETCH(QString, binEntry);
+    QTemporaryDir dir;
+    const QString existing = dir.filePath(QStringLiteral("env"));
+    if (binEntry != QLatin1String("-"))
+        QVERIFY(QDir().mkpath(existing + QStringLiteral("/bin")));
+    if (binEntry != QLatin1String("-") && !binEntry.isEmpty())
+        QVERIFY(writeFile(existing + QStringLiteral("/bin/") + binEntry, "not a program"));
+    const QStringList before = treeSnapshot(existing);
+
+    Config config = valueConfig(dir.filePath(QStringLiteral("base")));
+    config.venvDir = existing;
+    Venv venv(config);
+    const Error error = venv.start();
+    QCOMPARE(error.code, ErrorCode::StartFailed);
+    QVERIFY2(error.message.contains(existing), qPrintable(error.message));
+    QVERIFY2(error.message.contains(QStringLiteral("Config::venvDir")), qPrintable(error.message));
+    QCOMPARE(venv.state(), State::Idle);
+    venv.close();
+    QCOMPARE(treeSnapshot(existing), before);
+    QCOMPARE(QFileInfo::exists(existing), binEntry != QLatin1String("-"));
+}
+
+// 7g. A conda environment: bin/python and conda-meta/, no pyvenv.cfg.
+void tst_Install::existingCondaLayoutIsAccepted()
+{
+    QTemporaryDir dir;
+    const QString conda = dir.filePath(QStringLiteral("conda/envs/work"));
+    QVERIFY(QDir().mkpath(conda + QStringLiteral("/bin")));
+    QVERIFY(QDir().mkpath(conda + QStringLiteral("/conda-meta")));
+    QVERIFY(writeFile(conda + QStringLiteral("/conda-meta/history"), "==> 2024-01-01 <==\n"));
+    const QString python = QFileInfo(QStandardPaths::findExecutable(TestUtil::python())).canonicalFilePath();
+    QVERIFY(QFile::link(python, conda + QStringLiteral("/bin/python")));
+    const QStringList before = treeSnapshot(conda);
+
+    Config config = valueConfig(dir.filePath(QStringLiteral("base")), 7);
+    config.venvDir = conda;
+    {
+        Venv venv(config);
+        QVERIFY_OK(venv.start());
+        QCOMPARE_VALUE(venv, 7);
+    }
+    QCOMPARE(treeSnapshot(conda), before);
 }
 
 // 8a. A user's existing baseDir: close() removes venv/ and meta/ and keeps everything else.

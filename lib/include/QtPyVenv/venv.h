@@ -127,9 +127,10 @@ struct QTPYVENV_EXPORT Config {
     //! Optional names for the sources (e.g. file paths), shown in tracebacks and SyntaxErrors;
     //! a missing name is "<source N>".
     QStringList sourceNames;
-    //! A working venv at baseDir/venv that QtPyVenv did not make is used as it is, and never
-    //! deleted or recreated. With requirements not yet installed into it, start() is
-    //! InstallFailed unless this is set: then pip or uv installs them into that venv.
+    //! An environment QtPyVenv did not make (Config::venvDir, or a working venv at baseDir/venv
+    //! it did not create) is used as it is, and never deleted, recreated or repaired. With
+    //! requirements not yet installed into it, start() is InstallFailed unless this is set: then
+    //! pip or uv installs them into that environment.
     bool installIntoExistingVenv = false;
     /*!
      * How long a cancelled call may go on before the library ends it by restarting the worker
@@ -162,6 +163,14 @@ struct QTPYVENV_EXPORT Config {
      * worker, on end of input, ends with everything it started.
      */
     QStringList launcher;
+    /*!
+     * An existing virtual environment or conda environment folder to use instead of
+     * baseDir/venv; empty: baseDir/venv. Its interpreter is bin/python, else bin/python3; a
+     * folder without one is StartFailed naming it. QtPyVenv never deletes or recreates it (not
+     * even close() with removeBaseDirOnClose) and installs into it only with
+     * installIntoExistingVenv. baseDir still holds QtPyVenv's own meta/.
+     */
+    QString venvDir;
 };
 
 //! The installer a start() would use for \a config now: Pip or Uv, never Auto.
