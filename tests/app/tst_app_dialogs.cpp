@@ -3,6 +3,7 @@
 // the Output tab's find / follow / clear, the Calls tab's details, the console's history,
 // requirements import / export / a failing install, the palette-derived colours, and the
 // New / Remove environment dialogs (driven without blocking).
+#include "apptestutil.h"
 #include "testutil.h"
 
 #include "core/arguments.h"
@@ -55,6 +56,7 @@
 #include <memory>
 
 using namespace QtPyVenvApp;
+using AppTestUtil::whenModal;
 
 namespace {
 
@@ -67,25 +69,6 @@ double contrast(const QColor &a, const QColor &b)
     };
     const double la = luminance(a), lb = luminance(b);
     return (qMax(la, lb) + 0.05) / (qMin(la, lb) + 0.05);
-}
-
-/*!
- * Runs \a handle on the first modal dialog of type T to appear, from the event loop of its
- * exec(); polls at a short interval (no fixed wait). \a handle must close the dialog.
- */
-template <typename T>
-void whenModal(QObject *context, std::function<void(T *)> handle)
-{
-    auto *poll = new QTimer(context);
-    poll->setInterval(5);
-    QObject::connect(poll, &QTimer::timeout, context, [poll, handle] {
-        if (auto *dialog = qobject_cast<T *>(QApplication::activeModalWidget())) {
-            poll->stop();
-            poll->deleteLater();
-            handle(dialog);
-        }
-    });
-    poll->start();
 }
 
 QPalette darkPalette()

@@ -84,8 +84,8 @@ private Q_SLOTS:
             // Drawn, not only named: under a bare X server the bundled SVG is what shows.
             QVERIFY2(!action->icon().pixmap(24).isNull(), qPrintable(action->objectName()));
         }
-        QCOMPARE(actions, 6);
-        for (const char *name : {"document-new", "edit-copy", "list-remove", "media-playback-start",
+        QCOMPARE(actions, 7);
+        for (const char *name : {"document-new", "folder-open", "edit-copy", "list-remove", "media-playback-start",
                                  "media-playback-stop", "view-refresh"})
             QVERIFY2(QFile::exists(QStringLiteral(":/qtpyvenv-app/icons/%1.svg").arg(QLatin1String(name))), name);
     }

@@ -46,6 +46,8 @@ QJsonObject EnvironmentDefinition::toJson() const
         {QLatin1String("installer"), installerKey(installer)},
         {QLatin1String("autoStart"), autoStart},
         {QLatin1String("pythonVersion"), pythonVersion},
+        {QLatin1String("existingDir"), existingDir},
+        {QLatin1String("installIntoExisting"), installIntoExisting},
     };
 }
 
@@ -63,6 +65,8 @@ EnvironmentDefinition EnvironmentDefinition::fromJson(const QJsonObject &object)
     d.installer = installerFromKey(object.value(QLatin1String("installer")).toString());
     d.autoStart = object.value(QLatin1String("autoStart")).toBool(true);
     d.pythonVersion = object.value(QLatin1String("pythonVersion")).toString();
+    d.existingDir = object.value(QLatin1String("existingDir")).toString();
+    d.installIntoExisting = object.value(QLatin1String("installIntoExisting")).toBool();
     return d;
 }
 
@@ -171,6 +175,12 @@ QtPyVenv::Installer installerFromKey(const QString &key)
             return installer;
     }
     return QtPyVenv::Installer::Auto;
+}
+
+QString displayPath(const QString &path)
+{
+    const QString home = QDir::homePath();
+    return path.startsWith(home + QLatin1Char('/')) ? QLatin1Char('~') + path.mid(home.size()) : path;
 }
 
 QString newEnvironmentId()

@@ -27,7 +27,15 @@ struct EnvironmentDefinition {
     //! The worker's Python version at its last Ready (Venv::pythonVersion()), shown while it
     //! is not running; empty until the first start. Kept by the Environment, not user-edited.
     QString pythonVersion;
+    //! A venv or conda environment folder the user already had, adopted with "Add existing…"
+    //! (Config::venvDir): used instead of a venv of the app's, never removed by the app. Empty
+    //! for the app's own venvs.
+    QString existingDir;
+    //! The user allowed installing the requirements into existingDir
+    //! (Config::installIntoExistingVenv); asked once, when they first would install.
+    bool installIntoExisting = false;
 
+    bool isAdopted() const { return !existingDir.isEmpty(); }
     //! The pip options the index URL and find-links fields stand for.
     QStringList pipOptions() const;
     QJsonObject toJson() const;
@@ -71,6 +79,8 @@ bool writeJsonFile(const QString &path, const QJsonObject &root, QString *error 
 QString installerKey(QtPyVenv::Installer installer);
 //! The Installer \a key names; Auto for an unknown key.
 QtPyVenv::Installer installerFromKey(const QString &key);
+//! \a path for showing: under the home folder as "~/…".
+QString displayPath(const QString &path);
 //! A fresh id: a short random hex string.
 QString newEnvironmentId();
 

@@ -88,7 +88,8 @@ void Environment::setDefinition(const EnvironmentDefinition &newDefinition)
     EnvironmentDefinition definition = newDefinition;
     // The remembered version is ours: a copy edited elsewhere may carry a stale one. Another
     // interpreter or venv folder makes it unknown until the next start.
-    const bool otherPython = definition.interpreter != m_definition.interpreter || definition.baseDir != m_definition.baseDir;
+    const bool otherPython = definition.interpreter != m_definition.interpreter || definition.baseDir != m_definition.baseDir
+        || definition.existingDir != m_definition.existingDir;
     definition.pythonVersion = otherPython ? QString() : m_definition.pythonVersion;
     if (definition == m_definition)
         return;
@@ -110,6 +111,13 @@ QString Environment::baseDir() const
     return m_definition.baseDir.isEmpty() ? m_defaultBaseDir : m_definition.baseDir;
 }
 
+bool Environment::needsInstallPermission() const
+{
+    return m_definition.isAdopted() && !m_definition.installIntoExisting && !m_definition.requirements.isEmpty()
+        && m_lastError.code == QtPyVenv::ErrorCode::InstallFailed
+        && m_lastError.message.contains(QLatin1String("installIntoExistingVenv"));
+}
+
 QtPyVenv::Config Environment::installConfig() const
 {
     QtPyVenv::Config config;
@@ -119,6 +127,8 @@ QtPyVenv::Config Environment::installConfig() const
     config.installer = m_definition.installer;
     config.toolSearchPaths = m_toolSearchPaths;
     config.baseDir = baseDir();
+    config.venvDir = m_definition.existingDir;
+    config.installIntoExistingVenv = m_definition.installIntoExisting;
     config.removeBaseDirOnClose = false;
     return config;
 }
@@ -302,7 +312,11 @@ void Environment::stop()
 
 void Environment::stopAndRemoveFolder()
 {
-    releaseVenv(baseDir());
+    // An adopted folder is the user's: where baseDir() holds it, baseDir() stays too.
+    const QString base = QDir(baseDir()).absolutePath() + QLatin1Char('/');
+    const QString adopted = QDir(m_definition.existingDir).absolutePath() + QLatin1Char('/');
+    const bool holdsAdopted = m_definition.isAdopted() && (adopted.startsWith(base) || base.startsWith(adopted));
+    releaseVenv(holdsAdopted ? QString() : baseDir());
     setStatus(EnvStatus::Stopped);
 }
 

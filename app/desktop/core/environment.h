@@ -52,7 +52,8 @@ public:
     const EnvironmentDefinition &definition() const { return m_definition; }
     //! Takes effect at the next start; re-watches the sources.
     void setDefinition(const EnvironmentDefinition &definition);
-    //! The venv folder: the definition's baseDir, or the default under AppDataLocation.
+    //! The venv folder: the definition's baseDir, or the default under AppDataLocation. For an
+    //! adopted environment it holds only the library's meta/ folder.
     QString baseDir() const;
     //! Folders searched for uv before PATH (Config::toolSearchPaths); takes effect at the next start.
     void setToolSearchPaths(const QStringList &paths) { m_toolSearchPaths = paths; }
@@ -85,6 +86,9 @@ public:
     QList<PackageInfo> packages() const { return m_packages; }
     //! Why the last start (or changeFailed() restart) failed, or why the worker died; NoError otherwise.
     QtPyVenv::Error lastError() const { return m_lastError; }
+    //! The last start failed only because the user has not allowed installing the requirements
+    //! into the adopted environment folder.
+    bool needsInstallPermission() const;
     //! What the current start is doing (Venv::startPhaseChanged()); nullopt when not starting
     //! or before the library has said.
     std::optional<QtPyVenv::StartPhase> startPhase() const { return m_startPhase; }
@@ -110,7 +114,8 @@ public:
     void start();
     //! Stops the worker; running calls fail with "closed".
     void stop();
-    //! stop(), then removes the venv folder (off the GUI thread, after the worker is gone).
+    //! stop(), then removes the venv folder (off the GUI thread, after the worker is gone). Of
+    //! an adopted environment only the app's own folder goes, never the environment folder.
     void stopAndRemoveFolder();
     /*!
      * Picks up changed sources and requirements: stop() then start(), but when Ready the old

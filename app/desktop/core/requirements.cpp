@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "requirements.h"
 
-#include <QDir>
+#include "definition.h"
+
 #include <QRegularExpression>
 
 #include <algorithm>
@@ -143,9 +144,7 @@ QString installerDescription(const QtPyVenv::Config &config)
     const QString uv = QtPyVenv::uvExecutable(config);
     if (uv.isEmpty())
         return QStringLiteral("uv (not found: fetch it or put it on PATH)");
-    const QString home = QDir::homePath();
-    const bool underHome = uv.startsWith(home + QLatin1Char('/'));
-    return QStringLiteral("uv (%1)").arg(underHome ? QLatin1Char('~') + uv.mid(home.size()) : uv);
+    return QStringLiteral("uv (%1)").arg(displayPath(uv));
 }
 
 QString startPhaseText(QtPyVenv::StartPhase phase)

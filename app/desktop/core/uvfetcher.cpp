@@ -108,7 +108,7 @@ void UvFetcher::onFinished(int exitCode, QProcess::ExitStatus status)
     }
     const QString version = installedVersion(m_output);
     finish(true, tr("uv %1 is in %2: environments on Auto install with it from their next start.")
-                     .arg(version.isEmpty() ? tr("(version unknown)") : version, uvPath()));
+                     .arg(version.isEmpty() ? tr("(version unknown)") : version, displayPath(uvPath())));
 }
 
 void UvFetcher::finish(bool ok, const QString &message)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "mainwindow.h"
 
+#include "addexistingdialog.h"
 #include "banner.h"
 #include "callspage.h"
 #include "core/environment.h"
@@ -164,6 +165,8 @@ void MainWindow::createActions()
     };
     m_newAction = add(tr("&New…"), QStringLiteral("document-new"), QKeySequence::New, &MainWindow::newEnvironment,
                       QStringLiteral("actionNew"));
+    m_addExistingAction = add(tr("Add e&xisting…"), QStringLiteral("folder-open"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O),
+                              &MainWindow::addExistingEnvironment, QStringLiteral("actionAddExisting"));
     m_duplicateAction = add(tr("&Duplicate"), QStringLiteral("edit-copy"), QKeySequence(Qt::CTRL | Qt::Key_D),
                             &MainWindow::duplicateEnvironment, QStringLiteral("actionDuplicate"));
     m_removeAction = add(tr("Re&move…"), QStringLiteral("list-remove"), QKeySequence(Qt::CTRL | Qt::Key_Delete),
@@ -236,6 +239,7 @@ void MainWindow::onCurrentRowChanged()
         connect(env, &Environment::statusChanged, this, &MainWindow::updateBanner);
         connect(env, &Environment::changeStateChanged, this, &MainWindow::updateBanner);
         connect(env, &Environment::changeStateChanged, this, &MainWindow::updateStatus);
+        connect(env, &Environment::startFailed, this, &MainWindow::askInstallPermission);
     }
     m_requirements->setEnvironment(env);
     m_sources->setEnvironment(env);
@@ -339,6 +343,40 @@ void MainWindow::newEnvironment()
     m_manager->start(env->definition().id);
 }
 
+void MainWindow::addExistingEnvironment()
+{
+    QStringList names;
+    for (const Environment *env : m_manager->environments())
+        names.append(env->definition().name);
+    AddExistingDialog dialog(names, this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    Environment *env = m_manager->add(dialog.definition());
+    setCurrentEnvironment(env->definition().id);
+    showTab(RequirementsTab); // its installed packages
+    m_manager->start(env->definition().id);
+}
+
+void MainWindow::askInstallPermission()
+{
+    if (!m_current || !m_current->needsInstallPermission())
+        return;
+    const EnvironmentDefinition &adopted = m_current->definition();
+    QMessageBox box(QMessageBox::Question, tr("Install into %1?").arg(adopted.name),
+                    tr("\"%1\" is an environment folder the app did not make:\n%2\n\nInstall the requirements "
+                       "(%3) into it? The app asks this once for this environment.")
+                        .arg(adopted.name, adopted.existingDir, adopted.requirements.join(QStringLiteral(", "))),
+                    QMessageBox::Yes | QMessageBox::No, this);
+    box.setObjectName(QStringLiteral("installPermission"));
+    box.setDefaultButton(QMessageBox::No);
+    if (box.exec() != QMessageBox::Yes || !m_current)
+        return;
+    EnvironmentDefinition allowed = m_current->definition();
+    allowed.installIntoExisting = true;
+    m_manager->updateDefinition(allowed);
+    m_manager->restart(allowed.id);
+}
+
 void MainWindow::duplicateEnvironment()
 {
     if (!m_current)
@@ -352,8 +390,21 @@ void MainWindow::removeEnvironment()
     if (!m_current || !m_sources->confirmLeave())
         return;
     const QString id = m_current->definition().id;
+    const EnvironmentDefinition &definition = m_current->definition();
+    if (definition.isAdopted()) {
+        // The folder is the user's: removing only forgets it (and the app's own files for it).
+        QMessageBox box(QMessageBox::Question, tr("Remove environment"),
+                        tr("Forget the environment \"%1\"? Its worker is stopped; its folder %2 stays as it is.")
+                            .arg(definition.name, definition.existingDir),
+                        QMessageBox::Yes | QMessageBox::Cancel, this);
+        box.setDefaultButton(QMessageBox::Cancel);
+        if (box.exec() == QMessageBox::Yes)
+            m_manager->remove(id, true);
+        setCurrentEnvironment(m_manager->currentId());
+        return;
+    }
     QMessageBox box(QMessageBox::Question, tr("Remove environment"),
-                    tr("Remove the environment \"%1\"? Its worker is stopped.").arg(m_current->definition().name),
+                    tr("Remove the environment \"%1\"? Its worker is stopped.").arg(definition.name),
                     QMessageBox::Yes | QMessageBox::Cancel, this);
     auto *deleteFolder = new QCheckBox(tr("Also delete the venv folder %1").arg(m_current->baseDir()), &box);
     box.setCheckBox(deleteFolder);

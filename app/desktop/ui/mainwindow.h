@@ -59,6 +59,8 @@ public:
 
 public Q_SLOTS:
     void newEnvironment();
+    //! Adopts a venv or conda environment folder the user already has.
+    void addExistingEnvironment();
     void duplicateEnvironment();
     void removeEnvironment();
     void startEnvironment();
@@ -75,6 +77,7 @@ private:
     void updateTitle();
     void updateBanner();
     void onCurrentRowChanged();
+    void askInstallPermission();
 
     EnvironmentManager *m_manager;
     QPointer<Environment> m_current;
@@ -93,6 +96,7 @@ private:
     QLabel *m_statusCalls;
     QTimer *m_statusTimer;
     QAction *m_newAction = nullptr;
+    QAction *m_addExistingAction = nullptr;
     QAction *m_duplicateAction = nullptr;
     QAction *m_removeAction = nullptr;
     QAction *m_startAction = nullptr;

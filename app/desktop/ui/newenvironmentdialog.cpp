@@ -11,15 +11,23 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QStandardPaths>
 #include <QVBoxLayout>
 
 namespace QtPyVenvApp {
+
+namespace {
+//! The path an item's interpreter was probed at (its name resolved on PATH); Qt::UserRole holds
+//! what the definition gets.
+constexpr int ProbedPathRole = Qt::UserRole + 1;
+} // namespace
 
 NewEnvironmentDialog::NewEnvironmentDialog(const QStringList &pythons, const QStringList &takenNames, QWidget *parent)
     : QDialog(parent)
     , m_takenNames(takenNames)
     , m_id(newEnvironmentId())
     , m_name(new QLineEdit(this))
+    , m_probe(new InterpreterProbe(this))
     , m_interpreter(new QComboBox(this))
     , m_folder(new QLineEdit(this))
     , m_folderHint(new QLabel(this))
@@ -31,9 +39,16 @@ NewEnvironmentDialog::NewEnvironmentDialog(const QStringList &pythons, const QSt
     m_name->setObjectName(QStringLiteral("newName"));
     m_interpreter->setObjectName(QStringLiteral("newInterpreter"));
     m_interpreter->setEditable(true);
-    m_interpreter->addItem(QStringLiteral("python3"));
-    for (const QString &python : pythons)
-        m_interpreter->addItem(python);
+    QStringList probed;
+    for (const QString &python : QStringList{QStringLiteral("python3")} + pythons) {
+        m_interpreter->addItem(python, python);
+        // "python3" is what PATH finds at each start; the probe runs what it finds now.
+        const QString path = python.contains(QLatin1Char('/')) ? python : QStandardPaths::findExecutable(python);
+        m_interpreter->setItemData(m_interpreter->count() - 1, path, ProbedPathRole);
+        probed.append(path);
+    }
+    connect(m_probe, &InterpreterProbe::probed, this, &NewEnvironmentDialog::onProbed);
+    m_probe->probe(probed);
     m_folder->setObjectName(QStringLiteral("newFolder"));
     m_folder->setPlaceholderText(tr("default"));
     m_folderHint->setObjectName(QStringLiteral("newFolderHint"));
@@ -95,7 +110,7 @@ EnvironmentDefinition NewEnvironmentDialog::definition() const
     EnvironmentDefinition d;
     d.id = m_id;
     d.name = m_name->text().trimmed();
-    d.interpreter = m_interpreter->currentText().trimmed();
+    d.interpreter = interpreter();
     d.baseDir = m_folder->text().trimmed();
     d.autoStart = true;
     return d;
@@ -109,10 +124,31 @@ void NewEnvironmentDialog::validate()
         problem = tr("Give the environment a name.");
     else if (m_takenNames.contains(name))
         problem = tr("An environment named \"%1\" exists already.").arg(name);
-    else if (m_interpreter->currentText().trimmed().isEmpty())
+    else if (interpreter().isEmpty())
         problem = tr("Pick a Python interpreter.");
     m_problem->setText(problem);
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(problem.isEmpty());
+}
+
+QString NewEnvironmentDialog::interpreter() const
+{
+    const int index = m_interpreter->currentIndex();
+    if (index >= 0 && m_interpreter->currentText() == m_interpreter->itemText(index))
+        return m_interpreter->itemData(index).toString();
+    return m_interpreter->currentText().trimmed();
+}
+
+void NewEnvironmentDialog::onProbed(const InterpreterInfo &info)
+{
+    for (int i = m_interpreter->count() - 1; i >= 0; --i) {
+        if (m_interpreter->itemData(i, ProbedPathRole).toString() != info.path)
+            continue;
+        if (info.runs())
+            m_interpreter->setItemText(i, QStringLiteral("%1 — %2").arg(m_interpreter->itemData(i).toString(), info.version));
+        else
+            m_interpreter->removeItem(i); // a Python that does not run is no choice
+    }
+    validate();
 }
 
 } // namespace QtPyVenvApp

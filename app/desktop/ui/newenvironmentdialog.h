@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/definition.h"
+#include "core/interpreterprobe.h"
 
 #include <QDialog>
 
@@ -14,7 +15,9 @@ namespace QtPyVenvApp {
 
 /*!
  * Asks for a new environment: name, interpreter (picked from the Pythons on PATH, typed
- * or browsed) and venv folder (default: AppDataLocation/venvs/<id>).
+ * or browsed) and venv folder (default: AppDataLocation/venvs/<id>). The Pythons offered are
+ * run in the background (InterpreterProbe): each shows its version, and one that does not run
+ * leaves the list.
  */
 class NewEnvironmentDialog : public QDialog
 {
@@ -28,10 +31,14 @@ public:
 
 private:
     void validate();
+    void onProbed(const InterpreterInfo &info);
+    //! The interpreter the combo box stands for: an item's path, or what was typed.
+    QString interpreter() const;
 
     QStringList m_takenNames;
     QString m_id;
     QLineEdit *m_name;
+    InterpreterProbe *m_probe;
     QComboBox *m_interpreter;
     QLineEdit *m_folder;
     QLabel *m_folderHint;

@@ -33,7 +33,7 @@ UvOfferBar::UvOfferBar(const AppPaths &paths, QWidget *parent)
     m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_message->setText(tr("Installs are much faster with uv. Fetch it from the package index into %1 "
                           "(with the interpreter's pip)?")
-                           .arg(paths.toolBinDir()));
+                           .arg(displayPath(paths.toolBinDir())));
     m_lastLine->setObjectName(QStringLiteral("uvOfferProgress"));
     m_lastLine->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_busy->setRange(0, 0);
