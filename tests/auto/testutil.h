@@ -252,17 +252,19 @@ inline void closeWhileInstalling(const QtPyVenv::Config &config, const QByteArra
 /*!
  * Writes a minimal pure-Python wheel NAME-VERSION-py3-none-any.whl into DIR whose module
  * NAME holds MODULESOURCE, using only Python's zipfile: pip installs it with --no-index.
+ * DEPENDENCIES become its Requires-Dist lines.
  */
 inline QString buildWheel(const QString &dir, const QString &name, const QString &version,
-                          const QString &moduleSource)
+                          const QString &moduleSource, const QStringList &dependencies = {})
 {
     const QString script = QStringLiteral(R"PY(
 import base64, hashlib, sys, zipfile
 out, name, version, source = sys.argv[1:5]
 dist = "%s-%s.dist-info" % (name, version)
+requires = "".join("Requires-Dist: %s\n" % d for d in sys.argv[5:])
 files = {
     name + ".py": source.encode(),
-    dist + "/METADATA": ("Metadata-Version: 2.1\nName: %s\nVersion: %s\n" % (name, version)).encode(),
+    dist + "/METADATA": ("Metadata-Version: 2.1\nName: %s\nVersion: %s\n%s" % (name, version, requires)).encode(),
     dist + "/WHEEL": b"Wheel-Version: 1.0\nGenerator: qtpyvenv-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
 }
 record = []
@@ -277,7 +279,7 @@ with zipfile.ZipFile(out, "w") as wheel:
 )PY");
     const QString wheel = QStringLiteral("%1/%2-%3-py3-none-any.whl").arg(dir, name, version);
     QProcess process;
-    process.start(python(), {QStringLiteral("-c"), script, wheel, name, version, moduleSource});
+    process.start(python(), QStringList{QStringLiteral("-c"), script, wheel, name, version, moduleSource} + dependencies);
     if (!process.waitForFinished(60000) || process.exitCode() != 0)
         return {};
     return wheel;

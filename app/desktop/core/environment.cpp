@@ -493,7 +493,11 @@ void Environment::refreshPackages()
         QList<PackageInfo> packages;
         for (const QJsonValue &value : info.value(QLatin1String("packages")).toArray()) {
             const QJsonObject p = value.toObject();
-            packages.append({p.value(QLatin1String("name")).toString(), p.value(QLatin1String("version")).toString()});
+            QStringList dependencies;
+            for (const QJsonValue &name : p.value(QLatin1String("requires")).toArray())
+                dependencies.append(name.toString());
+            packages.append({p.value(QLatin1String("name")).toString(), p.value(QLatin1String("version")).toString(),
+                             dependencies});
         }
         m_packages = packages;
         Q_EMIT packagesChanged();

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "listmodels.h"
 
+#include "packageindex.h"
+#include "requirements.h"
+
+#include <QFont>
+
 namespace QtPyVenvApp {
 
 // --- FunctionModel ---------------------------------------------------------------------------
@@ -80,17 +85,65 @@ QVariant PackageModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    if (role != Qt::DisplayRole)
-        return {};
     const PackageInfo &p = m_packages.at(index.row());
-    return index.column() == NameColumn ? p.name : p.version;
+    switch (role) {
+    case NameRole: return p.name;
+    case UpdateAvailableRole: return hasUpdate(p.name);
+    case LatestVersionRole: return latestVersion(p.name);
+    case RequiredByRole: return requiredBy(p.name);
+    default: break;
+    }
+    switch (index.column()) {
+    case NameColumn:
+        if (role == Qt::DisplayRole)
+            return p.name;
+        if (role == Qt::ToolTipRole && !requiredBy(p.name).isEmpty())
+            return tr("Required by %1").arg(requiredBy(p.name).join(QStringLiteral(", ")));
+        return {};
+    case VersionColumn: return role == Qt::DisplayRole ? p.version : QVariant();
+    case LatestColumn: return latestData(p, role);
+    default: return {};
+    }
+}
+
+QVariant PackageModel::latestData(const PackageInfo &package, int role) const
+{
+    const Latest latest = m_latest.value(normalizedPackageName(package.name));
+    const bool newer = hasUpdate(package.name);
+    switch (role) {
+    case Qt::DisplayRole:
+        if (latest.checking)
+            return tr("checking…");
+        if (!latest.error.isEmpty())
+            return tr("unknown");
+        return newer ? tr("%1 ↑").arg(latest.version) : latest.version;
+    case Qt::ToolTipRole:
+        if (!latest.error.isEmpty())
+            return latest.error;
+        if (newer)
+            return tr("%1 is newer than the installed %2: Upgrade installs it").arg(latest.version, package.version);
+        return latest.version.isEmpty() ? QVariant() : tr("Up to date");
+    case Qt::FontRole: {
+        if (!newer)
+            return {};
+        QFont font;
+        font.setBold(true);
+        return font;
+    }
+    default: return {};
+    }
 }
 
 QVariant PackageModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
-    return section == NameColumn ? tr("Package") : tr("Version");
+    switch (section) {
+    case NameColumn: return tr("Package");
+    case VersionColumn: return tr("Version");
+    case LatestColumn: return tr("Latest");
+    default: return {};
+    }
 }
 
 void PackageModel::setPackages(const QList<PackageInfo> &packages)
@@ -100,6 +153,72 @@ void PackageModel::setPackages(const QList<PackageInfo> &packages)
     beginResetModel();
     m_packages = packages;
     endResetModel();
+}
+
+void PackageModel::clearLatestVersions()
+{
+    m_latest.clear();
+    if (!m_packages.isEmpty())
+        Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+}
+
+int PackageModel::rowOf(const QString &name) const
+{
+    const QString wanted = normalizedPackageName(name);
+    for (qsizetype row = 0; row < m_packages.size(); ++row) {
+        if (normalizedPackageName(m_packages[row].name) == wanted)
+            return int(row);
+    }
+    return -1;
+}
+
+void PackageModel::setChecking(const QString &name)
+{
+    setLatest(name, {QString(), QString(), true});
+}
+
+void PackageModel::setLatestVersion(const QString &name, const QString &version)
+{
+    setLatest(name, {version, QString(), false});
+}
+
+void PackageModel::setLatestError(const QString &name, const QString &message)
+{
+    setLatest(name, {QString(), message, false});
+}
+
+void PackageModel::setLatest(const QString &name, const Latest &latest)
+{
+    m_latest.insert(normalizedPackageName(name), latest);
+    if (const int row = rowOf(name); row >= 0)
+        Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+}
+
+QString PackageModel::latestVersion(const QString &name) const
+{
+    return m_latest.value(normalizedPackageName(name)).version;
+}
+
+bool PackageModel::hasUpdate(const QString &name) const
+{
+    const int row = rowOf(name);
+    const QString latest = latestVersion(name);
+    return row >= 0 && !latest.isEmpty() && isNewerVersion(latest, m_packages[row].version);
+}
+
+QStringList PackageModel::requiredBy(const QString &name) const
+{
+    const QString wanted = normalizedPackageName(name);
+    QStringList names;
+    for (const PackageInfo &package : m_packages) {
+        for (const QString &required : package.dependencies) {
+            if (normalizedPackageName(required) == wanted) {
+                names.append(package.name);
+                break;
+            }
+        }
+    }
+    return names;
 }
 
 // --- HistoryModel ----------------------------------------------------------------------------

@@ -6,6 +6,8 @@
 #include <QAbstractListModel>
 #include <QAbstractTableModel>
 #include <QDateTime>
+#include <QHash>
+#include <QStringList>
 #include <QJsonValue>
 
 namespace QtPyVenvApp {
@@ -43,17 +45,23 @@ private:
 struct PackageInfo {
     QString name;
     QString version;
+    QStringList dependencies; //!< the distributions it needs (without extras), as its metadata names them
     friend bool operator==(const PackageInfo &, const PackageInfo &) = default;
 };
 
-/*! The packages installed in a venv: name and version. */
+/*!
+ * The packages installed in a venv: name, version and, once looked up (PackageIndex), the
+ * latest version the index has, marked when it is newer than the installed one.
+ */
 class PackageModel : public QAbstractTableModel
 {
     Q_OBJECT
 
 public:
-    enum Column { NameColumn, VersionColumn, ColumnCount };
+    enum Column { NameColumn, VersionColumn, LatestColumn, ColumnCount };
     Q_ENUM(Column)
+    enum Roles { NameRole = Qt::UserRole + 1, UpdateAvailableRole, LatestVersionRole, RequiredByRole };
+    Q_ENUM(Roles)
     using QAbstractTableModel::QAbstractTableModel;
 
     int rowCount(const QModelIndex &parent = {}) const override;
@@ -61,11 +69,36 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
+    //! The latest versions already looked up stay, for packages still installed.
     void setPackages(const QList<PackageInfo> &packages);
     QList<PackageInfo> packages() const { return m_packages; }
+    //! Forgets the latest versions looked up (another environment is shown).
+    void clearLatestVersions();
+    //! The row of \a name (any PEP 503 spelling), -1 when it is not installed.
+    int rowOf(const QString &name) const;
+    //! The latest version of \a name is being looked up.
+    void setChecking(const QString &name);
+    void setLatestVersion(const QString &name, const QString &version);
+    //! Looking \a name up failed with \a message (shown as its tooltip).
+    void setLatestError(const QString &name, const QString &message);
+    //! The latest version looked up for \a name; empty when unknown.
+    QString latestVersion(const QString &name) const;
+    //! True when the index has a version of \a name newer than the installed one.
+    bool hasUpdate(const QString &name) const;
+    //! The installed packages that need \a name, as they spell themselves.
+    QStringList requiredBy(const QString &name) const;
 
 private:
+    struct Latest {
+        QString version;
+        QString error;
+        bool checking = false;
+    };
+    QVariant latestData(const PackageInfo &package, int role) const;
+    void setLatest(const QString &name, const Latest &latest);
+
     QList<PackageInfo> m_packages;
+    QHash<QString, Latest> m_latest; // by normalised name
 };
 
 /*! A call made from the console, to run again. */

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <initializer_list>
+#include <optional>
 
 namespace QtPyVenvApp {
 
@@ -93,6 +94,102 @@ QStringList requirementsFromText(const QString &text)
     return requirements;
 }
 
+namespace {
+
+//! A requirement line in three pieces: head (indentation, name, extras), the version specifier
+//! or "@ url", and the tail (marker and comment, with the spaces before them).
+struct RequirementParts {
+    QString head;
+    QString specifier;
+    QString tail;
+};
+
+std::optional<RequirementParts> splitRequirement(const QString &line)
+{
+    static const QRegularExpression head(
+        QStringLiteral("^\\s*[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:\\s*\\[[^\\]]*\\])?"));
+    const QRegularExpressionMatch m = head.match(line);
+    if (!m.hasMatch())
+        return std::nullopt;
+    const QString rest = line.mid(m.capturedLength());
+    // A marker begins at ';', a comment at '#' after a space (a URL may hold "#egg=").
+    static const QRegularExpression tail(QStringLiteral("\\s*;|\\s+#"));
+    qsizetype tailStart = rest.indexOf(tail);
+    if (tailStart < 0)
+        tailStart = rest.size();
+    return RequirementParts{m.captured(), rest.left(tailStart).trimmed(), rest.mid(tailStart)};
+}
+
+} // namespace
+
+QString normalizedPackageName(const QString &name)
+{
+    static const QRegularExpression separators(QStringLiteral("[-_.]+"));
+    return name.trimmed().toLower().replace(separators, QStringLiteral("-"));
+}
+
+QString requirementName(const QString &line)
+{
+    const QString trimmed = line.trimmed();
+    if (trimmed.isEmpty() || trimmed.startsWith(QLatin1Char('#')) || trimmed.startsWith(QLatin1Char('-')))
+        return {};
+    static const QRegularExpression name(QStringLiteral("^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"));
+    return name.match(trimmed).captured();
+}
+
+qsizetype findRequirementLine(const QString &text, const QString &package)
+{
+    const QString wanted = normalizedPackageName(package);
+    const QStringList lines = text.split(QLatin1Char('\n'));
+    for (qsizetype i = 0; i < lines.size(); ++i) {
+        const QString name = requirementName(lines[i]);
+        if (!name.isEmpty() && normalizedPackageName(name) == wanted)
+            return i;
+    }
+    return -1;
+}
+
+QString replaceSpecifier(const QString &line, const QString &specifier)
+{
+    const std::optional<RequirementParts> parts = splitRequirement(line);
+    if (!parts)
+        return line;
+    return parts->head + specifier + parts->tail;
+}
+
+QString upgradeSpecifier(const QString &line, const QString &version)
+{
+    const std::optional<RequirementParts> parts = splitRequirement(line);
+    QString specifier = parts ? parts->specifier : QString();
+    if (specifier.startsWith(QLatin1Char('(')) && specifier.endsWith(QLatin1Char(')')))
+        specifier = specifier.mid(1, specifier.size() - 2).trimmed();
+    // One exact version ("==1.2", not "==1.*" or "==1.2,<2") stays an exact version.
+    static const QRegularExpression pinned(QStringLiteral("^===?\\s*[^,*\\s]+$"));
+    return (pinned.match(specifier).hasMatch() ? QStringLiteral("==") : QStringLiteral(">=")) + version;
+}
+
+QString withRequirementSpecifier(const QString &text, const QString &package, const QString &specifier)
+{
+    QStringList lines = text.split(QLatin1Char('\n'));
+    if (const qsizetype index = findRequirementLine(text, package); index >= 0) {
+        lines[index] = replaceSpecifier(lines[index], specifier);
+        return lines.join(QLatin1Char('\n'));
+    }
+    const QString separator = text.isEmpty() || text.endsWith(QLatin1Char('\n')) ? QString() : QStringLiteral("\n");
+    return text + separator + package.trimmed() + specifier;
+}
+
+QString withoutRequirement(const QString &text, const QString &package)
+{
+    QStringList lines = text.split(QLatin1Char('\n'));
+    const QString wanted = normalizedPackageName(package);
+    lines.removeIf([&wanted](const QString &line) {
+        const QString name = requirementName(line);
+        return !name.isEmpty() && normalizedPackageName(name) == wanted;
+    });
+    return lines.join(QLatin1Char('\n'));
+}
+
 PipPhase pipPhaseOfLine(const QString &raw)
 {
     const QString line = raw.trimmed();
@@ -121,6 +218,20 @@ PipPhase pipPhaseOfLine(const QString &raw)
     if (startsWithAny({"Using CPython", "Using Python", "Creating virtual environment"}))
         return PipPhase::CreatingVenv;
     return PipPhase::None;
+}
+
+bool pipOutputLooksOffline(const QString &output)
+{
+    static const QRegularExpression offline(QStringLiteral(
+        "NewConnectionError|Failed to establish a new connection|Temporary failure in name resolution|"
+        "Name or service not known|Network is unreachable|ConnectTimeoutError|ProxyError|No route to host"));
+    return offline.match(output).hasMatch();
+}
+
+QString lastLines(const QString &output, int count)
+{
+    const QStringList lines = output.trimmed().split(QLatin1Char('\n'));
+    return lines.mid(qMax(0, int(lines.size()) - count)).join(QLatin1Char('\n'));
 }
 
 QString pipPhaseText(PipPhase phase)

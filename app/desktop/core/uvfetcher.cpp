@@ -2,6 +2,7 @@
 #include "uvfetcher.h"
 
 #include "logging.h"
+#include "requirements.h"
 
 #include <QDir>
 #include <QFile>
@@ -21,12 +22,6 @@ QString installedVersion(const QString &output)
 {
     static const QRegularExpression pattern(QStringLiteral("Successfully installed .*\\buv-(\\S+)"));
     return pattern.match(output).captured(1);
-}
-
-QString lastLines(const QString &output, int count)
-{
-    QStringList lines = output.trimmed().split(QLatin1Char('\n'));
-    return lines.mid(qMax(0, int(lines.size()) - count)).join(QLatin1Char('\n'));
 }
 
 } // namespace
@@ -140,10 +135,7 @@ QString describePipFailure(const QString &python, int exitCode, const QString &o
     if (output.contains(QLatin1String("No module named pip")))
         return QObject::tr("%1 has no pip: install it (e.g. the python3-pip package), or put uv on PATH yourself.")
             .arg(python);
-    static const QRegularExpression offline(QStringLiteral(
-        "NewConnectionError|Failed to establish a new connection|Temporary failure in name resolution|"
-        "Name or service not known|Network is unreachable|ConnectTimeoutError|ProxyError|No route to host"));
-    if (offline.match(output).hasMatch())
+    if (pipOutputLooksOffline(output))
         return QObject::tr("No network: pip cannot reach the package index to fetch uv. Connect and try again.");
     return QObject::tr("pip install uv failed (exit code %1):\n%2").arg(exitCode).arg(lastLines(output, 3));
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "requirementspage.h"
 
+#include "addpackagedialog.h"
 #include "colors.h"
 #include "core/environment.h"
+#include "core/packageindex.h"
 #include "core/requirements.h"
 
 #include <QComboBox>
@@ -14,6 +16,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
@@ -51,6 +54,11 @@ RequirementsPage::RequirementsPage(QWidget *parent)
     , m_pipLog(new QPlainTextEdit(this))
     , m_packages(new PackageModel(this))
     , m_packageView(new QTableView(this))
+    , m_updates(new PackageIndex(this))
+    , m_checkUpdates(new QPushButton(tr("Check for &updates"), this))
+    , m_upgrade(new QPushButton(tr("U&pgrade"), this))
+    , m_remove(new QPushButton(tr("&Remove…"), this))
+    , m_packageStatus(new QLabel(this))
     , m_elapsedTimer(new QTimer(this))
 {
     // Requirements lists are short; pip's log and the installed packages get the height.
@@ -170,14 +178,170 @@ QWidget *RequirementsPage::createPackagesPane()
     m_packageView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents); // names are not cut off
     m_packageView->horizontalHeader()->setStretchLastSection(true);
     m_packageView->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_packageView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_packageView->setSelectionMode(QAbstractItemView::SingleSelection);
     m_packageView->setAlternatingRowColors(true);
+    m_packageStatus->setObjectName(QStringLiteral("packageStatus"));
+    m_packageStatus->setWordWrap(true);
+    m_packageStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    connect(m_packageView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            &RequirementsPage::updatePackageButtons);
+    connect(m_packages, &QAbstractItemModel::dataChanged, this, &RequirementsPage::updatePackageButtons);
+    connect(m_packages, &QAbstractItemModel::modelReset, this, &RequirementsPage::updatePackageButtons);
 
     auto *pane = new QWidget(this);
     auto *layout = new QVBoxLayout(pane);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(new QLabel(tr("Installed packages (read from the venv)"), pane));
+    layout->addWidget(createPackageButtons());
     layout->addWidget(m_packageView, 1);
+    layout->addWidget(m_packageStatus);
     return pane;
+}
+
+QWidget *RequirementsPage::createPackageButtons()
+{
+    auto *addButton = new QPushButton(tr("A&dd package…"), this);
+    addButton->setObjectName(QStringLiteral("addPackage"));
+    addButton->setToolTip(tr("Look a package up on the index, pick a version, add it to the requirements and install"));
+    m_checkUpdates->setObjectName(QStringLiteral("checkUpdates"));
+    m_checkUpdates->setToolTip(tr("Look up the latest version of each installed package on the index"));
+    m_upgrade->setObjectName(QStringLiteral("upgradePackage"));
+    m_upgrade->setToolTip(tr("Require the latest version of the selected package and install it"));
+    m_remove->setObjectName(QStringLiteral("removePackage"));
+    m_remove->setToolTip(tr("Remove the selected package's requirement and apply"));
+    connect(addButton, &QPushButton::clicked, this, &RequirementsPage::addPackage);
+    connect(m_checkUpdates, &QPushButton::clicked, this, &RequirementsPage::checkForUpdates);
+    connect(m_upgrade, &QPushButton::clicked, this, [this] { upgradePackage(selectedPackage()); });
+    connect(m_remove, &QPushButton::clicked, this, [this] { removePackage(selectedPackage()); });
+    connect(m_updates, &PackageIndex::found, this, [this](const QString &package, const QString &, const QStringList &versions) {
+        m_packages->setLatestVersion(package, versions.first());
+    });
+    connect(m_updates, &PackageIndex::failed, this, [this](const QString &package, const QString &message) {
+        m_packages->setLatestError(package, message);
+        setPackageStatus(message, true);
+    });
+    connect(m_updates, &PackageIndex::idle, this, [this] {
+        int newer = 0;
+        for (const PackageInfo &package : m_packages->packages())
+            newer += m_packages->hasUpdate(package.name) ? 1 : 0;
+        if (m_packageStatus->property("error").toBool())
+            setPackageStatus(tr("%1 (and %n with a newer version)", nullptr, newer).arg(m_packageStatus->text()), true);
+        else
+            setPackageStatus(newer ? tr("%n package(s) with a newer version: select one and Upgrade", nullptr, newer)
+                                   : tr("Every package is up to date"), false);
+        updatePackageButtons();
+    });
+
+    auto *bar = new QWidget(this);
+    auto *row = new QHBoxLayout(bar);
+    row->setContentsMargins(0, 0, 0, 0);
+    row->addWidget(new QLabel(tr("Installed packages (read from the venv)"), bar), 1);
+    row->addWidget(m_checkUpdates);
+    row->addWidget(m_upgrade);
+    row->addWidget(m_remove);
+    row->addWidget(addButton);
+    return bar;
+}
+
+QString RequirementsPage::selectedPackage() const
+{
+    return m_packageView->currentIndex().data(PackageModel::NameRole).toString();
+}
+
+void RequirementsPage::updatePackageButtons()
+{
+    const bool usable = m_environment && !isInstalling();
+    const QString selected = selectedPackage();
+    m_checkUpdates->setEnabled(usable && !m_updates->isBusy() && m_packages->rowCount() > 0);
+    m_upgrade->setEnabled(usable && !selected.isEmpty() && m_packages->hasUpdate(selected));
+    m_remove->setEnabled(usable && !selected.isEmpty());
+}
+
+QString RequirementsPage::packageStatusText() const
+{
+    return m_packageStatus->text();
+}
+
+void RequirementsPage::setPackageStatus(const QString &text, bool error)
+{
+    m_packageStatus->setText(text);
+    m_packageStatus->setProperty("error", error);
+    m_packageStatus->setStyleSheet(error ? QStringLiteral("color: %1").arg(stderrColor(palette()).name()) : QString());
+}
+
+void RequirementsPage::checkForUpdates()
+{
+    if (!m_environment)
+        return;
+    m_updates->cancel();
+    m_updates->setInterpreter(m_environment->definition().interpreter);
+    m_updates->setPipOptions(m_environment->definition().pipOptions());
+    setPackageStatus(tr("Looking up the latest versions…"), false);
+    for (const PackageInfo &package : m_packages->packages()) {
+        m_packages->setChecking(package.name);
+        m_updates->lookUp(package.name);
+    }
+    updatePackageButtons();
+}
+
+void RequirementsPage::upgradePackage(const QString &package)
+{
+    const QString latest = m_packages->latestVersion(package);
+    if (!m_environment || latest.isEmpty())
+        return;
+    const QString text = m_editor->toPlainText();
+    const qsizetype line = findRequirementLine(text, package);
+    const QString current = line >= 0 ? text.split(QLatin1Char('\n')).at(line) : QString();
+    applyRequirementsText(withRequirementSpecifier(text, package, upgradeSpecifier(current, latest)));
+}
+
+void RequirementsPage::removePackage(const QString &package)
+{
+    if (!m_environment || package.isEmpty())
+        return;
+    const QString text = m_editor->toPlainText();
+    if (findRequirementLine(text, package) < 0) {
+        const QStringList requiredBy = m_packages->requiredBy(package);
+        setPackageStatus(requiredBy.isEmpty()
+                             ? tr("%1 is not in the requirements: the venv brought it (or it was installed by hand), "
+                                  "so there is no line to remove.").arg(package)
+                             : tr("%1 is not in the requirements: it is a dependency of %2. Remove that instead.")
+                                   .arg(package, requiredBy.join(QStringLiteral(", "))),
+                         true);
+        return;
+    }
+    auto *box = new QMessageBox(QMessageBox::Question, tr("Remove package"),
+                                tr("Remove %1 from the requirements and apply?").arg(package),
+                                QMessageBox::Yes | QMessageBox::Cancel, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::accepted, this, [this, package] {
+        applyRequirementsText(withoutRequirement(m_editor->toPlainText(), package));
+    });
+    box->open();
+}
+
+void RequirementsPage::addPackage()
+{
+    if (!m_environment)
+        return;
+    const EnvironmentDefinition &definition = m_environment->definition();
+    auto *dialog = new AddPackageDialog(definition.interpreter, definition.pipOptions(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        applyRequirementsText(withRequirementSpecifier(m_editor->toPlainText(), dialog->packageName(), dialog->specifier()));
+    });
+    dialog->open();
+}
+
+void RequirementsPage::applyRequirementsText(const QString &text)
+{
+    m_editor->setPlainText(text);
+    if (!checkRequirementsText(text).isEmpty()) {
+        setPackageStatus(tr("Fix the requirements above first: they are applied together."), true);
+        return;
+    }
+    setPackageStatus(QString(), false);
+    apply();
 }
 
 void RequirementsPage::setEnvironment(Environment *environment)
@@ -188,6 +352,9 @@ void RequirementsPage::setEnvironment(Environment *environment)
         m_environment->disconnect(this); // every connection made below, to the one it replaces
     m_environment = environment;
     m_pipLog->clear();
+    m_updates->cancel();
+    m_packages->clearLatestVersions();
+    setPackageStatus(QString(), false);
     if (environment) {
         auto refreshPackages = [this] { m_packages->setPackages(m_environment->packages()); };
         connect(environment, &Environment::packagesChanged, this, refreshPackages);
@@ -395,6 +562,7 @@ void RequirementsPage::updateProgress()
     } else {
         m_elapsedTimer->stop(); // validate() says whether what is shown is installed
     }
+    updatePackageButtons();
     validate();
 }
 

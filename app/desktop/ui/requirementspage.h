@@ -18,6 +18,7 @@ class QTimer;
 namespace QtPyVenvApp {
 
 
+class PackageIndex;
 class PackageModel;
 struct EnvironmentDefinition;
 
@@ -25,8 +26,9 @@ struct EnvironmentDefinition;
  * The Requirements tab: requirement lines validated inline, import/export of
  * requirements.txt, index URL and find-links, Apply (restarts the environment, which
  * installs), the installer (Auto, pip or uv) and which one a start uses, live pip output, the start's phase (creating venv / installing with pip's own
- * phase / launching) and elapsed time, and the packages installed in the venv. A failed
- * install shows in the window's banner.
+ * phase / launching) and elapsed time, and the packages installed in the venv, with their
+ * latest versions on demand, Upgrade, Remove and Add package…: each edits the requirements
+ * shown and applies them as Apply does. A failed install shows in the window's banner.
  */
 class RequirementsPage : public QWidget
 {
@@ -47,6 +49,8 @@ public:
     //! installer choice shown would use.
     QString installerText() const;
     QComboBox *installerChoice() const { return m_installer; }
+    //! What the packages actions last said: a lookup's failure, why a package cannot be removed.
+    QString packageStatusText() const;
 
 public Q_SLOTS:
     void apply();
@@ -54,6 +58,15 @@ public Q_SLOTS:
     void exportFile(const QString &path);
     //! Says again which installer a start uses: uv may have appeared (or gone) since.
     void updateInstaller();
+    //! Looks up the latest version of every installed package (PackageIndex, in the background).
+    void checkForUpdates();
+    //! Raises \a package's requirement to its latest version (or adds it) and applies.
+    void upgradePackage(const QString &package);
+    //! Asks, then removes \a package's requirement and applies; a package that is no
+    //! requirement (a dependency) is only explained in packageStatusText().
+    void removePackage(const QString &package);
+    //! Opens the "Add package…" dialog (non-modal to the event loop: its result applies).
+    void addPackage();
 
 Q_SIGNALS:
     //! The user applied \a definition: save it and restart the environment.
@@ -71,6 +84,12 @@ private:
     void updateProgress();
     bool isInstalling() const;
     void appendPip(const QByteArray &data);
+    QWidget *createPackageButtons();
+    void updatePackageButtons();
+    QString selectedPackage() const;
+    void setPackageStatus(const QString &text, bool error);
+    //! Shows \a text as the requirements and applies it.
+    void applyRequirementsText(const QString &text);
 
     QPointer<Environment> m_environment;
     QPlainTextEdit *m_editor;
@@ -85,6 +104,11 @@ private:
     QPlainTextEdit *m_pipLog;
     PackageModel *m_packages;
     QTableView *m_packageView;
+    PackageIndex *m_updates;
+    QPushButton *m_checkUpdates;
+    QPushButton *m_upgrade;
+    QPushButton *m_remove;
+    QLabel *m_packageStatus;
     QTimer *m_elapsedTimer;
     bool m_unappliedChanges = false;
 };
