@@ -3,6 +3,7 @@
 
 #include "arguments.h"
 #include "logging.h"
+#include "pipprocess.h"
 #include "venvreaper.h"
 
 #include <QDir>
@@ -20,6 +21,7 @@ namespace {
 
 constexpr auto HelperFunction = "_qtpyvenv_info";
 constexpr int ReloadDebounceMs = 300;
+constexpr int UninstallTimeoutMs = 120 * 1000;
 
 //! The outcome of a finished callAsync() or invokeAsync() future, without ever letting an
 //! exception out.
@@ -503,6 +505,35 @@ void Environment::refreshPackages()
         Q_EMIT packagesChanged();
     });
     watcher->setFuture(m_venv->callAsync(QString::fromLatin1(HelperFunction)));
+}
+
+void Environment::uninstallPackage(const QString &package)
+{
+    if (!m_venv || m_status != EnvStatus::Ready) {
+        Q_EMIT packageUninstalled(package, tr("%1 is not running: start it to uninstall from its venv").arg(m_definition.name));
+        return;
+    }
+    const QString venvPython = m_venv->pythonExecutable();
+    const QtPyVenv::Config config = installConfig();
+    const QString uv = QtPyVenv::resolvedInstaller(config) == QtPyVenv::Installer::Uv ? QtPyVenv::uvExecutable(config)
+                                                                                      : QString();
+    auto *pip = uv.isEmpty()
+        ? new PipProcess(m_definition.interpreter,
+                         PipProcess::pipArguments({QStringLiteral("--python"), venvPython, QStringLiteral("uninstall"),
+                                                   QStringLiteral("--yes"), package}),
+                         UninstallTimeoutMs, this)
+        : new PipProcess(uv, {QStringLiteral("pip"), QStringLiteral("uninstall"), QStringLiteral("--python"), venvPython, package},
+                         UninstallTimeoutMs, this);
+    connect(pip, &PipProcess::finished, this, [this, pip, package](int exitCode, const QString &output, const QString &error) {
+        pip->deleteLater();
+        QString why = error;
+        if (why.isEmpty() && exitCode != 0)
+            why = tr("exit code %1:\n%2").arg(exitCode).arg(lastLines(output, 3));
+        qCInfo(lcApp) << "uninstalling" << package << "from" << m_definition.name << (why.isEmpty() ? "succeeded" : "failed:")
+                      << why;
+        Q_EMIT packageUninstalled(package, why.isEmpty() ? QString() : tr("Uninstalling %1 failed: %2").arg(package, why));
+    });
+    pip->start();
 }
 
 int Environment::call(const QString &function, const QJsonValue &args)

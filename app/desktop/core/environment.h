@@ -138,6 +138,14 @@ public:
     int call(const QString &function, const QJsonValue &args);
     //! Re-reads the installed packages from the venv (when Ready).
     void refreshPackages();
+    /*!
+     * Uninstalls \a package from the venv in the background (the bootstrap interpreter's
+     * `pip --python <venv python> uninstall`, or `uv pip uninstall` when the environment
+     * installs with uv); packageUninstalled() reports. Only while Ready, so no install runs.
+     * The requirements are left alone: the caller removes the line and applies, so the
+     * requirement key stays the truth. Its dependencies stay installed.
+     */
+    void uninstallPackage(const QString &package);
 
     //! The hidden helper source appended to the user's sources.
     static QString helperSource();
@@ -164,6 +172,8 @@ Q_SIGNALS:
     void startFailed(const QtPyVenv::Error &error);
     //! isApplyingChange() or changeFailed() changed.
     void changeStateChanged();
+    //! uninstallPackage() ended: \a error is empty when \a package is gone, else why not.
+    void packageUninstalled(const QString &package, const QString &error);
     //! A watched source file changed on disk; a restart follows when running.
     void sourceFileChanged(const QString &path);
 

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "packageindex.h"
 
-#include "logging.h"
+#include "pipprocess.h"
 #include "requirements.h"
 
-#include <QProcessEnvironment>
 #include <QRegularExpression>
 #include <QTimer>
 #include <QVersionNumber>
@@ -108,9 +107,7 @@ PackageIndex::~PackageIndex()
 
 QStringList PackageIndex::arguments(const QString &package) const
 {
-    return QStringList{QStringLiteral("-m"), QStringLiteral("pip"), QStringLiteral("index"), QStringLiteral("versions"),
-                       package.trimmed(), QStringLiteral("--disable-pip-version-check")}
-        + m_options;
+    return QStringList{QStringLiteral("index"), QStringLiteral("versions"), package.trimmed()} + m_options;
 }
 
 void PackageIndex::lookUp(const QString &package)
@@ -123,61 +120,32 @@ void PackageIndex::lookUp(const QString &package)
 void PackageIndex::cancel()
 {
     m_queue.clear();
-    const QList<QProcess *> running = m_running.keys();
+    const QList<PipProcess *> running = m_running.keys();
     m_running.clear();
-    for (QProcess *process : running) {
-        process->disconnect(this);
-        process->kill();
-        process->waitForFinished(1000); // killed: it ends at once, and is reaped here
-        delete process;
-    }
+    qDeleteAll(running); // kills each pip
 }
 
 void PackageIndex::startNext()
 {
     while (m_running.size() < MaxRunning && !m_queue.isEmpty()) {
         const QString package = m_queue.takeFirst();
-        auto *process = new QProcess(this);
-        process->setProcessChannelMode(QProcess::MergedChannels);
-        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-        environment.insert(QStringLiteral("PIP_NO_INPUT"), QStringLiteral("1"));
-        process->setProcessEnvironment(environment);
-        m_running.insert(process, package);
-
-        auto *timeout = new QTimer(process);
-        timeout->setSingleShot(true);
-        connect(timeout, &QTimer::timeout, this, [this, process, package] {
-            finish(process, {package, {}, tr("Looking up %1 took longer than %2 s: is the package index reachable?")
-                                               .arg(package).arg(m_timeoutMs / 1000.0)});
-        });
-        connect(process, &QProcess::finished, this, [this, process, package](int exitCode, QProcess::ExitStatus status) {
-            const QString output = QString::fromUtf8(process->readAll());
-            if (status != QProcess::NormalExit)
-                finish(process, {package, {}, tr("pip crashed looking up %1:\n%2").arg(package, lastLines(output, 3))});
-            else
-                finish(process, parseIndexVersions(m_python, package, exitCode, output));
-        });
-        connect(process, &QProcess::errorOccurred, this, [this, process, package](QProcess::ProcessError error) {
-            if (error == QProcess::FailedToStart)
-                finish(process, {package, {}, tr("Cannot run %1: %2").arg(m_python, process->errorString())});
-        });
-        qCDebug(lcApp) << "looking up" << package << "with" << m_python << arguments(package);
-        timeout->start(m_timeoutMs);
-        process->start(m_python, arguments(package));
+        auto *pip = new PipProcess(m_python, PipProcess::pipArguments(arguments(package)), m_timeoutMs, this);
+        m_running.insert(pip, package);
+        connect(pip, &PipProcess::finished, this,
+                [this, pip, package](int exitCode, const QString &output, const QString &error) {
+                    if (error.isEmpty())
+                        finish(pip, parseIndexVersions(m_python, package, exitCode, output));
+                    else
+                        finish(pip, {package, {}, tr("Looking up %1: %2").arg(package, error)});
+                });
+        pip->start();
     }
 }
 
-void PackageIndex::finish(QProcess *process, const IndexVersions &result)
+void PackageIndex::finish(PipProcess *pip, const IndexVersions &result)
 {
-    const QString package = m_running.take(process);
-    if (package.isNull())
-        return; // already reported (a timeout's kill also ends in finished())
-    process->disconnect(this);
-    if (process->state() != QProcess::NotRunning) {
-        process->kill();
-        process->waitForFinished(1000); // killed: it ends at once, and is reaped here
-    }
-    process->deleteLater();
+    const QString package = m_running.take(pip);
+    pip->deleteLater();
     if (result.ok())
         Q_EMIT found(package, result.name, result.versions);
     else

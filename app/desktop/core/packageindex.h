@@ -3,11 +3,12 @@
 
 #include <QHash>
 #include <QObject>
-#include <QProcess>
 #include <QString>
 #include <QStringList>
 
 namespace QtPyVenvApp {
+
+class PipProcess;
 
 /*! What `pip index versions NAME` said about one package. */
 struct IndexVersions {
@@ -60,7 +61,7 @@ public:
     //! Drops the queued lookups and kills the running ones; they report nothing.
     void cancel();
     bool isBusy() const { return !m_running.isEmpty() || !m_queue.isEmpty(); }
-    //! The arguments a lookup of \a package passes to the interpreter.
+    //! The arguments a lookup of \a package passes to pip.
     QStringList arguments(const QString &package) const;
 
 Q_SIGNALS:
@@ -73,13 +74,13 @@ Q_SIGNALS:
 
 private:
     void startNext();
-    void finish(QProcess *process, const IndexVersions &result);
+    void finish(PipProcess *pip, const IndexVersions &result);
 
     QString m_python = QStringLiteral("python3");
     QStringList m_options;
     int m_timeoutMs = 60000;
     QStringList m_queue;
-    QHash<QProcess *, QString> m_running; // process -> package
+    QHash<PipProcess *, QString> m_running; // pip -> package
 };
 
 } // namespace QtPyVenvApp

@@ -85,9 +85,12 @@ QList<RequirementProblem> checkRequirementsText(const QString &text)
 
 QStringList requirementsFromText(const QString &text)
 {
+    // pip gets each requirement as an argument, where a comment is no comment: drop it, as
+    // pip does in a requirements file ('#' after a space).
+    static const QRegularExpression comment(QStringLiteral("\\s+#.*$"));
     QStringList requirements;
     for (const QString &raw : text.split(QLatin1Char('\n'))) {
-        const QString line = raw.trimmed();
+        const QString line = raw.trimmed().remove(comment);
         if (!line.isEmpty() && !line.startsWith(QLatin1Char('#')))
             requirements.append(line);
     }

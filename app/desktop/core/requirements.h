@@ -23,7 +23,8 @@ struct RequirementProblem {
 QString checkRequirementLine(const QString &line);
 //! Every problem in \a text, one requirement per line.
 QList<RequirementProblem> checkRequirementsText(const QString &text);
-//! The requirement lines of \a text: trimmed, comments and blank lines dropped.
+//! The requirement lines of \a text: trimmed, comments (also after a requirement) and blank
+//! lines dropped.
 QStringList requirementsFromText(const QString &text);
 
 // Editing requirements text one package at a time (the packages table's actions). Lines are

@@ -250,7 +250,7 @@ QString RequirementsPage::selectedPackage() const
 
 void RequirementsPage::updatePackageButtons()
 {
-    const bool usable = m_environment && !isInstalling();
+    const bool usable = m_environment && !isInstalling() && !m_uninstalling;
     const QString selected = selectedPackage();
     m_checkUpdates->setEnabled(usable && !m_updates->isBusy() && m_packages->rowCount() > 0);
     m_upgrade->setEnabled(usable && !selected.isEmpty() && m_packages->hasUpdate(selected));
@@ -311,13 +311,41 @@ void RequirementsPage::removePackage(const QString &package)
         return;
     }
     auto *box = new QMessageBox(QMessageBox::Question, tr("Remove package"),
-                                tr("Remove %1 from the requirements and apply?").arg(package),
+                                tr("Remove %1 from the requirements, uninstall it and apply?").arg(package),
                                 QMessageBox::Yes | QMessageBox::Cancel, this);
     box->setAttribute(Qt::WA_DeleteOnClose);
-    connect(box, &QMessageBox::accepted, this, [this, package] {
-        applyRequirementsText(withoutRequirement(m_editor->toPlainText(), package));
-    });
+    connect(box, &QMessageBox::accepted, this, [this, package] { uninstallThenRemove(package); });
     box->open();
+}
+
+void RequirementsPage::uninstallThenRemove(const QString &package)
+{
+    if (!m_environment)
+        return;
+    // A package another one needs stays: removing its line only stops asking for it by name.
+    if (const QStringList requiredBy = m_packages->requiredBy(package); !requiredBy.isEmpty()) {
+        if (applyRequirementsText(withoutRequirement(m_editor->toPlainText(), package)))
+            setPackageStatus(tr("%1 is no longer a requirement; it stays installed: %2 requires it.")
+                                 .arg(package, requiredBy.join(QStringLiteral(", "))),
+                             false);
+        return;
+    }
+    setPackageStatus(tr("Uninstalling %1…").arg(package), false);
+    m_uninstalling = true;
+    updatePackageButtons();
+    m_environment->uninstallPackage(package);
+}
+
+void RequirementsPage::onPackageUninstalled(const QString &package, const QString &error)
+{
+    m_uninstalling = false;
+    updatePackageButtons();
+    if (!error.isEmpty()) {
+        setPackageStatus(error, true); // the requirements stay as they were
+        return;
+    }
+    if (applyRequirementsText(withoutRequirement(m_editor->toPlainText(), package)))
+        setPackageStatus(tr("%1 is uninstalled and no longer a requirement.").arg(package), false);
 }
 
 void RequirementsPage::addPackage()
@@ -333,15 +361,16 @@ void RequirementsPage::addPackage()
     dialog->open();
 }
 
-void RequirementsPage::applyRequirementsText(const QString &text)
+bool RequirementsPage::applyRequirementsText(const QString &text)
 {
     m_editor->setPlainText(text);
     if (!checkRequirementsText(text).isEmpty()) {
         setPackageStatus(tr("Fix the requirements above first: they are applied together."), true);
-        return;
+        return false;
     }
     setPackageStatus(QString(), false);
     apply();
+    return true;
 }
 
 void RequirementsPage::setEnvironment(Environment *environment)
@@ -353,6 +382,7 @@ void RequirementsPage::setEnvironment(Environment *environment)
     m_environment = environment;
     m_pipLog->clear();
     m_updates->cancel();
+    m_uninstalling = false;
     m_packages->clearLatestVersions();
     setPackageStatus(QString(), false);
     if (environment) {
@@ -363,6 +393,7 @@ void RequirementsPage::setEnvironment(Environment *environment)
         connect(environment, &Environment::startPhaseChanged, this, &RequirementsPage::updateProgress);
         connect(environment, &Environment::installPhaseChanged, this, &RequirementsPage::updateProgress);
         connect(environment, &Environment::definitionChanged, this, &RequirementsPage::load);
+        connect(environment, &Environment::packageUninstalled, this, &RequirementsPage::onPackageUninstalled);
         connect(environment, &Environment::outputReceived, this,
                 [this](OutputStream stream, const QByteArray &data) {
                     if (stream == OutputStream::Pip)

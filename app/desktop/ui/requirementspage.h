@@ -62,8 +62,9 @@ public Q_SLOTS:
     void checkForUpdates();
     //! Raises \a package's requirement to its latest version (or adds it) and applies.
     void upgradePackage(const QString &package);
-    //! Asks, then removes \a package's requirement and applies; a package that is no
-    //! requirement (a dependency) is only explained in packageStatusText().
+    //! Asks, then uninstalls \a package, removes its requirement and applies; a package that
+    //! is no requirement (a dependency) is only explained in packageStatusText(), and one that
+    //! another package needs loses its line but stays installed.
     void removePackage(const QString &package);
     //! Opens the "Add package…" dialog (non-modal to the event loop: its result applies).
     void addPackage();
@@ -88,8 +89,10 @@ private:
     void updatePackageButtons();
     QString selectedPackage() const;
     void setPackageStatus(const QString &text, bool error);
-    //! Shows \a text as the requirements and applies it.
-    void applyRequirementsText(const QString &text);
+    //! Shows \a text as the requirements and applies it; false when it has problems.
+    bool applyRequirementsText(const QString &text);
+    void uninstallThenRemove(const QString &package);
+    void onPackageUninstalled(const QString &package, const QString &error);
 
     QPointer<Environment> m_environment;
     QPlainTextEdit *m_editor;
@@ -109,6 +112,7 @@ private:
     QPushButton *m_upgrade;
     QPushButton *m_remove;
     QLabel *m_packageStatus;
+    bool m_uninstalling = false;
     QTimer *m_elapsedTimer;
     bool m_unappliedChanges = false;
 };
