@@ -25,6 +25,7 @@ AddPackageDialog::AddPackageDialog(const QString &python, const QStringList &pip
     , m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
 {
     setWindowTitle(tr("Add package"));
+    setMinimumWidth(460);
     m_index->setInterpreter(python);
     m_index->setPipOptions(pipOptions);
     m_name->setObjectName(QStringLiteral("addPackageName"));
@@ -41,8 +42,10 @@ AddPackageDialog::AddPackageDialog(const QString &python, const QStringList &pip
     auto *nameRow = new QHBoxLayout;
     nameRow->addWidget(m_name, 1);
     nameRow->addWidget(m_find);
+    auto *nameLabel = new QLabel(tr("&Name:"), this);
+    nameLabel->setBuddy(m_name); // the row is a layout: the form would show the '&' as is
     auto *form = new QFormLayout;
-    form->addRow(tr("&Name:"), nameRow);
+    form->addRow(nameLabel, nameRow);
     form->addRow(tr("&Version:"), m_versions);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);
@@ -85,7 +88,8 @@ void AddPackageDialog::onFound(const QString &package, const QString &name, cons
     m_versions->clear();
     m_versions->addItems(versions); // newest first: the latest is preselected
     m_versions->setEnabled(true);
-    m_status->setText(tr("%1: %n version(s), the latest %2", nullptr, int(versions.size())).arg(name, versions.first()));
+    m_status->setText(versions.size() == 1 ? tr("%1: one version, %2").arg(name, versions.first())
+                                           : tr("%1: %2 versions, the latest %3").arg(name).arg(versions.size()).arg(versions.first()));
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(true);
 }
 

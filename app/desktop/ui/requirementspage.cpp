@@ -224,11 +224,11 @@ QWidget *RequirementsPage::createPackageButtons()
         int newer = 0;
         for (const PackageInfo &package : m_packages->packages())
             newer += m_packages->hasUpdate(package.name) ? 1 : 0;
-        if (m_packageStatus->property("error").toBool())
-            setPackageStatus(tr("%1 (and %n with a newer version)", nullptr, newer).arg(m_packageStatus->text()), true);
-        else
-            setPackageStatus(newer ? tr("%n package(s) with a newer version: select one and Upgrade", nullptr, newer)
-                                   : tr("Every package is up to date"), false);
+        const QString found = newer == 0 ? tr("Every package looked up is up to date.")
+            : newer == 1                 ? tr("1 package has a newer version: select it and Upgrade.")
+                                         : tr("%1 packages have a newer version: select one and Upgrade.").arg(newer);
+        const bool failures = m_packageStatus->property("error").toBool(); // the last failure is shown
+        setPackageStatus(failures ? tr("%1 %2").arg(found, m_packageStatus->text()) : found, failures);
         updatePackageButtons();
     });
 
