@@ -310,8 +310,12 @@ void RequirementsPage::removePackage(const QString &package)
                          true);
         return;
     }
-    auto *box = new QMessageBox(QMessageBox::Question, tr("Remove package"),
-                                tr("Remove %1 from the requirements, uninstall it and apply?").arg(package),
+    const QStringList requiredBy = m_packages->requiredBy(package);
+    const QString question = requiredBy.isEmpty()
+        ? tr("Remove %1 from the requirements, uninstall it and apply?").arg(package)
+        : tr("Remove %1 from the requirements and apply? It stays installed: %2 requires it.")
+              .arg(package, requiredBy.join(QStringLiteral(", ")));
+    auto *box = new QMessageBox(QMessageBox::Question, tr("Remove package"), question,
                                 QMessageBox::Yes | QMessageBox::Cancel, this);
     box->setAttribute(Qt::WA_DeleteOnClose);
     connect(box, &QMessageBox::accepted, this, [this, package] { uninstallThenRemove(package); });
