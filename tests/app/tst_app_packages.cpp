@@ -15,12 +15,14 @@
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
+#include <QDir>
 #include <QFont>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPointer>
+#include <QProcess>
 #include <QDialogButtonBox>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -509,6 +511,33 @@ private Q_SLOTS:
         QVERIFY2(page()->packageStatusText().contains(QStringLiteral("is not running")), qPrintable(page()->packageStatusText()));
         QCOMPARE(m_env->definition().requirements, before);
         QCOMPARE(page()->editor()->toPlainText(), before.join(QLatin1Char('\n')));
+    }
+
+    // An adopted folder is the user's: Remove does not uninstall from it before they allowed
+    // installing into it.
+    void adoptedFolderNeedsPermissionToUninstall()
+    {
+        const QString folder = m_dir.filePath(QStringLiteral("adopted"));
+        QCOMPARE(QProcess::execute(TestUtil::python(), {QStringLiteral("-m"), QStringLiteral("venv"), folder}), 0);
+        EnvironmentDefinition definition;
+        definition.name = QStringLiteral("adopted");
+        definition.interpreter = TestUtil::python();
+        definition.existingDir = folder;
+        definition.autoStart = false;
+        Environment *adopted = m_manager->add(definition);
+        m_manager->start(adopted->definition().id);
+        QTRY_COMPARE_WITH_TIMEOUT(adopted->status(), EnvStatus::Ready, 60000);
+
+        QSignalSpy uninstalled(adopted, &Environment::packageUninstalled);
+        adopted->uninstallPackage(QStringLiteral("pip"));
+        QTRY_COMPARE(uninstalled.size(), 1);
+        QVERIFY2(uninstalled.at(0).at(1).toString().contains(QStringLiteral("not allowed")),
+                 qPrintable(uninstalled.at(0).at(1).toString()));
+        const QStringList pythonDirs = QDir(folder + QStringLiteral("/lib")).entryList({QStringLiteral("python3*")}, QDir::Dirs);
+        QCOMPARE(pythonDirs.size(), 1);
+        const QDir sitePackages(QStringLiteral("%1/lib/%2/site-packages").arg(folder, pythonDirs.constFirst()));
+        QVERIFY(!sitePackages.entryList({QStringLiteral("pip-*")}, QDir::Dirs).isEmpty()); // still installed
+        m_manager->stop(adopted->definition().id);
     }
 
     void cleanupTestCase()

@@ -513,6 +513,13 @@ void Environment::uninstallPackage(const QString &package)
         Q_EMIT packageUninstalled(package, tr("%1 is not running: start it to uninstall from its venv").arg(m_definition.name));
         return;
     }
+    if (m_definition.isAdopted() && !m_definition.installIntoExisting) {
+        // The folder is the user's: changing it needs the same permission as installing into it.
+        Q_EMIT packageUninstalled(package, tr("%1 was not made by QtPyVenv and installing into it is not allowed yet: "
+                                              "apply a requirement change to be asked")
+                                               .arg(m_definition.existingDir));
+        return;
+    }
     const QString venvPython = m_venv->pythonExecutable();
     const QtPyVenv::Config config = installConfig();
     const QString uv = QtPyVenv::resolvedInstaller(config) == QtPyVenv::Installer::Uv ? QtPyVenv::uvExecutable(config)
