@@ -12,6 +12,7 @@
 #include <QEventLoop>
 #include <QFile>
 #include <QFileInfo>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -145,6 +146,8 @@ def work(n, report):
 struct Counts {
     int warmUp = 2000;
     int roundTrips = 20000;
+    int remoteWarmUp = 200; //!< line echoes through ssh and srun
+    int remoteRoundTrips = 3000;
     int threads = 64;
     int callsPerThread = 625;
     int payloadEchoes = 10;
@@ -186,6 +189,9 @@ struct Results {
     std::optional<double> installPipS;
     std::optional<double> installUvS;
     QString installSkipped; //!< why one of the two keys above is null
+    std::optional<double> sshFloorRttP50Us;
+    std::optional<double> srunFloorRttP50Us;
+    QString remoteSkipped; //!< why the two keys above are null
 };
 
 std::runtime_error failure(const QString &message)
@@ -213,12 +219,12 @@ double percentileUs(std::vector<Clock::duration> samples, double fraction)
     return std::chrono::duration<double, std::micro>(*nth).count();
 }
 
-// Per-call latencies of roundTrip() after warmUp untimed calls.
-std::vector<Clock::duration> measureLatencies(const Counts &counts, const std::function<void()> &roundTrip)
+// Latencies of roundTrips calls of roundTrip() after warmUp untimed ones.
+std::vector<Clock::duration> measureLatencies(int warmUp, int roundTrips, const std::function<void()> &roundTrip)
 {
-    for (int i = 0; i < counts.warmUp; ++i)
+    for (int i = 0; i < warmUp; ++i)
         roundTrip();
-    std::vector<Clock::duration> samples(size_t(counts.roundTrips));
+    std::vector<Clock::duration> samples(static_cast<size_t>(roundTrips));
     for (auto &sample : samples) {
         const auto begin = Clock::now();
         roundTrip();
@@ -279,24 +285,26 @@ QByteArray frame(const QJsonObject &message)
     return QByteArray(prefix, 4) + body;
 }
 
-// The floor's Python loop on a pipe for its stdin and one for its stdout, driven with plain
-// blocking reads and writes from the calling thread.
-class FloorProcess
+// A child process on a pipe for its stdin and one for its stdout, driven with plain blocking
+// reads and writes from the calling thread: the transport of the floors.
+class PipedChild
 {
 public:
-    explicit FloorProcess(const QString &python)
+    //! Runs \a argv with \a extraEnvironment ("NAME=value") added to this process's.
+    explicit PipedChild(const QStringList &argv, const QStringList &extraEnvironment = {})
+        : m_name(argv.value(0))
     {
         int request[2], reply[2];
         if (::pipe2(request, O_CLOEXEC) != 0 || ::pipe2(reply, O_CLOEXEC) != 0)
-            throw failure(QStringLiteral("floor: cannot create pipes: %1").arg(QString::fromLocal8Bit(::strerror(errno))));
+            throw failure(QStringLiteral("%1: cannot create pipes: %2").arg(m_name, QString::fromLocal8Bit(::strerror(errno))));
         posix_spawn_file_actions_t actions;
         ::posix_spawn_file_actions_init(&actions);
         ::posix_spawn_file_actions_adddup2(&actions, request[0], 0);
         ::posix_spawn_file_actions_adddup2(&actions, reply[1], 1);
-        const QByteArray program = QFile::encodeName(python);
-        char *const argv[] = {const_cast<char *>(program.constData()), const_cast<char *>("-c"),
-                              const_cast<char *>(FloorScript), nullptr};
-        const int spawnError = ::posix_spawnp(&m_pid, program.constData(), &actions, nullptr, argv, environ);
+        CStrings arguments(argv);
+        CStrings environment(environmentWith(extraEnvironment));
+        const int spawnError = ::posix_spawnp(&m_pid, arguments.pointers[0], &actions, nullptr,
+                                              arguments.pointers.data(), environment.pointers.data());
         ::posix_spawn_file_actions_destroy(&actions);
         ::close(request[0]);
         ::close(reply[1]);
@@ -304,32 +312,21 @@ public:
         m_fromChild = reply[0];
         if (spawnError != 0) {
             m_pid = -1;
-            throw failure(QStringLiteral("floor: cannot run %1: %2").arg(python, QString::fromLocal8Bit(::strerror(spawnError))));
+            throw failure(QStringLiteral("cannot run %1: %2").arg(m_name, QString::fromLocal8Bit(::strerror(spawnError))));
         }
     }
 
-    ~FloorProcess()
+    ~PipedChild()
     {
-        ::close(m_toChild); // end of input: the loop exits
+        ::close(m_toChild); // end of input: the child exits
         ::close(m_fromChild);
         if (m_pid > 0)
             ::waitpid(m_pid, nullptr, 0);
     }
 
-    FloorProcess(const FloorProcess &) = delete;
-    FloorProcess &operator=(const FloorProcess &) = delete;
+    PipedChild(const PipedChild &) = delete;
+    PipedChild &operator=(const PipedChild &) = delete;
 
-    //! Writes one pre-encoded frame and reads the reply's body into \a body.
-    void roundTrip(const QByteArray &request, QByteArray *body)
-    {
-        writeAll(request.constData(), size_t(request.size()));
-        char prefix[4];
-        readExact(prefix, sizeof prefix);
-        body->resize(qsizetype(qFromBigEndian<quint32>(prefix)));
-        readExact(body->data(), size_t(body->size()));
-    }
-
-private:
     void writeAll(const char *data, size_t size)
     {
         while (size > 0) {
@@ -337,7 +334,7 @@ private:
             if (n < 0 && errno == EINTR)
                 continue;
             if (n < 0)
-                throw failure(QStringLiteral("floor: write: %1").arg(QString::fromLocal8Bit(::strerror(errno))));
+                throw failure(QStringLiteral("%1: write: %2").arg(m_name, QString::fromLocal8Bit(::strerror(errno))));
             data += n;
             size -= size_t(n);
         }
@@ -350,15 +347,66 @@ private:
             if (n < 0 && errno == EINTR)
                 continue;
             if (n <= 0)
-                throw failure(QStringLiteral("floor: the Python loop closed its pipe or failed to read"));
+                throw failure(QStringLiteral("%1 closed its output or failed to read").arg(m_name));
             data += n;
             size -= size_t(n);
         }
     }
 
+private:
+    //! NUL-terminated copies of \a strings and a null-terminated array of pointers to them.
+    struct CStrings {
+        explicit CStrings(const QStringList &strings)
+        {
+            for (const QString &string : strings)
+                bytes.push_back(QFile::encodeName(string));
+            for (QByteArray &b : bytes)
+                pointers.push_back(b.data());
+            pointers.push_back(nullptr);
+        }
+        std::vector<QByteArray> bytes;
+        std::vector<char *> pointers;
+    };
+
+    static QStringList environmentWith(const QStringList &extra)
+    {
+        QStringList environment = extra;
+        for (char **entry = environ; *entry; ++entry) {
+            const QString variable = QString::fromLocal8Bit(*entry);
+            const QString name = variable.section(QLatin1Char('='), 0, 0) + QLatin1Char('=');
+            if (std::none_of(extra.begin(), extra.end(), [&](const QString &e) { return e.startsWith(name); }))
+                environment << variable;
+        }
+        return environment;
+    }
+
+    QString m_name;
     pid_t m_pid = -1;
     int m_toChild = -1;
     int m_fromChild = -1;
+};
+
+// The floor's Python loop, one framed JSON echo a round trip.
+class FloorProcess
+{
+public:
+    explicit FloorProcess(const QString &python)
+        : m_child({python, QStringLiteral("-c"), QString::fromLatin1(FloorScript)})
+    {
+    }
+
+    //! Writes one pre-encoded frame and reads the reply's body into \a body.
+    void roundTrip(const QByteArray &request, QByteArray *body)
+    {
+        m_child.writeAll(request.constData(), size_t(request.size()));
+        char prefix[4];
+        m_child.readExact(prefix, sizeof prefix);
+        body->resize(qsizetype(qFromBigEndian<quint32>(prefix)));
+        m_child.readExact(body->data(), size_t(body->size()));
+    }
+
+private:
+    PipedChild m_child;
 };
 
 double timedStartMs(QtPyVenv::Venv &venv)
@@ -406,7 +454,7 @@ Results run(const QString &python, const Counts &counts)
     if (echoed != args)
         throw failure(QStringLiteral("echo did not return its arguments"));
 
-    const auto latencies = measureLatencies(counts, [&] { check(venv.callAndAwait(Echo, args), Echo); });
+    const auto latencies = measureLatencies(counts.warmUp, counts.roundTrips, [&] { check(venv.callAndAwait(Echo, args), Echo); });
     results.rttP50Us = percentileUs(latencies, 0.50);
     results.rttP99Us = percentileUs(latencies, 0.99);
 
@@ -441,7 +489,7 @@ Results run(const QString &python, const Counts &counts)
         floor.roundTrip(request, &reply);
         if (QJsonDocument::fromJson(reply) != QJsonDocument::fromJson(request.mid(4)))
             throw failure(QStringLiteral("the floor loop replied %1").arg(QString::fromUtf8(reply)));
-        results.floorRttP50Us = percentileUs(measureLatencies(counts, [&] { floor.roundTrip(request, &reply); }), 0.50);
+        results.floorRttP50Us = percentileUs(measureLatencies(counts.warmUp, counts.roundTrips, [&] { floor.roundTrip(request, &reply); }), 0.50);
     }
     results.launcherRttP50Us = launcherRttP50Us(config, counts, args);
 
@@ -741,6 +789,66 @@ void runInstallSpeed(const QString &python, const InstallOptions &options, Resul
     results->installUvS = timedInstall(python, wheels, QtPyVenv::Installer::Uv, uvDir);
 }
 
+//! The env file of the remote test fixture (tests/remote/remote_fixture.py): KEY=VALUE lines.
+QHash<QString, QString> readFixtureEnv(const QString &path, QString *problem)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) {
+        *problem = QStringLiteral("cannot read the fixture env file %1: %2").arg(path, file.errorString());
+        return {};
+    }
+    QHash<QString, QString> env;
+    for (const QByteArray &line : file.readAll().split('\n')) {
+        const qsizetype equals = line.indexOf('=');
+        if (equals > 0)
+            env.insert(QString::fromUtf8(line.left(equals)), QString::fromUtf8(line.mid(equals + 1)));
+    }
+    for (const char *key : {"SSH_CONFIG", "SSH_HOST", "SLURM_CONF"}) {
+        if (env.value(QLatin1String(key)).isEmpty()) {
+            *problem = QStringLiteral("the fixture env file %1 has no %2").arg(path, QLatin1String(key));
+            return {};
+        }
+    }
+    return env;
+}
+
+// p50 of one line echoed by `cat` at the far end of \a launcher.
+double lineEchoP50Us(const QStringList &launcher, const QStringList &environment, const Counts &counts)
+{
+    PipedChild child(launcher + QStringList{QStringLiteral("cat")}, environment);
+    const QByteArray line("hello world\n");
+    QByteArray echoed(line.size(), '\0');
+    const auto roundTrip = [&] {
+        child.writeAll(line.constData(), size_t(line.size()));
+        child.readExact(echoed.data(), size_t(echoed.size()));
+    };
+    roundTrip();
+    if (echoed != line)
+        throw failure(QStringLiteral("%1 cat echoed %2").arg(launcher.join(QLatin1Char(' ')), QString::fromUtf8(echoed)));
+    return percentileUs(measureLatencies(counts.remoteWarmUp, counts.remoteRoundTrips, roundTrip), 0.50);
+}
+
+/*!
+ * ssh_floor_rtt_p50_us and srun_floor_rtt_p50_us: a line echo through `ssh HOST cat` and
+ * `srun -u cat` to the services of the remote test fixture, with nothing of the library around
+ * it. Null, with the reason, without the fixture's env file.
+ */
+void runRemoteFloors(const QString &envFile, const Counts &counts, Results *results)
+{
+    if (envFile.isEmpty()) {
+        results->remoteSkipped = QStringLiteral("no remote fixture (--remote-env or QTPYVENV_REMOTE_ENV)");
+        return;
+    }
+    const QHash<QString, QString> env = readFixtureEnv(envFile, &results->remoteSkipped);
+    if (env.isEmpty())
+        return;
+    results->sshFloorRttP50Us = lineEchoP50Us({QStringLiteral("ssh"), QStringLiteral("-F"), env.value(QStringLiteral("SSH_CONFIG")),
+                                               env.value(QStringLiteral("SSH_HOST"))}, {}, counts);
+    results->srunFloorRttP50Us = lineEchoP50Us({QStringLiteral("srun"), QStringLiteral("-u")},
+                                               {QStringLiteral("SLURM_CONF=") + env.value(QStringLiteral("SLURM_CONF"))},
+                                               counts);
+}
+
 QString optionalNumber(const std::optional<double> &value, int decimals)
 {
     return value ? QString::number(*value, 'f', decimals) : QStringLiteral("null");
@@ -768,6 +876,8 @@ QString toJsonLine(const Results &r)
         {"progress_item_ns", QString::number(r.progressItemNs, 'f', 0)},
         {"install_pip_s", optionalNumber(r.installPipS, 2)},
         {"install_uv_s", optionalNumber(r.installUvS, 2)},
+        {"ssh_floor_rtt_p50_us", optionalNumber(r.sshFloorRttP50Us, 1)},
+        {"srun_floor_rtt_p50_us", optionalNumber(r.srunFloorRttP50Us, 1)},
     };
     QStringList parts;
     for (const auto &[key, value] : fields)
@@ -776,6 +886,8 @@ QString toJsonLine(const Results &r)
         parts << QStringLiteral("\"pydata_skipped\":") + QString::fromUtf8(QtPyVenv::toJsonText(r.pydataSkipped, 0));
     if (!r.installSkipped.isEmpty())
         parts << QStringLiteral("\"install_skipped\":") + QString::fromUtf8(QtPyVenv::toJsonText(r.installSkipped, 0));
+    if (!r.remoteSkipped.isEmpty())
+        parts << QStringLiteral("\"remote_skipped\":") + QString::fromUtf8(QtPyVenv::toJsonText(r.remoteSkipped, 0));
     return QLatin1Char('{') + parts.join(QLatin1Char(',')) + QLatin1Char('}');
 }
 
@@ -817,7 +929,12 @@ int main(int argc, char *argv[])
                                                        "install_uv_s are kept (default: %1); --pydata-wheels, when "
                                                        "given, are used instead of downloading.").arg(defaultInstallDir),
                                         QStringLiteral("dir"), defaultInstallDir);
-    parser.addOptions({python, rssCalls, quick, noPydata, pydataWheels, pydataDir, noInstall, installDir});
+    const QCommandLineOption remoteEnv(QStringLiteral("remote-env"),
+                                       QStringLiteral("The env file of the remote test fixture (tests/remote/remote_fixture.py "
+                                                      "up DIR writes DIR/env), for the ssh and srun keys (default: "
+                                                      "$QTPYVENV_REMOTE_ENV; without one they are null)."),
+                                       QStringLiteral("file"), qEnvironmentVariable("QTPYVENV_REMOTE_ENV"));
+    parser.addOptions({python, rssCalls, quick, noPydata, pydataWheels, pydataDir, noInstall, installDir, remoteEnv});
     parser.process(app);
 
     PydataOptions pydata;
@@ -836,6 +953,8 @@ int main(int argc, char *argv[])
     if (parser.isSet(quick)) {
         counts.warmUp /= 10;
         counts.roundTrips /= 10;
+        counts.remoteWarmUp /= 10;
+        counts.remoteRoundTrips /= 10;
         counts.callsPerThread /= 10;
         counts.payloadEchoes /= 10;
         counts.rssCalls /= 10;
@@ -853,6 +972,9 @@ int main(int argc, char *argv[])
     std::signal(SIGPIPE, SIG_IGN);
     try {
         Results results = run(parser.value(python), counts);
+        runRemoteFloors(parser.value(remoteEnv), counts, &results);
+        if (!results.remoteSkipped.isEmpty())
+            std::fprintf(stderr, "qtpyvenv-bench: the ssh and srun keys are null: %s\n", qPrintable(results.remoteSkipped));
         runLong(parser.value(python), counts, &results);
         // After the others, so that its large buffers are not in the host memory check.
         runPydata(parser.value(python), counts, pydata, &results);
