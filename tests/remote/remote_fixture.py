@@ -25,7 +25,8 @@ import time
 SKIP_CODE = 77
 SSH_HOST = "qtpyvenv-test-host"
 PARTITION = "debug"
-# Every daemon and what it forks carries this variable: `down` finds them by it.
+# Every daemon, what it forks and every ssh session carries this variable: `down` finds them by
+# it, also those that left their parent.
 MARKER = "QTPYVENV_REMOTE_FIXTURE"
 
 PACKAGES = {
@@ -124,7 +125,7 @@ UsePAM no
 StrictModes no
 PrintMotd no
 PrintLastLog no
-SetEnv SLURM_CONF={slurm_conf}
+SetEnv SLURM_CONF={slurm_conf} {MARKER}={folder}
 LogLevel VERBOSE
 """)
     write(os.path.join(ssh, "ssh_config"), f"""\
