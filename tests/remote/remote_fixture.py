@@ -332,13 +332,13 @@ def cancel_jobs(folder):
         listed = subprocess.run(["squeue", "-h", "-o", "%i"], env=environment, capture_output=True,
                                 text=True, stdin=subprocess.DEVNULL, timeout=10)
         return listed.stdout.split() if listed.returncode == 0 else []
-    pending = jobs()
-    if pending:
-        subprocess.run(["scancel"] + pending, env=environment, capture_output=True, timeout=10)
-        try:
+    try:
+        pending = jobs()
+        if pending:
+            subprocess.run(["scancel"] + pending, env=environment, capture_output=True, timeout=10)
             wait_until("the fixture's jobs to end", lambda: not jobs(), 15)
-        except FixtureError as error:
-            print(f"remote fixture: {error}; stopping the daemons anyway")
+    except (FixtureError, subprocess.TimeoutExpired) as error:
+        print(f"remote fixture: {error}; stopping the daemons anyway")
 
 
 def down(folder):
