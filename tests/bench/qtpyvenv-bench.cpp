@@ -52,6 +52,7 @@ using Clock = std::chrono::steady_clock;
 
 const QString Echo = QStringLiteral("echo");
 const QString Noop = QStringLiteral("noop");
+const QJsonValue EchoArgs(QJsonObject{{QStringLiteral("text"), QStringLiteral("hello world")}, {QStringLiteral("n"), 42}});
 constexpr qsizetype BlobChars = 8 * 1024 * 1024;
 constexpr int RssThreads = 4;
 
@@ -189,9 +190,11 @@ struct Results {
     std::optional<double> installPipS;
     std::optional<double> installUvS;
     QString installSkipped; //!< why one of the two keys above is null
+    std::optional<double> sshRttP50Us;
     std::optional<double> sshFloorRttP50Us;
+    std::optional<double> srunRttP50Us;
     std::optional<double> srunFloorRttP50Us;
-    QString remoteSkipped; //!< why the two keys above are null
+    QString remoteSkipped; //!< why the four keys above are null
 };
 
 std::runtime_error failure(const QString &message)
@@ -290,8 +293,7 @@ QByteArray frame(const QJsonObject &message)
 class PipedChild
 {
 public:
-    //! Runs \a argv with \a extraEnvironment ("NAME=value") added to this process's.
-    explicit PipedChild(const QStringList &argv, const QStringList &extraEnvironment = {})
+    explicit PipedChild(const QStringList &argv)
         : m_name(argv.value(0))
     {
         int request[2], reply[2];
@@ -302,9 +304,8 @@ public:
         ::posix_spawn_file_actions_adddup2(&actions, request[0], 0);
         ::posix_spawn_file_actions_adddup2(&actions, reply[1], 1);
         CStrings arguments(argv);
-        CStrings environment(environmentWith(extraEnvironment));
         const int spawnError = ::posix_spawnp(&m_pid, arguments.pointers[0], &actions, nullptr,
-                                              arguments.pointers.data(), environment.pointers.data());
+                                              arguments.pointers.data(), environ);
         ::posix_spawn_file_actions_destroy(&actions);
         ::close(request[0]);
         ::close(reply[1]);
@@ -368,18 +369,6 @@ private:
         std::vector<char *> pointers;
     };
 
-    static QStringList environmentWith(const QStringList &extra)
-    {
-        QStringList environment = extra;
-        for (char **entry = environ; *entry; ++entry) {
-            const QString variable = QString::fromLocal8Bit(*entry);
-            const QString name = variable.section(QLatin1Char('='), 0, 0) + QLatin1Char('=');
-            if (std::none_of(extra.begin(), extra.end(), [&](const QString &e) { return e.startsWith(name); }))
-                environment << variable;
-        }
-        return environment;
-    }
-
     QString m_name;
     pid_t m_pid = -1;
     int m_toChild = -1;
@@ -416,30 +405,37 @@ double timedStartMs(QtPyVenv::Venv &venv)
     return seconds(Clock::now() - begin) * 1000;
 }
 
-// The same echo round trip with the worker run through the launcher {"env"}: the protocol over
-// its stdin and stdout, its output forwarded as frames.
-double launcherRttP50Us(QtPyVenv::Config config, const Counts &counts, const QJsonValue &args)
+// The echo round trip with the worker run through \a launcher: the protocol over its stdin and
+// stdout, its output forwarded as frames.
+double launcherRttP50Us(QtPyVenv::Config config, const QStringList &launcher, int warmUp, int roundTrips)
 {
-    config.launcher = {QStringLiteral("env")};
+    config.launcher = launcher;
     QtPyVenv::Venv venv(config);
-    check(venv.start(), QStringLiteral("start() through env"));
-    return percentileUs(measureLatencies(counts, [&] { check(venv.callAndAwait(Echo, args), Echo); }), 0.50);
+    check(venv.start(), QStringLiteral("start() through %1").arg(launcher.join(QLatin1Char(' '))));
+    return percentileUs(measureLatencies(warmUp, roundTrips, [&] { check(venv.callAndAwait(Echo, EchoArgs), Echo); }), 0.50);
+}
+
+// The bench's worker: echo() and noop(), in a venv under \a baseDir.
+QtPyVenv::Config echoConfig(const QString &python, const QString &baseDir)
+{
+    QtPyVenv::Config config;
+    config.pythonInterpreter = python;
+    config.sources = {QStringLiteral("def echo(args):\n    return args\n"),
+                      QStringLiteral("def noop(args):\n    return None\n")};
+    config.baseDir = baseDir;
+    return config;
 }
 
 Results run(const QString &python, const Counts &counts)
 {
     Results results;
-    const QJsonValue args(QJsonObject{{QStringLiteral("text"), QStringLiteral("hello world")}, {QStringLiteral("n"), 42}});
 
     QTemporaryDir temp;
     if (!temp.isValid())
         throw failure(QStringLiteral("cannot create a temporary directory: %1").arg(temp.errorString()));
-    QtPyVenv::Config config;
-    config.pythonInterpreter = python;
-    config.sources = {QStringLiteral("def echo(args):\n    return args\n"),
-                      QStringLiteral("def noop(args):\n    return None\n")};
+    // baseDir does not exist yet: a cold start.
+    QtPyVenv::Config config = echoConfig(python, temp.filePath(QStringLiteral("base")));
     config.maxWorkers = 4;
-    config.baseDir = temp.filePath(QStringLiteral("base")); // does not exist yet: a cold start
     config.removeBaseDirOnClose = false; // kept for the warm start; temp removes it at the end
 
     {
@@ -450,17 +446,17 @@ Results run(const QString &python, const Counts &counts)
     results.warmStartMs = timedStartMs(venv);
 
     QJsonValue echoed;
-    check(venv.callAndAwait(Echo, args, &echoed), Echo);
-    if (echoed != args)
+    check(venv.callAndAwait(Echo, EchoArgs, &echoed), Echo);
+    if (echoed != EchoArgs)
         throw failure(QStringLiteral("echo did not return its arguments"));
 
-    const auto latencies = measureLatencies(counts.warmUp, counts.roundTrips, [&] { check(venv.callAndAwait(Echo, args), Echo); });
+    const auto latencies = measureLatencies(counts.warmUp, counts.roundTrips, [&] { check(venv.callAndAwait(Echo, EchoArgs), Echo); });
     results.rttP50Us = percentileUs(latencies, 0.50);
     results.rttP99Us = percentileUs(latencies, 0.99);
 
     const double throughputSeconds = runTogether(counts.threads, [&](int) {
         for (int i = 0; i < counts.callsPerThread; ++i)
-            check(venv.callAndAwait(Noop, args), Noop);
+            check(venv.callAndAwait(Noop, EchoArgs), Noop);
     });
     results.throughputCallsS = counts.threads * counts.callsPerThread / throughputSeconds;
 
@@ -483,7 +479,7 @@ Results run(const QString &python, const Counts &counts)
         const QByteArray request = frame({{QStringLiteral("type"), QStringLiteral("call")},
                                           {QStringLiteral("callID"), 1},
                                           {QStringLiteral("func"), Echo},
-                                          {QStringLiteral("args"), args}});
+                                          {QStringLiteral("args"), EchoArgs}});
         FloorProcess floor(python);
         QByteArray reply;
         floor.roundTrip(request, &reply);
@@ -491,7 +487,7 @@ Results run(const QString &python, const Counts &counts)
             throw failure(QStringLiteral("the floor loop replied %1").arg(QString::fromUtf8(reply)));
         results.floorRttP50Us = percentileUs(measureLatencies(counts.warmUp, counts.roundTrips, [&] { floor.roundTrip(request, &reply); }), 0.50);
     }
-    results.launcherRttP50Us = launcherRttP50Us(config, counts, args);
+    results.launcherRttP50Us = launcherRttP50Us(config, {QStringLiteral("env")}, counts.warmUp, counts.roundTrips);
 
     // Host memory over many calls: sampled once the first 10% are done, so that allocator and
     // cache warm-up are not counted as growth, and again at the end.
@@ -501,7 +497,7 @@ Results run(const QString &python, const Counts &counts)
     runTogether(RssThreads, [&](int index) {
         const qint64 share = counts.rssCalls / RssThreads + (index < counts.rssCalls % RssThreads ? 1 : 0);
         for (qint64 i = 0; i < share; ++i) {
-            check(venv.callAndAwait(Noop, args), Noop);
+            check(venv.callAndAwait(Noop, EchoArgs), Noop);
             if (++done == mark)
                 rssAtMark = vmRssKb();
         }
@@ -813,9 +809,9 @@ QHash<QString, QString> readFixtureEnv(const QString &path, QString *problem)
 }
 
 // p50 of one line echoed by `cat` at the far end of \a launcher.
-double lineEchoP50Us(const QStringList &launcher, const QStringList &environment, const Counts &counts)
+double lineEchoP50Us(const QStringList &launcher, const Counts &counts)
 {
-    PipedChild child(launcher + QStringList{QStringLiteral("cat")}, environment);
+    PipedChild child(launcher + QStringList{QStringLiteral("cat")});
     const QByteArray line("hello world\n");
     QByteArray echoed(line.size(), '\0');
     const auto roundTrip = [&] {
@@ -829,11 +825,13 @@ double lineEchoP50Us(const QStringList &launcher, const QStringList &environment
 }
 
 /*!
- * ssh_floor_rtt_p50_us and srun_floor_rtt_p50_us: a line echo through `ssh HOST cat` and
- * `srun -u cat` to the services of the remote test fixture, with nothing of the library around
- * it. Null, with the reason, without the fixture's env file.
+ * ssh_rtt_p50_us and srun_rtt_p50_us: the echo call through the launchers `ssh HOST` and
+ * `srun -u` to the services of the remote test fixture, beside ssh_floor_rtt_p50_us and
+ * srun_floor_rtt_p50_us: a line echo through `ssh HOST cat` and `srun -u cat`, nothing of the
+ * library around it. Both sides are this machine, so the venv made here serves the far side.
+ * Null, with the reason, without the fixture's env file.
  */
-void runRemoteFloors(const QString &envFile, const Counts &counts, Results *results)
+void runRemote(const QString &python, const QString &envFile, const Counts &counts, Results *results)
 {
     if (envFile.isEmpty()) {
         results->remoteSkipped = QStringLiteral("no remote fixture (--remote-env or QTPYVENV_REMOTE_ENV)");
@@ -842,11 +840,19 @@ void runRemoteFloors(const QString &envFile, const Counts &counts, Results *resu
     const QHash<QString, QString> env = readFixtureEnv(envFile, &results->remoteSkipped);
     if (env.isEmpty())
         return;
-    results->sshFloorRttP50Us = lineEchoP50Us({QStringLiteral("ssh"), QStringLiteral("-F"), env.value(QStringLiteral("SSH_CONFIG")),
-                                               env.value(QStringLiteral("SSH_HOST"))}, {}, counts);
-    results->srunFloorRttP50Us = lineEchoP50Us({QStringLiteral("srun"), QStringLiteral("-u")},
-                                               {QStringLiteral("SLURM_CONF=") + env.value(QStringLiteral("SLURM_CONF"))},
-                                               counts);
+    // srun finds the fixture's cluster through SLURM_CONF; ssh sessions get it from its sshd.
+    qputenv("SLURM_CONF", QFile::encodeName(env.value(QStringLiteral("SLURM_CONF"))));
+    const QStringList ssh{QStringLiteral("ssh"), QStringLiteral("-F"), env.value(QStringLiteral("SSH_CONFIG")),
+                          env.value(QStringLiteral("SSH_HOST"))};
+    const QStringList srun{QStringLiteral("srun"), QStringLiteral("-u")};
+    QTemporaryDir temp;
+    if (!temp.isValid())
+        throw failure(QStringLiteral("cannot create a temporary directory: %1").arg(temp.errorString()));
+    const QtPyVenv::Config config = echoConfig(python, temp.filePath(QStringLiteral("base")));
+    results->sshFloorRttP50Us = lineEchoP50Us(ssh, counts);
+    results->sshRttP50Us = launcherRttP50Us(config, ssh, counts.remoteWarmUp, counts.remoteRoundTrips);
+    results->srunFloorRttP50Us = lineEchoP50Us(srun, counts);
+    results->srunRttP50Us = launcherRttP50Us(config, srun, counts.remoteWarmUp, counts.remoteRoundTrips);
 }
 
 QString optionalNumber(const std::optional<double> &value, int decimals)
@@ -876,7 +882,9 @@ QString toJsonLine(const Results &r)
         {"progress_item_ns", QString::number(r.progressItemNs, 'f', 0)},
         {"install_pip_s", optionalNumber(r.installPipS, 2)},
         {"install_uv_s", optionalNumber(r.installUvS, 2)},
+        {"ssh_rtt_p50_us", optionalNumber(r.sshRttP50Us, 1)},
         {"ssh_floor_rtt_p50_us", optionalNumber(r.sshFloorRttP50Us, 1)},
+        {"srun_rtt_p50_us", optionalNumber(r.srunRttP50Us, 1)},
         {"srun_floor_rtt_p50_us", optionalNumber(r.srunFloorRttP50Us, 1)},
     };
     QStringList parts;
@@ -972,7 +980,7 @@ int main(int argc, char *argv[])
     std::signal(SIGPIPE, SIG_IGN);
     try {
         Results results = run(parser.value(python), counts);
-        runRemoteFloors(parser.value(remoteEnv), counts, &results);
+        runRemote(parser.value(python), parser.value(remoteEnv), counts, &results);
         if (!results.remoteSkipped.isEmpty())
             std::fprintf(stderr, "qtpyvenv-bench: the ssh and srun keys are null: %s\n", qPrintable(results.remoteSkipped));
         runLong(parser.value(python), counts, &results);
