@@ -26,6 +26,11 @@ struct Options {
     const QCommandLineOption python{QStringLiteral("python"),
                                     QStringLiteral("Bootstrap Python interpreter (default: python3)."),
                                     QStringLiteral("interpreter"), QStringLiteral("python3")};
+    const QCommandLineOption launcher{QStringLiteral("launcher"),
+                                      QStringLiteral("One argument of the command that runs the worker elsewhere, "
+                                                     "e.g. --launcher ssh --launcher gpu-box (repeatable, in order; "
+                                                     "default: this computer)."),
+                                      QStringLiteral("arg")};
     const QCommandLineOption keyword{QStringLiteral("kw"),
                                      QStringLiteral("A keyword argument: its name and JSON value (repeatable)."),
                                      QStringLiteral("name=json")};
@@ -57,7 +62,7 @@ void describe(QCommandLineParser &parser, const Options &options)
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addOptions({options.source, options.requirement, options.pipOption, options.baseDir, options.python,
-                       options.keyword, options.compact, options.output, options.stream});
+                       options.launcher, options.keyword, options.compact, options.output, options.stream});
     parser.addPositionalArgument(QStringLiteral("function"), QStringLiteral("The function to call."));
     parser.addPositionalArgument(QStringLiteral("json"), QStringLiteral("Its positional arguments as JSON."),
                                  QStringLiteral("[json...]"));
@@ -128,6 +133,7 @@ QString readConfig(const QCommandLineParser &parser, const Options &options, QtP
     config->requirements = parser.values(options.requirement);
     config->pipOptions = parser.values(options.pipOption);
     config->pythonInterpreter = parser.value(options.python);
+    config->launcher = parser.values(options.launcher);
     if (parser.isSet(options.baseDir)) {
         config->baseDir = parser.value(options.baseDir);
         config->removeBaseDirOnClose = false;

@@ -9,6 +9,20 @@ int fail(const QString &message, int code)
     return code;
 }
 
+namespace {
+
+/*!
+ * \a message without the launcher's last stderr lines the library appends to it: they were
+ * passed through as the launcher wrote them, so ssh's "Permission denied" is printed once.
+ */
+QString withoutLauncherLines(const QString &message)
+{
+    const qsizetype said = message.indexOf(QLatin1String("; the launcher said: "));
+    return said < 0 ? message : message.left(said);
+}
+
+} // namespace
+
 int report(QtPyVenv::Error error)
 {
     using QtPyVenv::ErrorCode;
@@ -21,6 +35,8 @@ int report(QtPyVenv::Error error)
             err << traceback.trimmed() << '\n';
     } else if (error.code == ErrorCode::InstallFailed) {
         error.message = error.message.section(QLatin1Char('\n'), 0, 0);
+    } else if (error.code == ErrorCode::StartFailed || error.code == ErrorCode::Died) {
+        error.message = withoutLauncherLines(error.message);
     }
     err << "qtpyvenv-call: " << error.toString() << Qt::endl;
     return error.code == ErrorCode::Cancelled ? ExitInterrupted : ExitFailed;

@@ -20,6 +20,7 @@ int fail(const QString &message, int code = ExitFailed);
  * Prints \a error, Python's way round (the traceback, then what went wrong), without what is on
  * the terminal already: pip's and the worker's output were passed through as they came, so the
  * last lines of them that an install or death report carries are left out, and so is the
- * traceback's last line, which the error line says. Returns the exit code for it.
+ * traceback's last line, which the error line says, and the launcher's last stderr lines.
+ * Returns the exit code for it.
  */
 int report(QtPyVenv::Error error);

@@ -67,6 +67,10 @@ def blob():
 def text():
     return "not bytes"
 
+def variable(name):
+    import os
+    return os.environ.get(name)
+
 def shout(message):
     print("from the worker")
     raise ValueError(message)
@@ -151,6 +155,8 @@ private Q_SLOTS:
     void pythonErrorAndUsageErrors_data();
     void pythonErrorAndUsageErrors();
     void installFailureShownOnce();
+    void launcherRunsTheCall();
+    void launcherFailureShownOnce();
     void droppedOutputIsNoted();
     void helpDocumentsLongCalls();
     void progressLinesWithoutTerminal();
@@ -444,6 +450,31 @@ void tst_Cli::installFailureShownOnce()
              1);
     QVERIFY2(err.contains("qtpyvenv-call: InstallFailed: pip install failed"), err.constData());
     QVERIFY2(err.count("No matching distribution found for no-such-package-qtpyvenv") == 1, err.constData());
+}
+
+void tst_Cli::launcherRunsTheCall()
+{
+    // Repeated --launcher options make one command in their order: env QTPYVENV_HOP=env python ...
+    QByteArray out;
+    QCOMPARE(run({str("--launcher"), str("env"), str("--launcher"), str("QTPYVENV_HOP=through env"), str("--compact"),
+                  str("variable"), json(str("QTPYVENV_HOP"))},
+                 &out),
+             0);
+    QCOMPARE(out, QByteArray("\"through env\"\n"));
+}
+
+void tst_Cli::launcherFailureShownOnce()
+{
+    // A launcher that fails as ssh does when the key is refused: its line is passed through,
+    // and the error line says the worker did not start, without repeating it.
+    QByteArray out, err;
+    QCOMPARE(run({str("--launcher"), str("sh"), str("--launcher"), str("-c"), str("--launcher"),
+                  str("echo 'Permission denied (publickey).' >&2; exit 255"), str("echo"), str("1")},
+                 &out, &err),
+             1);
+    QVERIFY2(err.count("Permission denied (publickey).") == 1, err.constData());
+    QVERIFY2(err.contains("qtpyvenv-call: StartFailed: the worker did not start"), err.constData());
+    QVERIFY(out.isEmpty());
 }
 
 void tst_Cli::droppedOutputIsNoted()
