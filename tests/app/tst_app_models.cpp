@@ -12,6 +12,7 @@
 #include "core/listmodels.h"
 #include "core/outputbuffer.h"
 #include "core/requirements.h"
+#include "core/runson.h"
 #include "core/session.h"
 
 #include <QAbstractItemModelTester>
@@ -32,6 +33,8 @@
 #include <numeric>
 
 using namespace QtPyVenvApp;
+
+Q_DECLARE_METATYPE(QtPyVenvApp::RunsOn)
 
 namespace {
 //! A small PNG file.
@@ -908,6 +911,123 @@ private Q_SLOTS:
         QCOMPARE(loaded.currentId, d.id);
         QCOMPARE(d.pipOptions(), (QStringList{QStringLiteral("--index-url"), d.indexUrl,
                                               QStringLiteral("--find-links"), d.findLinks}));
+    }
+
+    // Runs on: the launcher each choice stands for, and read back into the same fields.
+    void runsOnLauncher_data()
+    {
+        QTest::addColumn<RunsOn>("runsOn");
+        QTest::addColumn<QStringList>("launcher");
+        QTest::addColumn<QString>("text");
+        const auto list = [](const char *words) { return QString::fromUtf8(words).split(QLatin1Char(' ')); };
+        QTest::newRow("this computer") << RunsOn{} << QStringList() << QStringLiteral("this computer");
+        RunsOn ssh{.kind = RunsOn::Kind::Ssh, .sshTarget = QStringLiteral("me@gpu-box"), .sshOptions = QStringLiteral("-p 2222 -o 'ConnectTimeout 5'")};
+        QTest::newRow("ssh") << ssh << (list("ssh -p 2222 -o") + QStringList{QStringLiteral("ConnectTimeout 5"), QStringLiteral("me@gpu-box")})
+                             << QStringLiteral("ssh me@gpu-box");
+        RunsOn slurm{.kind = RunsOn::Kind::Slurm, .srunOptions = QStringLiteral("-p gpu --gres=gpu:1")};
+        QTest::newRow("slurm") << slurm << list("srun -p gpu --gres=gpu:1 -u") << QStringLiteral("slurm");
+        RunsOn login{.kind = RunsOn::Kind::Slurm, .srunOptions = QStringLiteral("-J 'my job'"), .loginNode = QStringLiteral("login1")};
+        // Through ssh the login node's shell reads the srun options: they arrive quoted for it.
+        QTest::newRow("slurm via ssh") << login << (list("ssh login1 srun -J") + QStringList{QStringLiteral("'my job'"), QStringLiteral("-u")})
+                                       << QStringLiteral("slurm via login1");
+        RunsOn custom{.kind = RunsOn::Kind::Custom, .command = QStringLiteral("docker exec -i \"my box\"")};
+        QTest::newRow("custom") << custom << (list("docker exec -i") + QStringList{QStringLiteral("my box")})
+                                << QStringLiteral("custom: docker exec -i 'my b…");
+        RunsOn env{.kind = RunsOn::Kind::Custom, .command = QStringLiteral("env")};
+        QTest::newRow("custom env") << env << QStringList{QStringLiteral("env")} << QStringLiteral("custom: env");
+    }
+    void runsOnLauncher()
+    {
+        QFETCH(RunsOn, runsOn);
+        QFETCH(QStringList, launcher);
+        QFETCH(QString, text);
+        QString error;
+        QCOMPARE(launcherFor(runsOn, &error), launcher);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(launcherFor(runsOnFor(launcher)), launcher);
+        QCOMPARE(runsOnFor(launcher).kind, runsOn.kind);
+        QCOMPARE(runsOnText(launcher), text);
+    }
+    void runsOnProblems()
+    {
+        QString error;
+        QCOMPARE(launcherFor({.kind = RunsOn::Kind::Ssh}, &error), QStringList());
+        QVERIFY(error.contains(QStringLiteral("SSH host")));
+        QCOMPARE(launcherFor({.kind = RunsOn::Kind::Custom, .command = QStringLiteral("  ")}, &error), QStringList());
+        QVERIFY(!error.isEmpty());
+        QCOMPARE(launcherFor({.kind = RunsOn::Kind::Custom, .command = QStringLiteral("sh -c 'exit")}, &error), QStringList());
+        QVERIFY(error.contains(QStringLiteral("not closed")));
+        // What no choice makes is a custom prefix, kept word for word.
+        const QStringList odd{QStringLiteral("ssh"), QStringLiteral("-t")};
+        QCOMPARE(runsOnFor(odd).kind, RunsOn::Kind::Custom);
+        QCOMPARE(launcherFor(runsOnFor(odd)), odd);
+    }
+
+    void shellWords_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QStringList>("words");
+        QTest::newRow("blanks") << QStringLiteral("  a \tb  ") << QStringList{QStringLiteral("a"), QStringLiteral("b")};
+        QTest::newRow("single") << QStringLiteral("sh -c 'echo \"hi\" >&2; exit 255'")
+                                << QStringList{QStringLiteral("sh"), QStringLiteral("-c"), QStringLiteral("echo \"hi\" >&2; exit 255")};
+        QTest::newRow("double") << QStringLiteral("a\" b \\\"c\\\\\"d") << QStringList{QStringLiteral("a b \"c\\d")};
+        QTest::newRow("backslash") << QStringLiteral("my\\ box it\\'s") << QStringList{QStringLiteral("my box"), QStringLiteral("it's")};
+        QTest::newRow("empty words") << QStringLiteral("'' \"\"") << QStringList{QString(), QString()};
+        QTest::newRow("nothing") << QString() << QStringList();
+    }
+    void shellWords()
+    {
+        QFETCH(QString, text);
+        QFETCH(QStringList, words);
+        QString error;
+        QCOMPARE(splitShellWords(text, &error), words);
+        QVERIFY(error.isEmpty());
+        QCOMPARE(splitShellWords(joinShellWords(words)), words);
+    }
+
+    void definitionKeepsLauncher()
+    {
+        EnvironmentDefinition d;
+        d.id = QStringLiteral("remote");
+        d.name = QStringLiteral("Remote");
+        d.launcher = {QStringLiteral("ssh"), QStringLiteral("-p"), QStringLiteral("2222"), QStringLiteral("gpu-box")};
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("environments.json"));
+        QVERIFY(saveDefinitions(path, {{d}, d.id}));
+        QCOMPARE(loadDefinitions(path).environments.value(0), d);
+        // A file written before there was a launcher: the environment runs here.
+        QJsonObject old = d.toJson();
+        old.remove(QStringLiteral("launcher"));
+        QVERIFY(writeJsonFile(path, QJsonObject{{QStringLiteral("environments"), QJsonArray{old}}}));
+        const Definitions loaded = loadDefinitions(path);
+        QCOMPARE(loaded.environments.size(), 1);
+        QCOMPARE(loaded.environments.value(0).launcher, QStringList());
+        QCOMPARE(loaded.environments.value(0).name, d.name);
+    }
+
+    void environmentListShowsWhereItRuns()
+    {
+        EnvironmentListModel model;
+        QAbstractItemModelTester tester(&model);
+        model.upsert({.id = QStringLiteral("a"), .name = QStringLiteral("A"), .runsOn = runsOnText({QStringLiteral("ssh"), QStringLiteral("gpu-box")})});
+        const QModelIndex name = model.index(0, EnvironmentListModel::NameColumn);
+        QCOMPARE(name.data(EnvironmentListModel::RunsOnRole).toString(), QStringLiteral("ssh gpu-box"));
+        QVERIFY2(name.data(Qt::ToolTipRole).toString().contains(QStringLiteral("ssh gpu-box")), qPrintable(name.data(Qt::ToolTipRole).toString()));
+    }
+
+    void launcherErrorInPlainWords()
+    {
+        QtPyVenv::Error error;
+        error.code = QtPyVenv::ErrorCode::StartFailed;
+        error.message = QStringLiteral("the worker did not start: the worker launched by ssh exited with code 255; "
+                                       "the launcher said: Warning: added key\nPermission denied (publickey).");
+        QCOMPARE(launcherMessages(error), QStringLiteral("Warning: added key\nPermission denied (publickey)."));
+        QCOMPARE(launcherErrorText(error), QStringLiteral("the worker did not start: the worker launched by ssh exited "
+                                                          "with code 255. The launcher said:\nWarning: added key\n"
+                                                          "Permission denied (publickey)."));
+        error.message = QStringLiteral("the Python worker was killed by signal 9");
+        QCOMPARE(launcherMessages(error), QString());
+        QCOMPARE(launcherErrorText(error), error.message);
     }
 };
 

@@ -44,6 +44,7 @@ QJsonObject EnvironmentDefinition::toJson() const
         {QLatin1String("indexUrl"), indexUrl},
         {QLatin1String("findLinks"), findLinks},
         {QLatin1String("installer"), installerKey(installer)},
+        {QLatin1String("launcher"), QJsonArray::fromStringList(launcher)},
         {QLatin1String("autoStart"), autoStart},
         {QLatin1String("pythonVersion"), pythonVersion},
         {QLatin1String("existingDir"), existingDir},
@@ -63,6 +64,7 @@ EnvironmentDefinition EnvironmentDefinition::fromJson(const QJsonObject &object)
     d.indexUrl = object.value(QLatin1String("indexUrl")).toString();
     d.findLinks = object.value(QLatin1String("findLinks")).toString();
     d.installer = installerFromKey(object.value(QLatin1String("installer")).toString());
+    d.launcher = toStringList(object.value(QLatin1String("launcher"))); // absent before it existed: here
     d.autoStart = object.value(QLatin1String("autoStart")).toBool(true);
     d.pythonVersion = object.value(QLatin1String("pythonVersion")).toString();
     d.existingDir = object.value(QLatin1String("existingDir")).toString();

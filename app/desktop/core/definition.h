@@ -23,6 +23,8 @@ struct EnvironmentDefinition {
     //! Which tool creates the venv and installs (Config::installer); Auto: uv when the app or
     //! PATH has it.
     QtPyVenv::Installer installer = QtPyVenv::Installer::Auto;
+    //! The command prefix the worker runs through (Config::launcher); empty: this computer.
+    QStringList launcher;
     bool autoStart = true; //!< started when the app starts (cleared by Stop, set by Start)
     //! The worker's Python version at its last Ready (Venv::pythonVersion()), shown while it
     //! is not running; empty until the first start. Kept by the Environment, not user-edited.

@@ -4,6 +4,7 @@
 #include "arguments.h"
 #include "logging.h"
 #include "pipprocess.h"
+#include "runson.h"
 #include "venvreaper.h"
 
 #include <QDir>
@@ -132,12 +133,14 @@ QtPyVenv::Config Environment::installConfig() const
     config.venvDir = m_definition.existingDir;
     config.installIntoExistingVenv = m_definition.installIntoExisting;
     config.removeBaseDirOnClose = false;
+    config.launcher = m_definition.launcher;
     return config;
 }
 
 EnvironmentSummary Environment::summary() const
 {
-    return {m_definition.id, m_definition.name, m_status, m_pythonVersion, callsInFlight()};
+    return {m_definition.id, m_definition.name, m_status, m_pythonVersion, callsInFlight(),
+            runsOnText(m_definition.launcher)};
 }
 
 qint64 Environment::uptimeMs() const

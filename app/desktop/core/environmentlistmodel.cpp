@@ -22,6 +22,7 @@ QVariant EnvironmentListModel::data(const QModelIndex &index, int role) const
     case IdRole: return row.id;
     case StatusRole: return QVariant::fromValue(row.status);
     case CallsInFlightRole: return row.callsInFlight;
+    case RunsOnRole: return row.runsOn;
     case Qt::DisplayRole:
         switch (index.column()) {
         case NameColumn: return row.name;
@@ -34,7 +35,7 @@ QVariant EnvironmentListModel::data(const QModelIndex &index, int role) const
             return statusIcon(row.status);
         break;
     case Qt::ToolTipRole:
-        return QStringLiteral("%1 — %2").arg(row.name, statusText(row.status));
+        return QStringLiteral("%1 — %2, on %3").arg(row.name, statusText(row.status), row.runsOn);
     case Qt::TextAlignmentRole:
         if (index.column() == CallsColumn)
             return int(Qt::AlignRight | Qt::AlignVCenter);
@@ -61,6 +62,7 @@ QHash<int, QByteArray> EnvironmentListModel::roleNames() const
     names.insert(IdRole, "environmentId");
     names.insert(StatusRole, "status");
     names.insert(CallsInFlightRole, "callsInFlight");
+    names.insert(RunsOnRole, "runsOn");
     return names;
 }
 

@@ -15,11 +15,13 @@ struct EnvironmentSummary {
     EnvStatus status = EnvStatus::Stopped;
     QString pythonVersion; //!< "3.11.7", empty until known
     int callsInFlight = 0;
+    QString runsOn; //!< where the worker runs: runsOnText() of the launcher
     friend bool operator==(const EnvironmentSummary &, const EnvironmentSummary &) = default;
 };
 
 /*!
- * The environments list: name (with a state icon), Python version, calls in flight.
+ * The environments list: name (with a state icon), Python version, calls in flight; where
+ * each one runs in RunsOnRole and the tooltip.
  * Rows are keyed by EnvironmentSummary::id.
  */
 class EnvironmentListModel : public QAbstractTableModel
@@ -33,6 +35,7 @@ public:
         IdRole = Qt::UserRole + 1, //!< QString
         StatusRole,                //!< QtPyVenvApp::EnvStatus
         CallsInFlightRole,         //!< int
+        RunsOnRole,                //!< QString: "this computer", "ssh gpu-box", ...
     };
     Q_ENUM(Roles)
 
