@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "errorreport.h"
 
+#include "runson.h"
+
 namespace QtPyVenvApp {
 
 QString errorHeadline(const QtPyVenv::Error &error)
@@ -11,7 +13,8 @@ QString errorHeadline(const QtPyVenv::Error &error)
 ErrorReport errorReport(const QtPyVenv::Error &error)
 {
     ErrorReport report;
-    report.headline = errorHeadline(error);
+    // A launcher's own lines (ssh's "Permission denied") go below the message, not run into it.
+    report.headline = error.type.isEmpty() ? launcherErrorText(error) : errorHeadline(error);
     report.details = error.traceback;
     if (error.code == QtPyVenv::ErrorCode::InstallFailed) {
         const qsizetype newline = error.message.indexOf(QLatin1Char('\n'));

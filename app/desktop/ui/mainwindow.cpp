@@ -7,6 +7,7 @@
 #include "core/environment.h"
 #include "core/errorreport.h"
 #include "core/environmentmanager.h"
+#include "core/runson.h"
 #include "functionspage.h"
 #include "icons.h"
 #include "newenvironmentdialog.h"
@@ -289,6 +290,10 @@ void MainWindow::updateStatus()
         state += tr(" (applying a change: %1)").arg(phase ? startPhaseText(*phase) : tr("starting"));
     else if (m_current->changeFailed())
         state += tr(" (last change failed)");
+    const bool failed = m_current->status() == EnvStatus::Died || m_current->status() == EnvStatus::Failed;
+    // A launcher that failed says why in its last line: ssh's "Permission denied (publickey).".
+    if (const QString said = launcherMessages(m_current->lastError()); !said.isEmpty() && failed)
+        state += QStringLiteral(" — %1").arg(said.section(QLatin1Char('\n'), -1));
     m_statusState->setText(tr("State: %1").arg(state));
     m_statusPid->setText(m_current->pid() > 0 ? tr("PID %1").arg(m_current->pid()) : tr("PID –"));
     m_statusUptime->setText(tr("Uptime %1").arg(formatUptime(m_current->uptimeMs())));

@@ -2,6 +2,7 @@
 #include "newenvironmentdialog.h"
 
 #include "colors.h"
+#include "launchereditor.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -31,6 +32,7 @@ NewEnvironmentDialog::NewEnvironmentDialog(const QStringList &pythons, const QSt
     , m_interpreter(new QComboBox(this))
     , m_folder(new QLineEdit(this))
     , m_folderHint(new QLabel(this))
+    , m_runsOn(new LauncherEditor(this))
     , m_problem(new QLabel(this))
     , m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
 {
@@ -78,6 +80,7 @@ NewEnvironmentDialog::NewEnvironmentDialog(const QStringList &pythons, const QSt
     form->addRow(tr("&Name:"), m_name);
     form->addRow(labelFor(tr("&Interpreter:"), m_interpreter), pythonRow);
     form->addRow(labelFor(tr("&Folder:"), m_folder), folderField);
+    form->addRow(tr("Runs on:"), m_runsOn);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(m_problem);
@@ -95,6 +98,7 @@ NewEnvironmentDialog::NewEnvironmentDialog(const QStringList &pythons, const QSt
     });
     connect(m_name, &QLineEdit::textChanged, this, &NewEnvironmentDialog::validate);
     connect(m_interpreter, &QComboBox::currentTextChanged, this, &NewEnvironmentDialog::validate);
+    connect(m_runsOn, &LauncherEditor::changed, this, &NewEnvironmentDialog::validate);
     connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     validate();
@@ -112,6 +116,7 @@ EnvironmentDefinition NewEnvironmentDialog::definition() const
     d.name = m_name->text().trimmed();
     d.interpreter = interpreter();
     d.baseDir = m_folder->text().trimmed();
+    d.launcher = m_runsOn->launcher();
     d.autoStart = true;
     return d;
 }
@@ -126,6 +131,8 @@ void NewEnvironmentDialog::validate()
         problem = tr("An environment named \"%1\" exists already.").arg(name);
     else if (interpreter().isEmpty())
         problem = tr("Pick a Python interpreter.");
+    else
+        problem = m_runsOn->problem();
     m_problem->setText(problem);
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(problem.isEmpty());
 }

@@ -12,12 +12,16 @@ class QLabel;
 class QLineEdit;
 
 namespace QtPyVenvApp {
+class LauncherEditor;
+}
+
+namespace QtPyVenvApp {
 
 /*!
  * Asks for a new environment: name, interpreter (picked from the Pythons on PATH, typed
- * or browsed) and venv folder (default: AppDataLocation/venvs/<id>). The Pythons offered are
- * run in the background (InterpreterProbe): each shows its version, and one that does not run
- * leaves the list.
+ * or browsed), venv folder (default: AppDataLocation/venvs/<id>) and where it runs. The Pythons
+ * offered are run in the background (InterpreterProbe): each shows its version, and one that
+ * does not run leaves the list.
  */
 class NewEnvironmentDialog : public QDialog
 {
@@ -42,6 +46,7 @@ private:
     QComboBox *m_interpreter;
     QLineEdit *m_folder;
     QLabel *m_folderHint;
+    LauncherEditor *m_runsOn;
     QLabel *m_problem;
     QDialogButtonBox *m_buttons;
 };
