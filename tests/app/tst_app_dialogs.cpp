@@ -11,6 +11,7 @@
 #include "core/environment.h"
 #include "core/environmentmanager.h"
 #include "core/listmodels.h"
+#include "core/runson.h"
 #include "core/venvreaper.h"
 #include "ui/banner.h"
 #include "ui/calldetailsdialog.h"
@@ -18,6 +19,7 @@
 #include "ui/colors.h"
 #include "ui/functionspage.h"
 #include "ui/mainwindow.h"
+#include "ui/newenvironmentdialog.h"
 #include "ui/outputview.h"
 #include "ui/requirementspage.h"
 #include "ui/resultview.h"
@@ -616,6 +618,106 @@ private Q_SLOTS:
         whenModal<QDialog>(this, [](QDialog *dialog) { dialog->reject(); });
         m_window->newEnvironment();
         QCOMPARE(m_manager->environments().size(), before + 1);
+    }
+
+    // Runs on: each choice of the New environment dialog makes its launcher; a missing host
+    // keeps OK disabled.
+    void newEnvironmentRunsOn_data()
+    {
+        QTest::addColumn<int>("kind");
+        QTest::addColumn<QStringList>("fields"); // objectName=text
+        QTest::addColumn<QStringList>("launcher");
+        QTest::newRow("this computer") << int(RunsOn::Kind::ThisComputer) << QStringList() << QStringList();
+        QTest::newRow("ssh") << int(RunsOn::Kind::Ssh)
+                             << QStringList{QStringLiteral("sshTarget=me@gpu-box"), QStringLiteral("sshOptions=-p 2222")}
+                             << QStringList{QStringLiteral("ssh"), QStringLiteral("-p"), QStringLiteral("2222"), QStringLiteral("me@gpu-box")};
+        QTest::newRow("ssh without host") << int(RunsOn::Kind::Ssh) << QStringList{QStringLiteral("sshOptions=-p 2222")} << QStringList();
+        QTest::newRow("slurm") << int(RunsOn::Kind::Slurm) << QStringList{QStringLiteral("srunOptions=-p gpu")}
+                               << QStringList{QStringLiteral("srun"), QStringLiteral("-p"), QStringLiteral("gpu"), QStringLiteral("-u")};
+        QTest::newRow("slurm via ssh") << int(RunsOn::Kind::Slurm)
+                                       << QStringList{QStringLiteral("srunOptions=-p gpu"), QStringLiteral("loginNode=login1")}
+                                       << QStringList{QStringLiteral("ssh"), QStringLiteral("login1"), QStringLiteral("srun"),
+                                                      QStringLiteral("-p"), QStringLiteral("gpu"), QStringLiteral("-u")};
+        QTest::newRow("custom") << int(RunsOn::Kind::Custom) << QStringList{QStringLiteral("customCommand=docker exec -i 'my box'")}
+                                << QStringList{QStringLiteral("docker"), QStringLiteral("exec"), QStringLiteral("-i"), QStringLiteral("my box")};
+    }
+    void newEnvironmentRunsOn()
+    {
+        QFETCH(int, kind);
+        QFETCH(QStringList, fields);
+        QFETCH(QStringList, launcher);
+        NewEnvironmentDialog dialog({}, {});
+        dialog.setName(QStringLiteral("remote"));
+        auto *choice = dialog.findChild<QComboBox *>(QStringLiteral("runsOnKind"));
+        QVERIFY(choice);
+        choice->setCurrentIndex(kind);
+        for (const QString &field : fields) {
+            auto *edit = dialog.findChild<QLineEdit *>(field.section(QLatin1Char('='), 0, 0));
+            QVERIFY2(edit, qPrintable(field));
+            edit->setText(field.section(QLatin1Char('='), 1));
+        }
+        const bool complete = kind == int(RunsOn::Kind::ThisComputer) || !launcher.isEmpty();
+        QCOMPARE(dialog.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->isEnabled(), complete);
+        QCOMPARE(dialog.definition().launcher, launcher);
+        // The far side must see the venv folder at the same path: the dialog says so.
+        auto *hint = dialog.findChild<QLabel *>(QStringLiteral("runsOnHint"));
+        QVERIFY(hint);
+        QCOMPARE(hint->isVisibleTo(&dialog), kind != int(RunsOn::Kind::ThisComputer));
+    }
+
+    // An environment whose worker runs through the custom prefix "env" gets Ready and runs a call;
+    // the list says where it runs.
+    void customLauncherRunsACall()
+    {
+        EnvironmentDefinition definition;
+        definition.id = newEnvironmentId();
+        definition.name = QStringLiteral("through env");
+        definition.baseDir = m_dir.filePath(QStringLiteral("venv-env"));
+        const QString through = m_dir.filePath(QStringLiteral("through.py"));
+        QVERIFY(writeFile(through, "import os\n"
+                                   "def through(args):\n"
+                                   "    return os.environ.get('QTPYVENV_THROUGH')\n"));
+        definition.sources = {through};
+        definition.launcher = {QStringLiteral("env"), QStringLiteral("QTPYVENV_THROUGH=env")};
+        Environment *env = m_manager->add(definition);
+        m_manager->start(definition.id);
+        QTRY_COMPARE_WITH_TIMEOUT(env->status(), EnvStatus::Ready, 60000);
+        const int id = env->call(QStringLiteral("through"), QJsonObject());
+        QTRY_VERIFY_WITH_TIMEOUT(env->calls()->record(id)->state == CallState::Done, 10000);
+        QCOMPARE(env->calls()->record(id)->result, QCborValue(QStringLiteral("env"))); // the worker ran through env
+        const int row = m_manager->model()->rowOf(definition.id);
+        QCOMPARE(m_manager->model()->index(row, 0).data(EnvironmentListModel::RunsOnRole).toString(),
+                 QStringLiteral("custom: env QTPYVENV_THROUGH…"));
+        QCOMPARE(loadDefinitions(m_paths.definitionsFile()).environments.last().launcher, definition.launcher);
+        m_manager->remove(definition.id, true);
+    }
+
+    // A launcher that fails as ssh does on a refused key: the banner shows its line, and so
+    // does the status bar.
+    void failingLauncherShownInBanner()
+    {
+        EnvironmentDefinition definition;
+        definition.id = newEnvironmentId();
+        definition.name = QStringLiteral("refused");
+        definition.baseDir = m_dir.filePath(QStringLiteral("venv-refused"));
+        definition.launcher = {QStringLiteral("sh"), QStringLiteral("-c"),
+                               QStringLiteral("echo 'Warning: Permanently added the host key.' >&2; "
+                                              "echo 'Permission denied (publickey).' >&2; exit 255")};
+        definition.autoStart = false;
+        Environment *env = m_manager->add(definition);
+        m_window->setCurrentEnvironment(definition.id);
+        m_manager->start(definition.id);
+        QTRY_COMPARE_WITH_TIMEOUT(env->status(), EnvStatus::Failed, 60000);
+        auto *banner = m_window->findChild<Banner *>();
+        QTRY_VERIFY(banner->isVisible());
+        // Both lines, not only the first.
+        QVERIFY2(banner->message().contains(QStringLiteral("The launcher said:\nWarning: Permanently added the host key.\n"
+                                                           "Permission denied (publickey).")),
+                 qPrintable(banner->message()));
+        QTRY_VERIFY2(m_window->statusText().contains(QStringLiteral("Permission denied (publickey).")),
+                     qPrintable(m_window->statusText()));
+        m_manager->remove(definition.id, true);
+        m_window->setCurrentEnvironment(QStringLiteral("demo"));
     }
 
     // 5. Remove: the confirmation's checkbox decides whether the venv folder goes too.
