@@ -50,6 +50,7 @@
 #include <QTextBlock>
 #include <QTextDocument>
 #include <QTimer>
+#include <QTreeView>
 #include <QTest>
 #include <QUrl>
 
@@ -689,6 +690,13 @@ private Q_SLOTS:
         QCOMPARE(m_manager->model()->index(row, 0).data(EnvironmentListModel::RunsOnRole).toString(),
                  QStringLiteral("custom: env QTPYVENV_THROUGH…"));
         QCOMPARE(loadDefinitions(m_paths.definitionsFile()).environments.last().launcher, definition.launcher);
+        // The list shows it on a second line under the name.
+        auto *list = m_window->findChild<QTreeView *>(QStringLiteral("environmentList"));
+        const QModelIndex name = m_manager->model()->index(row, EnvironmentListModel::NameColumn);
+        QStyleOptionViewItem option;
+        option.initFrom(list);
+        const int height = list->itemDelegateForIndex(name)->sizeHint(option, name).height();
+        QVERIFY2(height >= 2 * list->fontMetrics().height(), qPrintable(QString::number(height)));
         m_manager->remove(definition.id, true);
     }
 
@@ -710,10 +718,10 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(env->status(), EnvStatus::Failed, 60000);
         auto *banner = m_window->findChild<Banner *>();
         QTRY_VERIFY(banner->isVisible());
-        // Both lines, not only the first.
-        QVERIFY2(banner->message().contains(QStringLiteral("The launcher said:\nWarning: Permanently added the host key.\n"
-                                                           "Permission denied (publickey).")),
-                 qPrintable(banner->message()));
+        // Both lines, not only the first, and once: below the message, with the last stderr lines.
+        const QString lines = QStringLiteral("Warning: Permanently added the host key.\nPermission denied (publickey).");
+        QVERIFY2(banner->details().contains(lines), qPrintable(banner->details()));
+        QVERIFY2(banner->message().endsWith(QStringLiteral("exited with code 255.")), qPrintable(banner->message()));
         QTRY_VERIFY2(m_window->statusText().contains(QStringLiteral("Permission denied (publickey).")),
                      qPrintable(m_window->statusText()));
         m_manager->remove(definition.id, true);

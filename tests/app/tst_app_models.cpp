@@ -1025,6 +1025,8 @@ private Q_SLOTS:
         QCOMPARE(launcherErrorText(error), QStringLiteral("the worker did not start: the worker launched by ssh exited "
                                                           "with code 255. The launcher said:\nWarning: added key\n"
                                                           "Permission denied (publickey)."));
+        error.traceback = QStringLiteral("Warning: added key\nPermission denied (publickey).\n");
+        QCOMPARE(launcherErrorText(error), QStringLiteral("the worker did not start: the worker launched by ssh exited with code 255."));
         error.message = QStringLiteral("the Python worker was killed by signal 9");
         QCOMPARE(launcherMessages(error), QString());
         QCOMPARE(launcherErrorText(error), error.message);

@@ -213,6 +213,10 @@ QString launcherErrorText(const QtPyVenv::Error &error)
     const QString messages = launcherMessages(error);
     if (messages.isEmpty())
         return error.message;
+    const QString head = error.message.left(error.message.indexOf(LauncherSaid));
+    // They came as stderr output, so the last stderr lines shown below the message hold them.
+    if (error.traceback.contains(messages))
+        return head + QLatin1Char('.');
     return QStringLiteral("%1. The launcher said:\n%2").arg(error.message.left(error.message.indexOf(LauncherSaid)), messages);
 }
 

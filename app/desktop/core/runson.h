@@ -45,7 +45,10 @@ RunsOn runsOnFor(const QStringList &launcher);
 QString runsOnText(const QStringList &launcher);
 //! The launcher's last stderr lines that \a error carries (ssh's "Permission denied"); "" if none.
 QString launcherMessages(const QtPyVenv::Error &error);
-//! \a error's message with the launcher's lines, all of them, below it rather than run into it.
+/*!
+ * \a error's message with the launcher's lines, all of them, below it rather than run into it;
+ * without them when its traceback (the last stderr lines, shown beside it) holds them already.
+ */
 QString launcherErrorText(const QtPyVenv::Error &error);
 
 } // namespace QtPyVenvApp

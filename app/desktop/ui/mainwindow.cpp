@@ -8,6 +8,7 @@
 #include "core/errorreport.h"
 #include "core/environmentmanager.h"
 #include "core/runson.h"
+#include "environmentdelegate.h"
 #include "functionspage.h"
 #include "icons.h"
 #include "newenvironmentdialog.h"
@@ -69,6 +70,7 @@ MainWindow::MainWindow(EnvironmentManager *manager, QWidget *parent)
 
     m_list->setObjectName(QStringLiteral("environmentList"));
     m_list->setModel(manager->model());
+    m_list->setItemDelegateForColumn(EnvironmentListModel::NameColumn, new EnvironmentDelegate(m_list));
     m_list->setRootIsDecorated(false);
     m_list->setUniformRowHeights(true);
     m_list->setAllColumnsShowFocus(true);
