@@ -27,8 +27,6 @@ LauncherEditor::LauncherEditor(QWidget *parent)
     m_pages->addWidget(page({{tr("Host:"), m_sshTarget}, {tr("Options:"), m_sshOptions}}));
     m_pages->addWidget(page({{tr("srun options:"), m_srunOptions}, {tr("Through SSH to:"), m_loginNode}}));
     m_pages->addWidget(page({{tr("Command:"), m_command}}));
-    // Each page as high as it needs, not as the highest one.
-    m_pages->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
 
     auto *hint = new QLabel(tr("The venv folder must be at the same path on that side in this version."), this);
     hint->setObjectName(QStringLiteral("runsOnHint"));
@@ -42,9 +40,12 @@ LauncherEditor::LauncherEditor(QWidget *parent)
 
     connect(m_kind, &QComboBox::currentIndexChanged, this, [this, hint](int index) {
         m_pages->setCurrentIndex(index);
+        // This computer has no fields: no empty space in the dialog for them.
+        m_pages->setVisible(index != int(RunsOn::Kind::ThisComputer));
         hint->setVisible(index != int(RunsOn::Kind::ThisComputer));
         Q_EMIT changed();
     });
+    m_pages->hide();
     hint->hide();
 }
 
