@@ -150,6 +150,14 @@ class TestAppDialogs : public QObject
         QTRY_VERIFY_WITH_TIMEOUT(demo()->calls()->record(id)->state == CallState::Done, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(m_window->outputView()->text().contains(last), 10000);
     }
+    //! Removes environment \a id with its folder and waits until the reaper is done with it,
+    //! so that the next test sees only its own removals.
+    void removeAndWait(const QString &id)
+    {
+        QSignalSpy reaped(m_manager->reaper(), &VenvReaper::reaped);
+        m_manager->remove(id, true);
+        QTRY_COMPARE_WITH_TIMEOUT(reaped.size(), 1, 10000);
+    }
     //! Double-clicks \a index in \a view (the way a user opens it).
     void doubleClick(QAbstractItemView *view, const QModelIndex &index)
     {
@@ -697,7 +705,7 @@ private Q_SLOTS:
         option.initFrom(list);
         const int height = list->itemDelegateForIndex(name)->sizeHint(option, name).height();
         QVERIFY2(height >= 2 * list->fontMetrics().height(), qPrintable(QString::number(height)));
-        m_manager->remove(definition.id, true);
+        removeAndWait(definition.id);
     }
 
     // A launcher that fails as ssh does on a refused key: the banner shows its line, and so
@@ -713,6 +721,7 @@ private Q_SLOTS:
                                               "echo 'Permission denied (publickey).' >&2; exit 255")};
         definition.autoStart = false;
         Environment *env = m_manager->add(definition);
+        const QString previous = m_window->currentEnvironment()->definition().id; // the next test's
         m_window->setCurrentEnvironment(definition.id);
         m_manager->start(definition.id);
         QTRY_COMPARE_WITH_TIMEOUT(env->status(), EnvStatus::Failed, 60000);
@@ -724,8 +733,8 @@ private Q_SLOTS:
         QVERIFY2(banner->message().endsWith(QStringLiteral("exited with code 255.")), qPrintable(banner->message()));
         QTRY_VERIFY2(m_window->statusText().contains(QStringLiteral("Permission denied (publickey).")),
                      qPrintable(m_window->statusText()));
-        m_manager->remove(definition.id, true);
-        m_window->setCurrentEnvironment(QStringLiteral("demo"));
+        removeAndWait(definition.id);
+        m_window->setCurrentEnvironment(previous);
     }
 
     // 5. Remove: the confirmation's checkbox decides whether the venv folder goes too.

@@ -10,22 +10,20 @@ namespace QtPyVenvApp {
 
 void EnvironmentDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
 {
-    QStyleOptionViewItem item = option;
-    initStyleOption(&item, index);
-    const QString runsOn = index.data(EnvironmentListModel::RunsOnRole).toString();
-    // The name and the icon keep the first line's height; the rest of the cell is the second line.
-    const int lineHeight = item.fontMetrics.height();
-    QRect second = item.rect;
-    second.setTop(item.rect.bottom() - lineHeight);
-    item.rect.setBottom(second.top() - 1);
     QStyleOptionViewItem background = option;
     initStyleOption(&background, index);
+    QStyleOptionViewItem item = background;
     background.text.clear();
     background.icon = {};
+    background.features &= ~QStyleOptionViewItem::HasDecoration;
+    // The name and the icon keep the first line's height; the rest of the cell is the second line.
+    QRect second = item.rect;
+    second.setTop(item.rect.bottom() - item.fontMetrics.height());
+    item.rect.setBottom(second.top() - 1);
+    item.backgroundBrush = Qt::NoBrush;
     const QWidget *widget = option.widget;
     QStyle *style = widget ? widget->style() : QApplication::style();
     style->drawControl(QStyle::CE_ItemViewItem, &background, painter, widget); // selection, focus
-    item.backgroundBrush = Qt::NoBrush;
     style->drawControl(QStyle::CE_ItemViewItem, &item, painter, widget);
 
     const QRect text = style->subElementRect(QStyle::SE_ItemViewItemText, &item, widget);
@@ -34,6 +32,7 @@ void EnvironmentDelegate::paint(QPainter *painter, const QStyleOptionViewItem &o
     const bool selected = item.state & QStyle::State_Selected;
     painter->save();
     painter->setPen(item.palette.color(selected ? QPalette::HighlightedText : QPalette::PlaceholderText));
+    const QString runsOn = index.data(EnvironmentListModel::RunsOnRole).toString();
     painter->drawText(second, Qt::AlignLeft | Qt::AlignVCenter, item.fontMetrics.elidedText(runsOn, Qt::ElideRight, second.width()));
     painter->restore();
 }

@@ -92,15 +92,4 @@ QString LauncherEditor::problem() const
     return problem;
 }
 
-void LauncherEditor::setLauncher(const QStringList &launcher)
-{
-    const RunsOn runsOn = runsOnFor(launcher);
-    m_sshTarget->setText(runsOn.sshTarget);
-    m_sshOptions->setText(runsOn.sshOptions);
-    m_srunOptions->setText(runsOn.srunOptions);
-    m_loginNode->setText(runsOn.loginNode);
-    m_command->setText(runsOn.command);
-    m_kind->setCurrentIndex(int(runsOn.kind));
-}
-
 } // namespace QtPyVenvApp

@@ -23,8 +23,6 @@ public:
     explicit LauncherEditor(QWidget *parent = nullptr);
     //! The launcher the fields stand for; {} while problem() is not empty.
     QStringList launcher() const;
-    //! Shows \a launcher in the fields it reads back into (runsOnFor()).
-    void setLauncher(const QStringList &launcher);
     //! What keeps the fields from making a launcher, in a sentence; "" when they make one.
     QString problem() const;
 
