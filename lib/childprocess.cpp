@@ -204,6 +204,7 @@ bool ChildProcess::start(const Options &options, QString *error)
         return false;
     }
     m_pidFd = pidfdOpen(pid);
+    m_groupGraceMs = options.groupGraceMs;
     return true;
 }
 
@@ -234,14 +235,30 @@ bool ChildProcess::reap(bool block)
     } while (r < 0 && errno == EINTR);
     if (r == 0)
         return false;
-    // Grandchildren the code left behind go with it; the zombie keeps the group id reserved
-    // until now, so this cannot hit an unrelated group.
     if (!block)
-        ::kill(-m_pid, SIGKILL);
+        endGroup();
     m_reaped = true;
     m_status = r == m_pid ? status : 0;
     closeFd(m_pidFd);
     return true;
+}
+
+// Grandchildren the code left behind go with it. The group id stays reserved while the zombie or
+// any member lives; once the group is empty, kill() fails with ESRCH, and the id could only come
+// back as a new group after the kernel's pids wrapped around, not within the grace.
+void ChildProcess::endGroup()
+{
+    if (m_groupGraceMs <= 0) {
+        ::kill(-m_pid, SIGKILL);
+        return;
+    }
+    if (::kill(-m_pid, SIGTERM) != 0)
+        return;
+    const QDeadlineTimer grace(m_groupGraceMs);
+    // No descriptor tells when a group empties: look now and then.
+    while (::kill(-m_pid, 0) == 0 && !grace.hasExpired())
+        ::poll(nullptr, 0, 10);
+    ::kill(-m_pid, SIGKILL);
 }
 
 void ChildProcess::closeOutput()

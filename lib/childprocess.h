@@ -36,6 +36,12 @@ public:
         int parentDeathSignal = SIGKILL;
         //! Orphans below the child are reparented to it (PR_SET_CHILD_SUBREAPER).
         bool subreaper = false;
+        /*!
+         * When the child exits on its own, what is left of its group gets SIGTERM and this long
+         * to end before SIGKILL; 0 kills it at once. For a launcher, whose helpers clean up after
+         * it (srun's shepherd cancels the job).
+         */
+        int groupGraceMs = 0;
     };
 
     ChildProcess() = default;
@@ -60,11 +66,14 @@ public:
     void closeOutput();
 
 private:
+    void endGroup();
+
     pid_t m_pid = -1;
     int m_out = -1;
     int m_err = -1;
     int m_pidFd = -1;
     int m_status = 0;
+    int m_groupGraceMs = 0;
     bool m_reaped = false;
 };
 

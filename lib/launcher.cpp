@@ -10,6 +10,11 @@ namespace QtPyVenv::Internal {
 
 namespace {
 
+// srun's shepherd took 1.3 s here to cancel the job of a killed srun (it blocks SIGTERM).
+constexpr int LauncherGroupGraceMs = 3000;
+// A longer "line" is no message of the launcher's; it is dropped rather than kept growing.
+constexpr qsizetype LongestQueueLine = 4096;
+
 // ssh joins the words after the host with spaces into one line for the user's login shell.
 bool joinsForRemoteShell(const QString &launcherProgram)
 {
@@ -35,6 +40,27 @@ QString shellQuoted(const QString &text)
     return QLatin1Char('\'') + quoted + QLatin1Char('\'');
 }
 
+LauncherQueueWatch::News LauncherQueueWatch::feed(QByteArrayView data)
+{
+    News news = News::None;
+    m_line.append(data);
+    qsizetype end;
+    while ((end = m_line.indexOf('\n')) >= 0) {
+        const QByteArrayView line = QByteArrayView(m_line).first(end);
+        if (!m_queued && line.contains("queued and waiting for resources")) {
+            m_queued = true;
+            news = News::Queued;
+        } else if (m_queued && line.contains("has been allocated resources")) {
+            m_queued = false;
+            news = news == News::Queued ? News::None : News::Allocated;
+        }
+        m_line.remove(0, end + 1);
+    }
+    if (m_line.size() > LongestQueueLine)
+        m_line.clear();
+    return news;
+}
+
 bool applyLauncher(const QStringList &launcher, const QString &program, const QStringList &arguments,
                    ChildProcess::Options *options, QString *error)
 {
@@ -45,6 +71,7 @@ bool applyLauncher(const QStringList &launcher, const QString &program, const QS
         return false;
     }
     options->program = found;
+    options->groupGraceMs = LauncherGroupGraceMs;
     options->arguments = launcher.mid(1);
     const bool quote = joinsForRemoteShell(name);
     for (const QString &word : QStringList{program} + arguments)

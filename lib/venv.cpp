@@ -199,6 +199,12 @@ bool VenvPrivate::isConnected(const QMetaMethod &signal) const
     return q_ptr->isSignalConnected(signal);
 }
 
+void VenvPrivate::postInstallOutput(const QByteArray &data)
+{
+    if (isConnected(QMetaMethod::fromSignal(&Venv::installOutput)))
+        post({.kind = PendingSignal::Install, .data = data});
+}
+
 void VenvPrivate::post(PendingSignal &&signal)
 {
     if (signalQueue.post(std::move(signal)))
@@ -307,10 +313,7 @@ Error VenvPrivate::launch(QDeadlineTimer deadline)
     context.deadline = deadline;
     context.abortFd = abortFd;
     context.phase = [this](StartPhase phase) { post({.kind = PendingSignal::StartPhase, .phase = phase}); };
-    context.output = [this](const QByteArray &data) {
-        if (isConnected(QMetaMethod::fromSignal(&Venv::installOutput)))
-            post({.kind = PendingSignal::Install, .data = data});
-    };
+    context.output = [this](const QByteArray &data) { postInstallOutput(data); };
     if (Error error = environment.prepare(context); !error.ok())
         return error;
 
@@ -352,6 +355,7 @@ Error VenvPrivate::launch(QDeadlineTimer deadline)
         connection = worker;
         handshake = Handshake::WaitingReady;
         handshakeError = {};
+        queueWatch = {};
     }
     QString spawnError;
     if (!worker->start(options, transport, &spawnError)) {
@@ -470,6 +474,26 @@ void VenvPrivate::onOutput(int fd, const char *data, qsizetype size)
     const auto signal = fd == 1 ? &Venv::stdoutReceived : &Venv::stderrReceived;
     if (isConnected(QMetaMethod::fromSignal(signal)))
         post({.kind = fd == 1 ? PendingSignal::Stdout : PendingSignal::Stderr, .data = QByteArray(data, size)});
+}
+
+// Until the worker answers, the launcher's messages tell how the start goes, like pip's.
+void VenvPrivate::onLauncherOutput(const char *data, qsizetype size)
+{
+    {
+        std::lock_guard lock(mutex);
+        if (handshake != Handshake::WaitingReady && handshake != Handshake::WaitingDefine)
+            return;
+    }
+    postInstallOutput(QByteArray(data, size));
+    switch (queueWatch.feed(QByteArrayView(data, size))) {
+    case Internal::LauncherQueueWatch::News::Queued:
+        post({.kind = PendingSignal::StartPhase, .phase = StartPhase::Waiting});
+        break;
+    case Internal::LauncherQueueWatch::News::Allocated:
+        post({.kind = PendingSignal::StartPhase, .phase = StartPhase::Launching});
+        break;
+    case Internal::LauncherQueueWatch::News::None: break;
+    }
 }
 
 bool VenvPrivate::expectsFrames() const

@@ -4,6 +4,7 @@
 #include <QtPyVenv/venv.h>
 
 #include "environment.h"
+#include "launcher.h"
 #include "outputlog.h"
 #include "signalqueue.h"
 #include "valuereader.h"
@@ -83,6 +84,7 @@ public:
     // WorkerConnection::Handler, on the I/O thread
     QString onFrame(const Internal::Frame &frame) override;
     void onOutput(int fd, const char *data, qsizetype size) override;
+    void onLauncherOutput(const char *data, qsizetype size) override;
     bool expectsFrames() const override;
     void onAlarm() override;
     void onExit(const Internal::WorkerConnection::Exit &exit) override;
@@ -109,6 +111,7 @@ public:
     void post(Internal::PendingSignal &&signal);
     void emitPending();
     bool isConnected(const QMetaMethod &signal) const;
+    void postInstallOutput(const QByteArray &data);
 
     Venv *const q_ptr;
     Config config;
@@ -125,6 +128,7 @@ public:
     std::shared_ptr<Internal::WorkerConnection> connection;
     enum class Handshake { None, WaitingReady, WaitingDefine, Done, Failed } handshake = Handshake::None;
     Error handshakeError;
+    Internal::LauncherQueueWatch queueWatch; // set before the worker starts, then on its I/O thread
     QList<FunctionInfo> functions;
     QString pythonVersion;
     QString pythonExecutable;

@@ -356,8 +356,10 @@ void WorkerConnection::readOutput(int &fd, int stream)
         const ssize_t n = ::read(fd, buffer, sizeof buffer);
         if (n > 0) {
             m_handler->onOutput(stream, buffer, n);
-            if (m_transport == Transport::Stdio)
+            if (m_transport == Transport::Stdio) {
                 keepLauncherTail(buffer, n);
+                m_handler->onLauncherOutput(buffer, n);
+            }
             if (n < ssize_t(sizeof buffer))
                 return;
             continue;

@@ -53,6 +53,8 @@ public:
         //! One frame, valid only during the call; a non-empty return is a protocol error.
         virtual QString onFrame(const Frame &frame) = 0;
         virtual void onOutput(int fd, const char *data, qsizetype size) = 0;
+        //! Transport::Stdio: what the launcher itself wrote to stderr, after onOutput(2, ...).
+        virtual void onLauncherOutput(const char *data, qsizetype size) = 0;
         /*!
          * Whether the worker owes frames: a call or the handshake is under way. A frame that
          * stops half-way while none is owed is a protocol error; while one is, it may only be

@@ -716,6 +716,7 @@ private Q_SLOTS:
         QCOMPARE(startPhaseText(QtPyVenv::StartPhase::CreatingVenv), QStringLiteral("creating venv"));
         QCOMPARE(startPhaseText(QtPyVenv::StartPhase::Installing), QStringLiteral("installing"));
         QCOMPARE(startPhaseText(QtPyVenv::StartPhase::Launching), QStringLiteral("launching"));
+        QCOMPARE(startPhaseText(QtPyVenv::StartPhase::Waiting), QStringLiteral("waiting in the queue"));
     }
 
     void jsonArgs()

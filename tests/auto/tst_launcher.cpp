@@ -96,6 +96,7 @@ private Q_SLOTS:
     void shellQuoting_data();
     void shellQuoting();
     void sshArgumentsAreQuoted();
+    void queueNewsFromSrun();
 
     void callsAndValues_data() { launchers(); }
     void callsAndValues();
@@ -186,6 +187,19 @@ void tst_Launcher::sshArgumentsAreQuoted()
     QCOMPARE(options.arguments, (QStringList{str("-p"), str("2222"), str("host"), str("'/a b/python'"), str("'$x'")}));
     QVERIFY(Internal::applyLauncher({str("env")}, str("/a b/python"), {str("$x")}, &options, &error));
     QCOMPARE(options.arguments, (QStringList{str("/a b/python"), str("$x")}));
+}
+
+void tst_Launcher::queueNewsFromSrun()
+{
+    using News = Internal::LauncherQueueWatch::News;
+    Internal::LauncherQueueWatch watch;
+    QCOMPARE(watch.feed("srun: warning: something\nsrun: job 12 queued and wai"), News::None);
+    QCOMPARE(watch.feed("ting for resources\n"), News::Queued); // a line split across reads
+    QCOMPARE(watch.feed("srun: job 12 queued and waiting for resources\n"), News::None);
+    QCOMPARE(watch.feed("srun: job 12 has been allocated resources\n"), News::Allocated);
+    QCOMPARE(watch.feed("srun: job 12 has been allocated resources\n"), News::None);
+    QCOMPARE(watch.feed("srun: job 13 queued and waiting for resources\nsrun: job 13 has been allocated resources\n"),
+             News::None);
 }
 
 void tst_Launcher::callsAndValues()

@@ -128,19 +128,33 @@ private:
         QVERIFY(died.wait(30000));
         QCOMPARE(died.first().first().value<Error>().code, ErrorCode::Died);
         QCOMPARE(venv.state(), State::Died);
-        if (launcher && name == QLatin1String("srun")) {
-            // The library kills the launcher's process group once the launcher is gone, and with
-            // it srun's shepherd, the child that would cancel the job step: the worker and the
-            // job stay.
-            QEXPECT_FAIL("srun", "ChildProcess::reap() kills srun's shepherd (the launcher's group)", Continue);
-            QTRY_VERIFY_WITH_TIMEOUT(!slurmJobListed(), 10000);
-            cancelSlurmJobs();
-        }
+        // srun's shepherd cancels the job once srun is gone.
+        QTRY_VERIFY_WITH_TIMEOUT(!slurmJobListed(), 10000);
         QTRY_VERIFY_WITH_TIMEOUT(pythonProcessesMentioning(baseDir.toLocal8Bit()).isEmpty(), 30000);
         QVERIFY_OK(venv.start(QDeadlineTimer(120000)));
         QJsonValue result;
         QVERIFY_OK(venv.callAndAwait(str("echo"), QJsonValue(7), &result));
         QCOMPARE(result, QJsonValue(7));
+    }
+
+    /*!
+     * A Venv config whose srun job is held in the queue for an hour. Its venv is made here by a
+     * local start, so that a start's deadline passes while the job waits, not while creating it.
+     */
+    Config heldJobConfig(const QString &baseDir)
+    {
+        Config local = config(baseDir, {Source});
+        local.removeBaseDirOnClose = false;
+        Venv(local).start(QDeadlineTimer(120000));
+        Config held = remoteConfig(str("srun"), baseDir);
+        held.launcher << str("--begin=now+1hour");
+        return held;
+    }
+
+    static bool phaseSeen(const QSignalSpy &phases, StartPhase phase)
+    {
+        return std::any_of(phases.begin(), phases.end(),
+                           [&](const QList<QVariant> &args) { return args.first().value<StartPhase>() == phase; });
     }
 
     //! The pid of this process's live child running PROGRAM, 0 when there is none.
@@ -208,6 +222,32 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(pythonProcessesMentioning(marker).isEmpty(), 30000);
         QTRY_VERIFY_WITH_TIMEOUT(pythonProcessesMentioning(baseDir.toLocal8Bit()).isEmpty(), 30000);
         QTRY_VERIFY_WITH_TIMEOUT(!slurmJobListed(), 30000);
+    }
+
+    // srun's messages while its job waits are the start's output, and close() ends srun, which
+    // cancels the job.
+    void heldJobIsWaitingAndCloseCancelsIt()
+    {
+        Venv venv(heldJobConfig(m_dir.filePath(str("srun-held-close"))));
+        QSignalSpy phases(&venv, &Venv::startPhaseChanged);
+        QSignalSpy install(&venv, &Venv::installOutput);
+        venv.startAsync();
+        QTRY_VERIFY_WITH_TIMEOUT(phaseSeen(phases, StartPhase::Waiting), 60000);
+        QVERIFY(joined(install).contains("queued and waiting for resources"));
+        QCOMPARE(venv.state(), State::Starting);
+        QVERIFY(slurmJobListed());
+        venv.close();
+        QTRY_VERIFY_WITH_TIMEOUT(!slurmJobListed(), 10000);
+    }
+
+    void heldJobPastStartDeadlineIsCancelled()
+    {
+        Venv venv(heldJobConfig(m_dir.filePath(str("srun-held-deadline"))));
+        QSignalSpy phases(&venv, &Venv::startPhaseChanged);
+        QCOMPARE(venv.start(QDeadlineTimer(5000)).code, ErrorCode::Timeout);
+        QCOMPARE(venv.state(), State::Idle);
+        QTRY_VERIFY(phaseSeen(phases, StartPhase::Waiting));
+        QTRY_VERIFY_WITH_TIMEOUT(!slurmJobListed(), 10000);
     }
 
     void failedLoginIsStartFailed()

@@ -267,6 +267,7 @@ QString startPhaseText(QtPyVenv::StartPhase phase)
     case QtPyVenv::StartPhase::CreatingVenv: return QStringLiteral("creating venv");
     case QtPyVenv::StartPhase::Installing: return QStringLiteral("installing");
     case QtPyVenv::StartPhase::Launching: return QStringLiteral("launching");
+    case QtPyVenv::StartPhase::Waiting: return QStringLiteral("waiting in the queue");
     }
     return {};
 }

@@ -39,6 +39,9 @@ enum class StartPhase {
     CreatingVenv, //!< python -m venv or uv venv, for a new or broken venv
     Installing,   //!< pip install or uv pip install, because the requirements changed
     Launching,    //!< the worker is starting and loading the sources
+    //! Config::launcher said its job waits in a batch queue (srun's "queued and waiting for
+    //! resources"); its messages go to installOutput() too. Launching follows once it runs.
+    Waiting,
 };
 Q_ENUM_NS(StartPhase)
 
