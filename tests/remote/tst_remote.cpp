@@ -224,6 +224,30 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!slurmJobListed(), 30000);
     }
 
+    // A dead host closes its end of the launcher's stdin: the far worker sees end of input and
+    // ends with what it started (and the launcher gets SIGTERM through PR_SET_PDEATHSIG).
+    void hostKilledLeavesNoRemoteProcess_data() { launcherData(); }
+    void hostKilledLeavesNoRemoteProcess()
+    {
+        QFETCH(QString, name);
+        const QString baseDir = m_dir.filePath(name + str("-host-killed"));
+        const QString marker = str("qtpyvenv-remote-host-killed-") + name;
+        QProcess host;
+        host.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        host.start(QCoreApplication::applicationDirPath() + str("/tst_remote_host"),
+                   QStringList{baseDir, marker} + launcher(name));
+        QByteArray said;
+        QTRY_VERIFY_WITH_TIMEOUT((said += host.readAllStandardOutput()).contains("ready") || host.state() == QProcess::NotRunning,
+                                 120000);
+        QCOMPARE(host.state(), QProcess::Running);
+        QTRY_VERIFY(!pythonProcessesMentioning(marker.toLatin1()).isEmpty());
+        QCOMPARE(::kill(pid_t(host.processId()), SIGKILL), 0);
+        QVERIFY(host.waitForFinished(30000));
+        QTRY_VERIFY_WITH_TIMEOUT(pythonProcessesMentioning(marker.toLatin1()).isEmpty(), 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(pythonProcessesMentioning(baseDir.toLocal8Bit()).isEmpty(), 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(!slurmJobListed(), 30000);
+    }
+
     // srun's messages while its job waits are the start's output, and close() ends srun, which
     // cancels the job.
     void heldJobIsWaitingAndCloseCancelsIt()
