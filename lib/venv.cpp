@@ -479,10 +479,16 @@ void VenvPrivate::onOutput(int fd, const char *data, qsizetype size)
 // Until the worker answers, the launcher's messages tell how the start goes, like pip's.
 void VenvPrivate::onLauncherOutput(const char *data, qsizetype size)
 {
+    bool starting;
     {
         std::lock_guard lock(mutex);
-        if (handshake != Handshake::WaitingReady && handshake != Handshake::WaitingDefine)
-            return;
+        starting = handshake == Handshake::WaitingReady || handshake == Handshake::WaitingDefine;
+    }
+    // Before the worker answers, the launcher's words belong to the start (srun's queue news);
+    // after, to the worker's stderr. Once, so that nobody shows them twice.
+    if (!starting) {
+        onOutput(2, data, size);
+        return;
     }
     postInstallOutput(QByteArray(data, size));
     switch (queueWatch.feed(QByteArrayView(data, size))) {

@@ -355,10 +355,11 @@ void WorkerConnection::readOutput(int &fd, int stream)
     while (fd >= 0) {
         const ssize_t n = ::read(fd, buffer, sizeof buffer);
         if (n > 0) {
-            m_handler->onOutput(stream, buffer, n);
             if (m_transport == Transport::Stdio) {
                 keepLauncherTail(buffer, n);
                 m_handler->onLauncherOutput(buffer, n);
+            } else {
+                m_handler->onOutput(stream, buffer, n);
             }
             if (n < ssize_t(sizeof buffer))
                 return;

@@ -53,7 +53,8 @@ public:
         //! One frame, valid only during the call; a non-empty return is a protocol error.
         virtual QString onFrame(const Frame &frame) = 0;
         virtual void onOutput(int fd, const char *data, qsizetype size) = 0;
-        //! Transport::Stdio: what the launcher itself wrote to stderr, after onOutput(2, ...).
+        //! Transport::Stdio: what the launcher itself wrote to stderr (the worker's own output
+        //! comes in frames, to onOutput()).
         virtual void onLauncherOutput(const char *data, qsizetype size) = 0;
         /*!
          * Whether the worker owes frames: a call or the handshake is under way. A frame that

@@ -387,23 +387,33 @@ void tst_Launcher::failingLauncherIsStartFailed_data()
 {
     QTest::addColumn<QStringList>("launcher");
     QTest::addColumn<QString>("said");
-    QTest::newRow("false") << QStringList{str("false")} << str("exited with code 1");
+    QTest::addColumn<bool>("onStderr"); // the launcher wrote it
+    QTest::newRow("false") << QStringList{str("false")} << str("exited with code 1") << false;
     QTest::newRow("missing program") << QStringList{str("qtpyvenv-no-such-launcher")}
-                                     << str("cannot find the launcher program \"qtpyvenv-no-such-launcher\"");
+                                     << str("cannot find the launcher program \"qtpyvenv-no-such-launcher\"") << false;
     QTest::newRow("ssh refused") << QStringList{str("sh"), str("-c"), str("echo 'Permission denied (publickey).' >&2; exit 255")}
-                                 << str("Permission denied (publickey).");
+                                 << str("Permission denied (publickey).") << true;
 }
 
 void tst_Launcher::failingLauncherIsStartFailed()
 {
     QFETCH(QStringList, launcher);
     QFETCH(QString, said);
+    QFETCH(bool, onStderr);
     Venv venv(config(launcher));
     QSignalSpy failed(&venv, &Venv::startFailed);
+    QByteArray installOutput, stderrOutput;
+    connect(&venv, &Venv::installOutput, this, [&](const QByteArray &data) { installOutput += data; });
+    connect(&venv, &Venv::stderrReceived, this, [&](const QByteArray &data) { stderrOutput += data; });
     const Error error = venv.start(QDeadlineTimer(120000));
     QCOMPARE(error.code, ErrorCode::StartFailed);
     QVERIFY2(error.message.contains(said), qPrintable(error.message));
     QTRY_COMPARE(failed.size(), 1);
+    // Before the worker answers, what the launcher says is start output, once: not also stderr.
+    if (onStderr)
+        QVERIFY2(installOutput.contains(said.toUtf8()), installOutput.constData());
+    QVERIFY2(!stderrOutput.contains(said.toUtf8()), stderrOutput.constData());
+    QVERIFY(!venv.tailStdErr().contains(said.toUtf8()));
     QCOMPARE(venv.state(), State::Idle);
     QVERIFY(TestUtil::liveChildren().isEmpty());
 }
