@@ -16,9 +16,10 @@ namespace QtPyVenv::Internal {
 
 /*
  * A child process in a process group of its own, with stdin on /dev/null and stdout/stderr on
- * non-blocking pipes, or stdin and stdout on a descriptor of the caller's (Options::stdioFd). It gets Options::parentDeathSignal (SIGKILL unless set otherwise) when the
- * thread that started it exits (PR_SET_PDEATHSIG), so start it from a thread that lives as long
- * as the child should. Not thread-safe: one owner drives it.
+ * non-blocking pipes, or stdin and stdout on a descriptor of the caller's (Options::stdioFd).
+ * It gets Options::parentDeathSignal (SIGKILL unless set otherwise) when the thread that started
+ * it exits (PR_SET_PDEATHSIG), so start it from a thread that lives as long as the child should.
+ * Not thread-safe: one owner drives it.
  */
 class ChildProcess
 {

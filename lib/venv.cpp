@@ -476,7 +476,6 @@ void VenvPrivate::onOutput(int fd, const char *data, qsizetype size)
         post({.kind = fd == 1 ? PendingSignal::Stdout : PendingSignal::Stderr, .data = QByteArray(data, size)});
 }
 
-// Until the worker answers, the launcher's messages tell how the start goes, like pip's.
 void VenvPrivate::onLauncherOutput(const char *data, qsizetype size)
 {
     bool starting;
