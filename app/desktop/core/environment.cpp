@@ -3,7 +3,7 @@
 
 #include "arguments.h"
 #include "logging.h"
-#include "pipprocess.h"
+#include "toolprocess.h"
 #include "runson.h"
 #include "venvreaper.h"
 
@@ -528,13 +528,13 @@ void Environment::uninstallPackage(const QString &package)
     const QString uv = QtPyVenv::resolvedInstaller(config) == QtPyVenv::Installer::Uv ? QtPyVenv::uvExecutable(config)
                                                                                       : QString();
     auto *pip = uv.isEmpty()
-        ? new PipProcess(m_definition.interpreter,
-                         PipProcess::pipArguments({QStringLiteral("--python"), venvPython, QStringLiteral("uninstall"),
+        ? new ToolProcess(m_definition.interpreter,
+                         ToolProcess::pipArguments({QStringLiteral("--python"), venvPython, QStringLiteral("uninstall"),
                                                    QStringLiteral("--yes"), package}),
                          UninstallTimeoutMs, this)
-        : new PipProcess(uv, {QStringLiteral("pip"), QStringLiteral("uninstall"), QStringLiteral("--python"), venvPython, package},
+        : new ToolProcess(uv, {QStringLiteral("pip"), QStringLiteral("uninstall"), QStringLiteral("--python"), venvPython, package},
                          UninstallTimeoutMs, this);
-    connect(pip, &PipProcess::finished, this, [this, pip, package](int exitCode, const QString &output, const QString &error) {
+    connect(pip, &ToolProcess::finished, this, [this, pip, package](int exitCode, const QString &output, const QString &error) {
         pip->deleteLater();
         QString why = error;
         if (why.isEmpty() && exitCode != 0)

@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <QHash>
 #include <QMetaType>
 #include <QObject>
 #include <QString>
 #include <QStringList>
-
-class QProcess;
 
 namespace QtPyVenvApp {
 
@@ -38,9 +35,8 @@ public:
     //! How long an interpreter may take to print its version.
     static constexpr int TimeoutMs = 5000;
 
+    //! Destroying it kills the interpreters still running.
     explicit InterpreterProbe(QObject *parent = nullptr);
-    //! Kills what still runs.
-    ~InterpreterProbe() override;
 
     //! Probes each of \a paths; probed() follows for each (queued, also for cached ones).
     void probe(const QStringList &paths);
@@ -60,7 +56,6 @@ private:
     void answer(const InterpreterInfo &info);
     static QString cacheKey(const QString &path);
 
-    QHash<QProcess *, QString> m_running;
     int m_pending = 0;
 };
 

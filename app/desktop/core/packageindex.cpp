@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "packageindex.h"
 
-#include "pipprocess.h"
+#include "toolprocess.h"
 #include "requirements.h"
 
 #include <QRegularExpression>
@@ -120,7 +120,7 @@ void PackageIndex::lookUp(const QString &package)
 void PackageIndex::cancel()
 {
     m_queue.clear();
-    const QList<PipProcess *> running = m_running.keys();
+    const QList<ToolProcess *> running = m_running.keys();
     m_running.clear();
     qDeleteAll(running); // kills each pip
 }
@@ -129,9 +129,9 @@ void PackageIndex::startNext()
 {
     while (m_running.size() < MaxRunning && !m_queue.isEmpty()) {
         const QString package = m_queue.takeFirst();
-        auto *pip = new PipProcess(m_python, PipProcess::pipArguments(arguments(package)), m_timeoutMs, this);
+        auto *pip = new ToolProcess(m_python, ToolProcess::pipArguments(arguments(package)), m_timeoutMs, this);
         m_running.insert(pip, package);
-        connect(pip, &PipProcess::finished, this,
+        connect(pip, &ToolProcess::finished, this,
                 [this, pip, package](int exitCode, const QString &output, const QString &error) {
                     if (error.isEmpty())
                         finish(pip, parseIndexVersions(m_python, package, exitCode, output));
@@ -142,7 +142,7 @@ void PackageIndex::startNext()
     }
 }
 
-void PackageIndex::finish(PipProcess *pip, const IndexVersions &result)
+void PackageIndex::finish(ToolProcess *pip, const IndexVersions &result)
 {
     const QString package = m_running.take(pip);
     pip->deleteLater();

@@ -8,7 +8,7 @@
 
 namespace QtPyVenvApp {
 
-class PipProcess;
+class ToolProcess;
 
 /*! What `pip index versions NAME` said about one package. */
 struct IndexVersions {
@@ -74,13 +74,13 @@ Q_SIGNALS:
 
 private:
     void startNext();
-    void finish(PipProcess *pip, const IndexVersions &result);
+    void finish(ToolProcess *pip, const IndexVersions &result);
 
     QString m_python = QStringLiteral("python3");
     QStringList m_options;
     int m_timeoutMs = 60000;
     QStringList m_queue;
-    QHash<PipProcess *, QString> m_running; // pip -> package
+    QHash<ToolProcess *, QString> m_running; // pip -> package
 };
 
 } // namespace QtPyVenvApp

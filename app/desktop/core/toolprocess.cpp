@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "pipprocess.h"
+#include "toolprocess.h"
 
 #include "logging.h"
 
@@ -9,7 +9,7 @@
 
 namespace QtPyVenvApp {
 
-PipProcess::PipProcess(const QString &program, const QStringList &arguments, int timeoutMs, QObject *parent)
+ToolProcess::ToolProcess(const QString &program, const QStringList &arguments, int timeoutMs, QObject *parent)
     : QObject(parent)
     , m_program(program)
     , m_arguments(arguments)
@@ -17,13 +17,13 @@ PipProcess::PipProcess(const QString &program, const QStringList &arguments, int
 {
 }
 
-QStringList PipProcess::pipArguments(const QStringList &arguments)
+QStringList ToolProcess::pipArguments(const QStringList &arguments)
 {
     return QStringList{QStringLiteral("-m"), QStringLiteral("pip")} + arguments
         + QStringList{QStringLiteral("--disable-pip-version-check")};
 }
 
-PipProcess::~PipProcess()
+ToolProcess::~ToolProcess()
 {
     if (m_process) {
         m_process->disconnect(this);
@@ -32,7 +32,7 @@ PipProcess::~PipProcess()
     }
 }
 
-void PipProcess::start()
+void ToolProcess::start()
 {
     if (m_process)
         return;
@@ -59,7 +59,7 @@ void PipProcess::start()
     m_process->start(m_program, m_arguments);
 }
 
-void PipProcess::report(int exitCode, const QString &error)
+void ToolProcess::report(int exitCode, const QString &error)
 {
     if (!m_process)
         return; // reported already
