@@ -45,22 +45,6 @@ const QRegularExpression TailFile(QStringLiteral("^((?:stdout|stderr)(?:\\.[0-9]
 const QRegularExpression Unrenamed(
     QStringLiteral("^(?:state\\.json|qtpyvenv_start\\.py|qtpyvenv_worker\\.py|qtpyvenv\\.py)\\.[0-9a-f]{8}\\.new$"));
 
-//! The worker's Python files, written next to each other into meta/: qtpyvenv_start.py runs and
-//! imports qtpyvenv_worker.py; qtpyvenv.py is the module user code imports.
-const QList<std::pair<QString, QByteArray>> &workerFiles()
-{
-    static const QList<std::pair<QString, QByteArray>> files = [] {
-        QList<std::pair<QString, QByteArray>> result;
-        for (const QString &name : {WorkerStart, WorkerScript, WorkerModule}) {
-            QFile file(QStringLiteral(":/qtpyvenv/") + name);
-            file.open(QIODevice::ReadOnly);
-            result.append({name, file.readAll()});
-        }
-        return result;
-    }();
-    return files;
-}
-
 //! mkdir -p \a path; on failure why, with the OS's reason. \a created: this call made \a path.
 QString makePath(const QString &path, bool *created)
 {
@@ -96,6 +80,20 @@ bool waitAborted(int abortFd, int ms)
 }
 
 } // namespace
+
+const QList<std::pair<QString, QByteArray>> &workerFiles()
+{
+    static const QList<std::pair<QString, QByteArray>> files = [] {
+        QList<std::pair<QString, QByteArray>> result;
+        for (const QString &name : {WorkerStart, WorkerScript, WorkerModule}) {
+            QFile file(QStringLiteral(":/qtpyvenv/") + name);
+            file.open(QIODevice::ReadOnly);
+            result.append({name, file.readAll()});
+        }
+        return result;
+    }();
+    return files;
+}
 
 bool FileLock::lock(const MetaDir &dir, const QString &name, Mode mode, QDeadlineTimer deadline, int abortFd,
                     QString *problem)
@@ -344,6 +342,21 @@ Error Environment::prepare(const Context &context)
         qCWarning(lcInstall) << "cannot lock" << m_meta.filePath(UseLock);
     }
     return error;
+}
+
+Error Environment::prepareMetaOnly()
+{
+    bool created = false;
+    if (const QString problem = makePath(m_config.baseDir, &created); !problem.isEmpty())
+        return makeError(ErrorCode::InstallFailed, problem);
+    m_createdBaseDir = m_createdBaseDir || created;
+    if (Error error = claimMeta(true); !error.ok())
+        return error;
+    QString problem;
+    if (!m_useLock.isLocked()
+        && !m_useLock.lock(m_meta, UseLock, FileLock::Shared, QDeadlineTimer(0), -1, &problem) && !problem.isEmpty())
+        return makeError(ErrorCode::InstallFailed, problem);
+    return {};
 }
 
 Error Environment::prepareLocked(const Context &context)

@@ -82,6 +82,8 @@ public:
      * meta/use.lock shared until release(), so a Venv closing on this baseDir sees it in use.
      */
     Error prepare(const Context &context);
+    //! Makes baseDir and meta/ alone, for the output tails of a worker prepared elsewhere.
+    Error prepareMetaOnly();
     //! Opens the first pair of tails no other Venv holds: stdout-a/-b with stderr-a/-b, then
     //! stdout.2-a/-b with stderr.2-a/-b, and so on.
     Error openTails(OutputLog &stdoutLog, OutputLog &stderrLog, qint64 halfBytes);
@@ -115,6 +117,10 @@ private:
     FileLock m_useLock; // shared while this Venv uses the baseDir
     bool m_createdBaseDir = false;
 };
+
+//! The worker's Python files by name: qtpyvenv_start.py runs and imports qtpyvenv_worker.py;
+//! qtpyvenv.py is the module user code imports.
+const QList<std::pair<QString, QByteArray>> &workerFiles();
 
 //! The requirement entries that are options, not specifiers.
 QString checkRequirements(const QStringList &requirements);

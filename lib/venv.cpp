@@ -5,6 +5,7 @@
 #include "jsonwriter.h"
 #include "launcher.h"
 #include "logging.h"
+#include "remotebootstrap.h"
 #include "valuereader.h"
 
 #include <QCborArray>
@@ -80,7 +81,7 @@ Config effectiveConfig(Config config)
         config.cancelGracePeriod = std::chrono::seconds(5);
     if (config.pythonInterpreter.isEmpty())
         config.pythonInterpreter = QStringLiteral("python3");
-    if (!config.venvDir.isEmpty())
+    if (!config.venvDir.isEmpty() && config.launcher.isEmpty()) // with a launcher, a path on the far side
         config.venvDir = QDir(config.venvDir).absolutePath();
     return config;
 }
@@ -173,19 +174,28 @@ VenvPrivate::VenvPrivate(Venv *q, const Config &cfg)
             return;
         }
     }
-    if (config.baseDir.isEmpty()) {
+    // With a launcher baseDir is a path on the far side, as it is given (empty: a temporary one
+    // there); the tails stay on this machine.
+    const bool remote = !config.launcher.isEmpty();
+    if (config.baseDir.isEmpty() || remote) {
         QTemporaryDir dir(QDir::tempPath() + QStringLiteral("/qtpyvenv-XXXXXX"));
         if (dir.isValid()) {
             dir.setAutoRemove(false);
-            config.baseDir = dir.path();
+            localBaseDir = dir.path();
             ownsBaseDir = true;
         } else {
             configError = makeError(ErrorCode::InvalidConfig, QStringLiteral("cannot create a temporary baseDir"));
         }
     } else {
-        config.baseDir = QDir(config.baseDir).absolutePath();
+        localBaseDir = QDir(config.baseDir).absolutePath();
     }
-    environment = Internal::Environment(config);
+    if (!remote)
+        config.baseDir = localBaseDir;
+    Config local = config;
+    local.baseDir = localBaseDir;
+    if (remote)
+        local.venvDir.clear();
+    environment = Internal::Environment(local);
 }
 
 VenvPrivate::~VenvPrivate()
@@ -309,6 +319,53 @@ Error VenvPrivate::runStart(std::unique_lock<std::mutex> &lock, QDeadlineTimer d
 
 Error VenvPrivate::launch(QDeadlineTimer deadline)
 {
+    Internal::ChildProcess::Options options;
+    QByteArray bootstrap; // with a launcher: the frame that prepares the far side
+    if (Error error = config.launcher.isEmpty() ? prepareHere(deadline, &options) : prepareRemote(&options, &bootstrap);
+        !error.ok())
+        return error;
+    const auto transport = config.launcher.isEmpty() ? Internal::WorkerConnection::Transport::Descriptor
+                                                     : Internal::WorkerConnection::Transport::Stdio;
+
+    auto worker = std::make_shared<Internal::WorkerConnection>(this);
+    {
+        std::lock_guard lock(mutex);
+        if (state == State::Closed)
+            return unavailableError();
+        connection = worker;
+        handshake = bootstrap.isEmpty() ? Handshake::WaitingReady : Handshake::Preparing;
+        handshakeError = {};
+        queueWatch = {};
+    }
+    QString spawnError;
+    if (!worker->start(options, transport, &spawnError)) {
+        std::lock_guard lock(mutex);
+        connection.reset();
+        return makeError(ErrorCode::StartFailed, spawnError);
+    }
+    if (!bootstrap.isEmpty())
+        worker->send(std::move(bootstrap));
+
+    std::unique_lock lock(mutex);
+    const bool settled = waitUntil(stateCv, lock, deadline, [this] {
+        return handshake == Handshake::Done || handshake == Handshake::Failed || state == State::Closed;
+    });
+    if (handshake == Handshake::Done)
+        return {};
+    Error error = !settled ? makeError(ErrorCode::Timeout, QStringLiteral("the worker was not ready before the deadline"))
+                           : handshakeError;
+    lock.unlock();
+    worker->kill();
+    worker->join();
+    lock.lock();
+    if (connection == worker)
+        connection.reset();
+    return error;
+}
+
+// Prepares the venv on this machine; \a options then run its worker.
+Error VenvPrivate::prepareHere(QDeadlineTimer deadline, Internal::ChildProcess::Options *options)
+{
     Internal::Environment::Context context;
     context.deadline = deadline;
     context.abortFd = abortFd;
@@ -326,59 +383,69 @@ Error VenvPrivate::launch(QDeadlineTimer deadline)
     QString script;
     if (Error error = environment.installWorker(&script); !error.ok())
         return error;
-    Internal::ChildProcess::Options options;
-    const QStringList arguments = {script, QString::number(config.maxWorkers), QString::number(Internal::MaxFrameBytes)};
-    auto transport = Internal::WorkerConnection::Transport::Descriptor;
-    if (config.launcher.isEmpty()) {
-        options.program = environment.venvPython();
-        options.arguments = arguments;
-    } else {
-        QString launcherError;
-        if (!Internal::applyLauncher(config.launcher, environment.venvPython(), arguments + QStringList{QStringLiteral("stdio")},
-                                     &options, &launcherError))
-            return makeError(ErrorCode::StartFailed, launcherError);
-        transport = Internal::WorkerConnection::Transport::Stdio;
-    }
+    options->program = environment.venvPython();
+    options->arguments = {script, QString::number(config.maxWorkers), QString::number(Internal::MaxFrameBytes)};
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     if (!env.contains(QStringLiteral("PYTHONUNBUFFERED")))
         env.insert(QStringLiteral("PYTHONUNBUFFERED"), QStringLiteral("1"));
     env.insert(QStringLiteral("VIRTUAL_ENV"), environment.venvDir());
     env.insert(QStringLiteral("PATH"), environment.venvDir() + QStringLiteral("/bin:") + env.value(QStringLiteral("PATH")));
     env.remove(QStringLiteral("PYTHONHOME"));
-    options.environment = env.toStringList();
+    options->environment = env.toStringList();
+    return {};
+}
 
-    auto worker = std::make_shared<Internal::WorkerConnection>(this);
-    {
-        std::lock_guard lock(mutex);
-        if (state == State::Closed)
-            return unavailableError();
-        connection = worker;
-        handshake = Handshake::WaitingReady;
-        handshakeError = {};
-        queueWatch = {};
+// The far side prepares itself (lib/remotebootstrap.h): \a options run the bootstrap through the
+// launcher, and \a bootstrap is the frame to send it. Only the tails are kept here.
+Error VenvPrivate::prepareRemote(Internal::ChildProcess::Options *options, QByteArray *bootstrap)
+{
+    post({.kind = PendingSignal::StartPhase, .phase = StartPhase::Launching});
+    if (!stdoutLog.isOpen()) {
+        if (Error error = environment.prepareMetaOnly(); !error.ok())
+            return error;
+        if (Error error = environment.openTails(stdoutLog, stderrLog, qint64(config.outputBufferKb) * 1024); !error.ok())
+            return error;
     }
-    QString spawnError;
-    if (!worker->start(options, transport, &spawnError)) {
-        std::lock_guard lock(mutex);
-        connection.reset();
-        return makeError(ErrorCode::StartFailed, spawnError);
-    }
+    QString launcherError;
+    if (!Internal::bootstrapCommand(config, options, &launcherError))
+        return makeError(ErrorCode::StartFailed, launcherError);
+    *bootstrap = Internal::bootstrapFrame(config, {QString::number(config.maxWorkers), QString::number(Internal::MaxFrameBytes),
+                                                   QStringLiteral("stdio")});
+    return {};
+}
 
-    std::unique_lock lock(mutex);
-    const bool settled = waitUntil(stateCv, lock, deadline, [this] {
-        return handshake == Handshake::Done || handshake == Handshake::Failed || state == State::Closed;
-    });
-    if (handshake == Handshake::Done)
-        return {};
-    Error error = !settled ? makeError(ErrorCode::Timeout, QStringLiteral("the worker was not ready before the deadline"))
-                           : handshakeError;
-    lock.unlock();
-    worker->kill();
-    worker->join();
-    lock.lock();
-    if (connection == worker)
-        connection.reset();
-    return error;
+// What the bootstrap says while it prepares the far side, until the worker it became is ready.
+QString VenvPrivate::onBootstrapFrame(const QString &type, const QCborMap &message)
+{
+    const std::optional<Internal::BootstrapNews> news = Internal::readBootstrapFrame(type, message);
+    if (!news)
+        return QStringLiteral("the bootstrap sent an unexpected \"%1\" frame").arg(type);
+    switch (news->kind) {
+    case Internal::BootstrapNews::Kind::Output:
+        postInstallOutput(news->output);
+        break;
+    case Internal::BootstrapNews::Kind::Phase:
+        post({.kind = PendingSignal::StartPhase, .phase = news->phase});
+        break;
+    case Internal::BootstrapNews::Kind::Failed: {
+        std::lock_guard lock(mutex);
+        handshakeFailed(news->error);
+        break;
+    }
+    case Internal::BootstrapNews::Kind::Prepared: {
+        std::lock_guard lock(mutex);
+        if (handshake == Handshake::Preparing)
+            handshake = Handshake::WaitingReady;
+        post({.kind = PendingSignal::StartPhase, .phase = StartPhase::Launching});
+        break;
+    }
+    }
+    return {};
+}
+
+bool VenvPrivate::isStarting() const
+{
+    return handshake == Handshake::Preparing || handshake == Handshake::WaitingReady || handshake == Handshake::WaitingDefine;
 }
 
 void VenvPrivate::handshakeFailed(const Error &error)
@@ -424,6 +491,13 @@ QString VenvPrivate::onFrame(const Internal::Frame &frame)
     }
     if (!reader.tooDeep().isEmpty())
         return QStringLiteral("the worker sent a %1 frame nested too deep").arg(type);
+    bool preparing;
+    {
+        std::lock_guard lock(mutex);
+        preparing = handshake == Handshake::Preparing;
+    }
+    if (preparing)
+        return onBootstrapFrame(type, message);
 
     std::lock_guard lock(mutex);
     if (type == QLatin1String("ready") && handshake == Handshake::WaitingReady && connection) {
@@ -481,7 +555,7 @@ void VenvPrivate::onLauncherOutput(const char *data, qsizetype size)
     bool starting;
     {
         std::lock_guard lock(mutex);
-        starting = handshake == Handshake::WaitingReady || handshake == Handshake::WaitingDefine;
+        starting = isStarting();
     }
     // Before the worker answers, the launcher's words belong to the start (srun's queue news);
     // after, to the worker's stderr. Once, so that nobody shows them twice.
@@ -504,7 +578,7 @@ void VenvPrivate::onLauncherOutput(const char *data, qsizetype size)
 bool VenvPrivate::expectsFrames() const
 {
     std::lock_guard lock(mutex);
-    if (handshake == Handshake::WaitingReady || handshake == Handshake::WaitingDefine)
+    if (isStarting())
         return true;
     return std::any_of(calls.begin(), calls.end(), [](const auto &call) { return !call.second->done; });
 }
@@ -958,7 +1032,7 @@ void VenvPrivate::close()
     if (!config.removeBaseDirOnClose || !configError.ok())
         return;
     if (ownsBaseDir)
-        QDir(config.baseDir).removeRecursively();
+        QDir(localBaseDir).removeRecursively();
     else
         environment.removeCreated();
 }

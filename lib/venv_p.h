@@ -105,6 +105,7 @@ public:
     std::shared_ptr<CallEntry> takeCall(quint64 id);
     void evictExpired();
     void handshakeFailed(const Error &error);
+    bool isStarting() const;
 
     // without mutex held
     static void settle(const std::vector<std::shared_ptr<CallEntry>> &settled);
@@ -112,11 +113,17 @@ public:
     void emitPending();
     bool isConnected(const QMetaMethod &signal) const;
     void postInstallOutput(const QByteArray &data);
+    Error prepareHere(QDeadlineTimer deadline, Internal::ChildProcess::Options *options);
+    Error prepareRemote(Internal::ChildProcess::Options *options, QByteArray *bootstrap);
+    QString onBootstrapFrame(const QString &type, const QCborMap &message);
 
     Venv *const q_ptr;
     Config config;
     Error configError;
     bool ownsBaseDir = false;     // a temporary directory made by the library
+    //! Where this machine keeps the Venv's meta/ (the output tails): baseDir, or with a launcher,
+    //! whose baseDir is on the far side, a temporary directory.
+    QString localBaseDir;
     Internal::Environment environment;
     int abortFd = -1;             // eventfd, written by close() to cancel installs and lock waits
 
@@ -126,7 +133,7 @@ public:
     int startsRunning = 0;
     Error lastStartError;
     std::shared_ptr<Internal::WorkerConnection> connection;
-    enum class Handshake { None, WaitingReady, WaitingDefine, Done, Failed } handshake = Handshake::None;
+    enum class Handshake { None, Preparing, WaitingReady, WaitingDefine, Done, Failed } handshake = Handshake::None;
     Error handshakeError;
     Internal::LauncherQueueWatch queueWatch; // set before the worker starts, then on its I/O thread
     QList<FunctionInfo> functions;

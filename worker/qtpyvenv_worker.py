@@ -1423,9 +1423,10 @@ _GUARD_SIGNALS = {signal.SIGCHLD, signal.SIGTERM}
 _HANGUP_LOOK_SECONDS = 2.0
 
 
-def _split_off_guard(private_fds, watched=None):
+def _split_off_guard(private_fds, watched=None, remove_at_exit=None):
     """Forks; returns in the child, which is the worker. The parent guards it and never returns.
-    Over stdio the guard keeps `watched`, the protocol's input, to see the host go."""
+    Over stdio the guard keeps `watched`, the protocol's input, to see the host go, and removes
+    `remove_at_exit`, the far side's temporary baseDir, once the tree is gone."""
     signal.pthread_sigmask(signal.SIG_BLOCK, _GUARD_SIGNALS)  # pending until the guard waits for them
     worker = os.fork()
     if worker == 0:
@@ -1434,7 +1435,11 @@ def _split_off_guard(private_fds, watched=None):
     for fd in private_fds:
         if fd != watched:
             os.close(fd)
-    _exit_as(_guard(worker, watched))
+    status = _guard(worker, watched)
+    if remove_at_exit:
+        import shutil
+        shutil.rmtree(remove_at_exit, ignore_errors=True)
+    _exit_as(status)
 
 
 def _guard(worker, watched=None):
@@ -1605,9 +1610,10 @@ def main():
     _max_frame = min(max_frame, LENGTH_MASK)
     over_stdio = sys.argv[3:4] == ["stdio"]
     if over_stdio:
+        remove_at_exit = sys.argv[5] if sys.argv[4:5] == ["--remove-at-exit"] else None
         protocol_in, protocol_out, pipes = _take_stdio()
         os.environ.pop("QTPYVENV_PROTOCOL_FD", None)
-        _split_off_guard([protocol_in, protocol_out] + pipes, watched=protocol_in)
+        _split_off_guard([protocol_in, protocol_out] + pipes, watched=protocol_in, remove_at_exit=remove_at_exit)
     else:
         protocol_in = protocol_out = int(os.environ.pop("QTPYVENV_PROTOCOL_FD"))  # user code has no need to see it
         os.set_inheritable(protocol_in, False)  # user subprocesses must not keep the socket alive

@@ -67,6 +67,13 @@ inline QByteArray joined(const QSignalSpy &spy)
     return all;
 }
 
+//! Whether a spy on Venv::startPhaseChanged saw PHASE.
+inline bool phaseSeen(const QSignalSpy &phases, QtPyVenv::StartPhase phase)
+{
+    return std::any_of(phases.begin(), phases.end(),
+                       [&](const QList<QVariant> &args) { return args.first().value<QtPyVenv::StartPhase>() == phase; });
+}
+
 //! Runs body(0) ... body(count - 1) on COUNT threads at once and returns when all are done.
 template<typename Body>
 void runThreads(int count, Body body)

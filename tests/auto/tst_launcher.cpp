@@ -14,6 +14,11 @@
 
 #include <csignal>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 using namespace QtPyVenv;
 using TestUtil::str;
 
@@ -118,6 +123,10 @@ private Q_SLOTS:
     void failingLauncherIsStartFailed();
     void launcherWritingToStdoutIsExplained();
     void throughFakeSshWithAwkwardPath();
+    void preparedWhereTheLauncherRuns();
+    void emptyBaseDirIsTemporaryOnTheFarSide();
+    void farInstallFailureIsInstallFailed();
+    void closeDuringFarInstallLeavesNoProcess();
 
 private:
     void launchers();
@@ -444,6 +453,108 @@ void tst_Launcher::throughFakeSshWithAwkwardPath()
     QVERIFY_OK(venv.callAndAwait(str("echo"), str("through ssh"), &out, QDeadlineTimer(30000)));
     QCOMPARE(out.toString(), str("through ssh"));
     venv.close();
+}
+
+// Everything that prepares the environment happens where the launcher runs: `env --chdir` runs
+// the bootstrap in another folder, where a relative baseDir is then made, venv, install and all.
+void tst_Launcher::preparedWhereTheLauncherRuns()
+{
+    const QString farSide = m_dir->filePath(str("far-side"));
+    const QString wheels = m_dir->filePath(str("wheels"));
+    QVERIFY(QDir().mkpath(farSide) && QDir().mkpath(wheels));
+    QVERIFY(!TestUtil::buildWheel(wheels, str("qtpyvenv_probe"), str("1.0"), str("VALUE = 'far'\n")).isEmpty());
+    Config cfg = config({str("env"), str("--chdir=") + farSide}, str("relative-base"));
+    cfg.baseDir = str("relative-base");
+    cfg.sources = {TestUtil::ProbeSource};
+    cfg.requirements = {str("qtpyvenv_probe")};
+    cfg.pipOptions = {str("--no-index"), str("--find-links"), wheels};
+    for (const bool first : {true, false}) {
+        Venv venv(cfg);
+        QSignalSpy phases(&venv, &Venv::startPhaseChanged);
+        QSignalSpy install(&venv, &Venv::installOutput);
+        QVERIFY_OK(venv.start(QDeadlineTimer(180000)));
+        QCOMPARE(venv.config().baseDir, str("relative-base")); // a path on the far side, as given
+        QTRY_VERIFY(TestUtil::phaseSeen(phases, StartPhase::Launching));
+        // Installed once: the second start finds the requirement key unchanged.
+        QCOMPARE(TestUtil::phaseSeen(phases, StartPhase::CreatingVenv), first);
+        QCOMPARE(TestUtil::phaseSeen(phases, StartPhase::Installing), first);
+        if (first)
+            QVERIFY2(TestUtil::joined(install).contains("Successfully installed qtpyvenv_probe"), TestUtil::joined(install));
+        QCOMPARE_VALUE(venv, str("far"));
+        QCOMPARE(venv.pythonExecutable(), farSide + str("/relative-base/venv/bin/python"));
+        QVERIFY(QFile::exists(farSide + str("/relative-base/meta/state.json")));
+        QVERIFY(!QFile::exists(str("relative-base")));
+        venv.close();
+    }
+}
+
+// An empty baseDir with a launcher is a new folder in the far side's temporary directory,
+// removed when that worker ends.
+void tst_Launcher::emptyBaseDirIsTemporaryOnTheFarSide()
+{
+    Config cfg = config({str("env")});
+    cfg.baseDir.clear();
+    cfg.sources = {str("import sys\n\ndef prefix():\n    return sys.prefix\n")};
+    Venv venv(cfg);
+    QVERIFY_OK(venv.start(QDeadlineTimer(120000)));
+    QVERIFY(venv.config().baseDir.isEmpty());
+    QJsonValue prefix;
+    QVERIFY_OK(venv.callAndAwait(str("prefix"), {}, &prefix, QDeadlineTimer(30000)));
+    const QString baseDir = QFileInfo(prefix.toString()).path();
+    QVERIFY2(QFileInfo(baseDir).fileName().startsWith(str("qtpyvenv-")), qPrintable(baseDir));
+    QVERIFY(QFile::exists(baseDir + str("/meta/qtpyvenv_worker.py")));
+    venv.close();
+    QTRY_VERIFY_WITH_TIMEOUT(!QFile::exists(baseDir), 10000);
+}
+
+void tst_Launcher::farInstallFailureIsInstallFailed()
+{
+    const QString empty = m_dir->filePath(str("no-wheels"));
+    QVERIFY(QDir().mkpath(empty));
+    Config cfg = config({str("env")}, m_dir->filePath(str("far-install-fails")));
+    cfg.requirements = {str("qtpyvenv_not_there")};
+    cfg.pipOptions = {str("--no-index"), str("--find-links"), empty};
+    Venv venv(cfg);
+    QSignalSpy failed(&venv, &Venv::startFailed);
+    const Error error = venv.start(QDeadlineTimer(120000));
+    QCOMPARE(error.code, ErrorCode::InstallFailed);
+    QVERIFY2(error.message.contains(str("pip install failed")) && error.message.contains(str("qtpyvenv_not_there")),
+             qPrintable(error.message));
+    QTRY_COMPARE(failed.size(), 1);
+    QCOMPARE(venv.state(), State::Idle);
+    QTRY_VERIFY(TestUtil::liveChildren().isEmpty());
+}
+
+// close() while pip runs on the far side, out of reach of the host's signals as under ssh: the
+// bootstrap sees the host go and ends pip with it. pip waits on an index that takes connections
+// and never answers.
+void tst_Launcher::closeDuringFarInstallLeavesNoProcess()
+{
+    if (QStandardPaths::findExecutable(str("setsid")).isEmpty())
+        QSKIP("no setsid");
+    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    QVERIFY(listener >= 0);
+    const auto closeListener = qScopeGuard([&] { ::close(listener); });
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    QCOMPARE(::bind(listener, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
+    QCOMPARE(::listen(listener, 16), 0);
+    QCOMPARE(::getsockname(listener, reinterpret_cast<sockaddr *>(&address), &size), 0);
+    const QByteArray marker = "qtpyvenv_silent_index_package";
+    Config cfg = config({str("setsid"), str("-w")}, m_dir->filePath(str("far-install-closed")));
+    cfg.requirements = {QString::fromLatin1(marker)};
+    cfg.pipOptions = {str("--index-url"), str("http://127.0.0.1:%1/simple").arg(ntohs(address.sin_port)),
+                      str("--timeout"), str("120"), str("--retries"), str("0")};
+    Venv venv(cfg);
+    QSignalSpy phases(&venv, &Venv::startPhaseChanged);
+    venv.startAsync();
+    QTRY_VERIFY_WITH_TIMEOUT(TestUtil::phaseSeen(phases, StartPhase::Installing), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(!TestUtil::processesMentioning(marker).isEmpty(), 30000);
+    venv.close();
+    QTRY_VERIFY_WITH_TIMEOUT(TestUtil::processesMentioning(marker).isEmpty(), 10000);
+    QVERIFY(TestUtil::liveChildren().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_Launcher)

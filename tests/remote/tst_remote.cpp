@@ -4,6 +4,7 @@
 // prepared here is at the same path on the far side.
 #include "testutil.h"
 
+#include <QDir>
 #include <QFile>
 #include <QHash>
 #include <QJsonObject>
@@ -151,12 +152,6 @@ private:
         return held;
     }
 
-    static bool phaseSeen(const QSignalSpy &phases, StartPhase phase)
-    {
-        return std::any_of(phases.begin(), phases.end(),
-                           [&](const QList<QVariant> &args) { return args.first().value<StartPhase>() == phase; });
-    }
-
     //! The pid of this process's live child running PROGRAM, 0 when there is none.
     static qint64 childNamed(const QString &program)
     {
@@ -277,6 +272,34 @@ private Q_SLOTS:
         QCOMPARE(venv.state(), State::Idle);
         QTRY_VERIFY(phaseSeen(phases, StartPhase::Waiting));
         QTRY_VERIFY_WITH_TIMEOUT(!slurmJobListed(), 10000);
+    }
+
+    // The venv is made and the requirements installed where the launcher runs: srun's task starts
+    // in --chdir, where the relative baseDir is then made; ssh's login gets an absolute one.
+    void requirementsInstalledOnTheFarSide_data() { launcherData(); }
+    void requirementsInstalledOnTheFarSide()
+    {
+        QFETCH(QString, name);
+        const QString wheels = m_dir.filePath(name + str("-wheels"));
+        const QString farCwd = m_dir.filePath(name + str("-far-cwd"));
+        QVERIFY(QDir().mkpath(wheels) && QDir().mkpath(farCwd));
+        QVERIFY(!buildWheel(wheels, str("qtpyvenv_probe"), str("2.0"), str("VALUE = 'installed far'\n")).isEmpty());
+        Config c = remoteConfig(name, name == str("srun") ? str("far-base") : farCwd + str("/far-base"));
+        if (name == str("srun"))
+            c.launcher.insert(1, str("--chdir=") + farCwd);
+        c.sources = {ProbeSource};
+        c.requirements = {str("qtpyvenv_probe")};
+        c.pipOptions = {str("--no-index"), str("--find-links"), wheels};
+        Venv venv(c);
+        QSignalSpy phases(&venv, &Venv::startPhaseChanged);
+        QSignalSpy install(&venv, &Venv::installOutput);
+        QVERIFY_OK(venv.start(QDeadlineTimer(180000)));
+        QTRY_VERIFY(phaseSeen(phases, StartPhase::Installing));
+        QVERIFY2(joined(install).contains("Successfully installed qtpyvenv_probe-2.0"), joined(install).constData());
+        QCOMPARE_VALUE(venv, str("installed far"));
+        QCOMPARE(venv.pythonExecutable(), farCwd + str("/far-base/venv/bin/python"));
+        venv.close();
+        QTRY_VERIFY_WITH_TIMEOUT(!slurmJobListed(), 30000);
     }
 
     void failedLoginIsStartFailed()

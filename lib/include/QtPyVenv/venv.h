@@ -121,7 +121,7 @@ struct QTPYVENV_EXPORT Config {
     //! which takes only those of its pip interface with pip's meaning (see Installer).
     QStringList pipOptions;
     int maxWorkers = 1;       //!< calls run at once in the worker; <= 0 means 1
-    QString baseDir;          //!< empty: a new temporary directory, made by the library
+    QString baseDir;          //!< empty: a new temporary directory, made by the library (see launcher)
     std::chrono::milliseconds resultCacheTtl = std::chrono::minutes(15); //!< 0: default; negative: never evict
     //! Size of each half of the rolling output tails; the output signals wait with up to 4 x this
     //! per stream while the receiving thread lags. <= 0 means 256.
@@ -148,16 +148,18 @@ struct QTPYVENV_EXPORT Config {
     QStringList toolSearchPaths;
     /*!
      * A command prefix that runs the worker elsewhere, e.g. {"srun", "-u"}, {"docker", "exec",
-     * "-i", "box"} or {"ssh", "host"}; empty: this machine. The host runs
-     * `launcher... <venv python> <worker script> <arguments>` and speaks the protocol over that
-     * command's stdin and stdout; what the command writes to stderr (ssh's "Permission denied",
-     * srun's notes) is passed on as stderr output, and its last lines are in the message of a
-     * startFailed() or died(). The first element is a program name looked up on PATH, or a path.
-     *
-     * In this version the venv is still prepared on this machine: the launched command must see
-     * baseDir and the interpreter at the same paths (srun on a shared filesystem, a container
-     * with baseDir mounted at the same path, ssh to a host sharing the filesystem or to
-     * localhost). Preparing the venv on the far side comes next.
+     * "-i", "box"} or {"ssh", "host"}; empty: this machine. The environment is then prepared
+     * where the worker runs: the host runs `launcher... <pythonInterpreter> -c <loader>` and
+     * sends it a bootstrap that creates the venv, installs the requirements when they changed
+     * and becomes the worker, speaking the protocol over that command's stdin and stdout.
+     * pythonInterpreter, baseDir and venvDir are then paths on the far side, taken as given (a
+     * relative one is relative to where the launcher starts the command); an empty baseDir is
+     * a new folder in the far side's temporary directory, made by each start and removed when
+     * that worker ends. Only the output tails stay on this machine; close() never removes a far
+     * baseDir. What the command writes to stderr (ssh's "Permission denied", srun's notes) is
+     * passed on as start output, later as stderr output, and its last lines are in the message
+     * of a startFailed() or died(). The first element is a program name looked up on PATH, or a
+     * path.
      *
      * Every argument is passed as argv. When the launcher's program is `ssh`, which joins its
      * arguments into one line for the remote shell, the arguments appended here are quoted for a
@@ -241,7 +243,7 @@ public:
     //! Same as close().
     ~Venv() override;
 
-    //! The effective config: defaults applied, baseDir resolved.
+    //! The effective config: defaults applied, baseDir resolved (with a launcher, as given: a far path).
     Config config() const;
     State state() const;
     //! The worker's pid, 0 when none runs.
