@@ -269,7 +269,7 @@ private Q_SLOTS:
         for (const QJsonValue &value : saved)
             allowedOnDisk = allowedOnDisk || (value[QStringLiteral("id")] == id && value[QStringLiteral("installIntoExisting")].toBool());
         QVERIFY(allowedOnDisk);
-        QTRY_VERIFY_WITH_TIMEOUT(!env->packages().isEmpty(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!env->packages().isEmpty(), 60000);
         QVERIFY(std::any_of(env->packages().cbegin(), env->packages().cend(),
                             [](const PackageInfo &p) { return p.name == QLatin1String("qtpyvenv_probe"); }));
         QVERIFY(!QDir(venv + QStringLiteral("/lib")).entryList().isEmpty());
