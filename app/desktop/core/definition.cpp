@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "definition.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -188,6 +189,16 @@ QString displayPath(const QString &path)
 QString newEnvironmentId()
 {
     return QString::number(QRandomGenerator::global()->generate64() & 0xffffffffffffULL, 16).rightJustified(12, QLatin1Char('0'));
+}
+
+QString environmentNameProblem(const QString &name, const QStringList &takenNames)
+{
+    const QString trimmed = name.trimmed();
+    if (trimmed.isEmpty())
+        return QCoreApplication::translate("EnvironmentDefinition", "Give the environment a name.");
+    if (takenNames.contains(trimmed))
+        return QCoreApplication::translate("EnvironmentDefinition", "An environment named \"%1\" exists already.").arg(trimmed);
+    return {};
 }
 
 } // namespace QtPyVenvApp

@@ -85,5 +85,7 @@ QtPyVenv::Installer installerFromKey(const QString &key);
 QString displayPath(const QString &path);
 //! A fresh id: a short random hex string.
 QString newEnvironmentId();
+//! Why \a name cannot name an environment (empty, or one of \a takenNames), in a sentence; "" when it can.
+QString environmentNameProblem(const QString &name, const QStringList &takenNames);
 
 } // namespace QtPyVenvApp

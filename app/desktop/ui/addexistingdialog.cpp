@@ -148,7 +148,6 @@ void AddExistingDialog::validate()
 {
     QString problem;
     const QString dir = folder();
-    const QString name = m_name->text().trimmed();
     if (dir.isEmpty())
         problem = tr("Pick the folder of a venv or conda environment.");
     else if (!QFileInfo(dir).isDir())
@@ -157,10 +156,8 @@ void AddExistingDialog::validate()
         problem = tr("%1 has no Python interpreter: neither bin/python nor bin/python3 is an executable file.").arg(dir);
     else if (!m_info.error.isEmpty())
         problem = tr("The interpreter %1 does not run: %2").arg(m_python, m_info.error);
-    else if (name.isEmpty())
-        problem = tr("Give the environment a name.");
-    else if (m_takenNames.contains(name))
-        problem = tr("An environment named \"%1\" exists already.").arg(name);
+    else
+        problem = environmentNameProblem(m_name->text(), m_takenNames);
     m_problem->setText(problem);
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(problem.isEmpty() && m_info.runs());
 }

@@ -123,16 +123,9 @@ EnvironmentDefinition NewEnvironmentDialog::definition() const
 
 void NewEnvironmentDialog::validate()
 {
-    QString problem;
-    const QString name = m_name->text().trimmed();
-    if (name.isEmpty())
-        problem = tr("Give the environment a name.");
-    else if (m_takenNames.contains(name))
-        problem = tr("An environment named \"%1\" exists already.").arg(name);
-    else if (interpreter().isEmpty())
-        problem = tr("Pick a Python interpreter.");
-    else
-        problem = m_runsOn->problem();
+    QString problem = environmentNameProblem(m_name->text(), m_takenNames);
+    if (problem.isEmpty())
+        problem = interpreter().isEmpty() ? tr("Pick a Python interpreter.") : m_runsOn->problem();
     m_problem->setText(problem);
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(problem.isEmpty());
 }
