@@ -2,7 +2,11 @@
 // Helpers shared by the app tests.
 #pragma once
 
+#include "core/environment.h"
+
 #include <QApplication>
+#include <QCborValue>
+#include <QTest>
 #include <QObject>
 #include <QTimer>
 #include <QWidget>
@@ -28,6 +32,20 @@ void whenModal(QObject *context, std::function<void(T *)> handle)
         }
     });
     poll->start();
+}
+
+/*!
+ * Calls \a function of \a environment with \a args and waits for the outcome: its value, or
+ * the error's text when it fails ("timed out" after 15 s).
+ */
+inline QCborValue callAndWait(QtPyVenvApp::Environment *environment, const QString &function, const QJsonValue &args = {})
+{
+    using QtPyVenvApp::CallState;
+    const int id = environment->call(function, args);
+    if (!QTest::qWaitFor([&] { return environment->calls()->record(id)->state != CallState::Running; }, 15000))
+        return QStringLiteral("timed out");
+    const QtPyVenvApp::CallRecord *record = environment->calls()->record(id);
+    return record->state == CallState::Done ? record->result : QCborValue(record->error.toString());
 }
 
 } // namespace AppTestUtil

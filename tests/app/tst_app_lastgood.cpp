@@ -3,6 +3,7 @@
 // requirement pip cannot install keeps the old worker serving (its functions marked stale) and
 // shows the failure once, in the banner; a good change swaps to a new worker and the old one is
 // closed once the call it runs has finished.
+#include "apptestutil.h"
 #include "testutil.h"
 
 #include "core/environment.h"
@@ -57,14 +58,9 @@ class TestAppLastGood : public QObject
     Environment *m_env = nullptr;
     QString m_source;
 
-    //! Calls \a function on the environment and returns its value (an error's message when it fails).
     QCborValue callAndWait(const QString &function, const QJsonValue &args = {})
     {
-        const int id = m_env->call(function, args);
-        if (!QTest::qWaitFor([&] { return m_env->calls()->record(id)->state != CallState::Running; }, 15000))
-            return QStringLiteral("timed out");
-        const CallRecord *record = m_env->calls()->record(id);
-        return record->state == CallState::Done ? record->result : QCborValue(record->error.toString());
+        return AppTestUtil::callAndWait(m_env, function, args);
     }
     QAbstractItemModel *functionList() const
     {
