@@ -96,7 +96,8 @@ void Environment::setDefinition(const EnvironmentDefinition &newDefinition)
     definition.pythonVersion = otherPython ? QString() : m_definition.pythonVersion;
     if (definition == m_definition)
         return;
-    const bool renamed = definition.name != m_definition.name;
+    // The list shows the name and where the worker runs.
+    const bool listed = definition.name != m_definition.name || definition.launcher != m_definition.launcher;
     m_definition = definition;
     bool versionChanged = false;
     if (otherPython && m_status != EnvStatus::Ready && !m_pythonVersion.isEmpty()) {
@@ -105,7 +106,7 @@ void Environment::setDefinition(const EnvironmentDefinition &newDefinition)
     }
     watchSources();
     Q_EMIT definitionChanged();
-    if (renamed || versionChanged)
+    if (listed || versionChanged)
         Q_EMIT summaryChanged();
 }
 

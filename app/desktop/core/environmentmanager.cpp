@@ -148,6 +148,20 @@ void EnvironmentManager::updateDefinition(const EnvironmentDefinition &definitio
     }
 }
 
+void EnvironmentManager::applyDefinition(const EnvironmentDefinition &definition)
+{
+    Environment *env = environment(definition.id);
+    if (!env)
+        return;
+    EnvironmentDefinition renamed = env->definition();
+    renamed.name = definition.name;
+    renamed.pythonVersion = definition.pythonVersion; // the Environment's to keep, not the caller's
+    const bool workerChanged = !(definition == renamed);
+    updateDefinition(definition);
+    if (workerChanged && env->status() != EnvStatus::Stopped)
+        env->restart();
+}
+
 void EnvironmentManager::start(const QString &id)
 {
     Environment *env = environment(id);

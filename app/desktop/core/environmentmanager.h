@@ -56,6 +56,12 @@ public:
     void remove(const QString &id, bool deleteFolder);
     //! Replaces \a id's definition (keeping its id) and saves.
     void updateDefinition(const EnvironmentDefinition &definition);
+    /*!
+     * updateDefinition(), then a restart of a started environment when more than its name
+     * changed, so the change takes effect: a Ready one keeps its worker until the new one is
+     * Ready, and keeps it when the new one fails (Environment::restart()).
+     */
+    void applyDefinition(const EnvironmentDefinition &definition);
 
     //! Starts \a id and remembers to start it with the app.
     void start(const QString &id);
