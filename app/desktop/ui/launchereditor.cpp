@@ -20,6 +20,9 @@ LauncherEditor::LauncherEditor(QWidget *parent)
     , m_loginNode(field("loginNode", tr("none: srun on this computer")))
     , m_command(field("customCommand", tr("e.g. docker exec -i box")))
 {
+    // No taller than its fields: in a dialog left taller by another choice, the choice stays
+    // beside its label rather than centred in the space.
+    setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
     m_kind->setObjectName(QStringLiteral("runsOnKind"));
     // In the order of RunsOn::Kind.
     m_kind->addItems({tr("This computer"), tr("SSH host"), tr("Slurm"), tr("Custom command prefix")});
@@ -78,6 +81,17 @@ RunsOn LauncherEditor::runsOn() const
     runsOn.loginNode = m_loginNode->text();
     runsOn.command = m_command->text();
     return runsOn;
+}
+
+void LauncherEditor::setLauncher(const QStringList &launcher)
+{
+    const RunsOn runsOn = runsOnFor(launcher);
+    m_sshTarget->setText(runsOn.sshTarget);
+    m_sshOptions->setText(runsOn.sshOptions);
+    m_srunOptions->setText(runsOn.srunOptions);
+    m_loginNode->setText(runsOn.loginNode);
+    m_command->setText(runsOn.command);
+    m_kind->setCurrentIndex(int(runsOn.kind));
 }
 
 QStringList LauncherEditor::launcher() const

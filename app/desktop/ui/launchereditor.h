@@ -25,6 +25,8 @@ public:
     QStringList launcher() const;
     //! What keeps the fields from making a launcher, in a sentence; "" when they make one.
     QString problem() const;
+    //! Shows \a launcher: the choice and fields runsOnFor() reads from it.
+    void setLauncher(const QStringList &launcher);
 
 Q_SIGNALS:
     void changed();

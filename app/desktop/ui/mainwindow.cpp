@@ -8,6 +8,7 @@
 #include "core/errorreport.h"
 #include "core/environmentmanager.h"
 #include "core/runson.h"
+#include "editenvironmentdialog.h"
 #include "environmentdelegate.h"
 #include "functionspage.h"
 #include "icons.h"
@@ -23,6 +24,7 @@
 #include <QCloseEvent>
 #include <QHeaderView>
 #include <QLabel>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QShortcut>
@@ -76,6 +78,7 @@ MainWindow::MainWindow(EnvironmentManager *manager, QWidget *parent)
     m_list->setAllColumnsShowFocus(true);
     m_list->setSelectionMode(QAbstractItemView::SingleSelection);
     m_list->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_list->setContextMenuPolicy(Qt::CustomContextMenu);
     m_list->header()->setStretchLastSection(false);
     m_list->header()->setSectionResizeMode(EnvironmentListModel::NameColumn, QHeaderView::Stretch);
     m_list->header()->setSectionResizeMode(EnvironmentListModel::PythonColumn, QHeaderView::ResizeToContents);
@@ -117,6 +120,7 @@ MainWindow::MainWindow(EnvironmentManager *manager, QWidget *parent)
     createActions();
 
     connect(m_list->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &MainWindow::onCurrentRowChanged);
+    connect(m_list, &QWidget::customContextMenuRequested, this, &MainWindow::showEnvironmentMenu);
     connect(m_banner, &Banner::restartRequested, this, &MainWindow::restartEnvironment);
     connect(m_uvOffer, &UvOfferBar::uvInstalled, m_requirements, &RequirementsPage::updateInstaller);
     connect(m_requirements, &RequirementsPage::applyRequested, this, [this](const EnvironmentDefinition &definition) {
@@ -162,7 +166,6 @@ void MainWindow::createActions()
         action->setToolTip(QStringLiteral("%1 (%2)").arg(QString(text).remove(QLatin1Char('&')),
                                                         key.toString(QKeySequence::NativeText)));
         connect(action, &QAction::triggered, this, slot);
-        toolbar->addAction(action);
         menu->addAction(action);
         return action;
     };
@@ -170,11 +173,13 @@ void MainWindow::createActions()
                       QStringLiteral("actionNew"));
     m_addExistingAction = add(tr("Add e&xisting…"), QStringLiteral("folder-open"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O),
                               &MainWindow::addExistingEnvironment, QStringLiteral("actionAddExisting"));
+    // F2, as for renaming in a file manager: the name is what is edited most.
+    m_editAction = add(tr("&Edit…"), QStringLiteral("document-properties"), QKeySequence(Qt::Key_F2),
+                       &MainWindow::editEnvironment, QStringLiteral("actionEdit"));
     m_duplicateAction = add(tr("&Duplicate"), QStringLiteral("edit-copy"), QKeySequence(Qt::CTRL | Qt::Key_D),
                             &MainWindow::duplicateEnvironment, QStringLiteral("actionDuplicate"));
     m_removeAction = add(tr("Re&move…"), QStringLiteral("list-remove"), QKeySequence(Qt::CTRL | Qt::Key_Delete),
                          &MainWindow::removeEnvironment, QStringLiteral("actionRemove"));
-    toolbar->addSeparator();
     menu->addSeparator();
     m_startAction = add(tr("&Start"), QStringLiteral("media-playback-start"), QKeySequence(Qt::Key_F5),
                         &MainWindow::startEnvironment, QStringLiteral("actionStart"));
@@ -182,6 +187,10 @@ void MainWindow::createActions()
                        &MainWindow::stopEnvironment, QStringLiteral("actionStop"));
     m_restartAction = add(tr("&Restart"), QStringLiteral("view-refresh"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F5),
                           &MainWindow::restartEnvironment, QStringLiteral("actionRestart"));
+    // Edit stays in the menus: the toolbar is for what is done often.
+    toolbar->addActions({m_newAction, m_addExistingAction, m_duplicateAction, m_removeAction});
+    toolbar->addSeparator();
+    toolbar->addActions({m_startAction, m_stopAction, m_restartAction});
     menu->addSeparator();
     auto *quit = menu->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
     quit->setMenuRole(QAction::QuitRole);
@@ -259,6 +268,7 @@ void MainWindow::updateActions()
 {
     const EnvStatus status = m_current ? m_current->status() : EnvStatus::Stopped;
     const bool running = status == EnvStatus::Starting || status == EnvStatus::Installing || status == EnvStatus::Ready;
+    m_editAction->setEnabled(m_current);
     m_duplicateAction->setEnabled(m_current);
     m_removeAction->setEnabled(m_current);
     m_startAction->setEnabled(m_current && !running);
@@ -292,7 +302,8 @@ void MainWindow::updateStatus()
         state += tr(" (applying a change: %1)").arg(phase ? startPhaseText(*phase) : tr("starting"));
     else if (m_current->changeFailed())
         state += tr(" (last change failed)");
-    const bool failed = m_current->status() == EnvStatus::Died || m_current->status() == EnvStatus::Failed;
+    const bool failed = m_current->status() == EnvStatus::Died || m_current->status() == EnvStatus::Failed
+        || m_current->changeFailed();
     // A launcher that failed says why in its last line: ssh's "Permission denied (publickey).".
     if (const QString said = launcherMessages(m_current->lastError()); !said.isEmpty() && failed)
         state += QStringLiteral(" — %1").arg(said.section(QLatin1Char('\n'), -1));
@@ -336,12 +347,19 @@ void MainWindow::updateBanner()
     }
 }
 
-void MainWindow::newEnvironment()
+QStringList MainWindow::takenNames(const Environment *except) const
 {
     QStringList names;
-    for (const Environment *env : m_manager->environments())
-        names.append(env->definition().name);
-    NewEnvironmentDialog dialog(EnvironmentManager::findPythons(), names, this);
+    for (const Environment *env : m_manager->environments()) {
+        if (env != except)
+            names.append(env->definition().name);
+    }
+    return names;
+}
+
+void MainWindow::newEnvironment()
+{
+    NewEnvironmentDialog dialog(EnvironmentManager::findPythons(), takenNames(nullptr), this);
     if (dialog.exec() != QDialog::Accepted)
         return;
     Environment *env = m_manager->add(dialog.definition());
@@ -352,16 +370,40 @@ void MainWindow::newEnvironment()
 
 void MainWindow::addExistingEnvironment()
 {
-    QStringList names;
-    for (const Environment *env : m_manager->environments())
-        names.append(env->definition().name);
-    AddExistingDialog dialog(names, this);
+    AddExistingDialog dialog(takenNames(nullptr), this);
     if (dialog.exec() != QDialog::Accepted)
         return;
     Environment *env = m_manager->add(dialog.definition());
     setCurrentEnvironment(env->definition().id);
     showTab(RequirementsTab); // its installed packages
     m_manager->start(env->definition().id);
+}
+
+void MainWindow::editEnvironment()
+{
+    if (!m_current)
+        return;
+    EditEnvironmentDialog dialog(m_current->definition(), m_current->baseDir(), takenNames(m_current), this);
+    if (dialog.exec() == QDialog::Accepted)
+        m_manager->applyDefinition(dialog.definition());
+}
+
+void MainWindow::showEnvironmentMenu(const QPoint &position)
+{
+    const QModelIndex index = m_list->indexAt(position);
+    QMenu menu(this);
+    menu.setObjectName(QStringLiteral("environmentMenu"));
+    if (index.isValid()) {
+        m_list->setCurrentIndex(index);
+        if (!m_current || m_current->definition().id != index.data(EnvironmentListModel::IdRole).toString())
+            return; // kept on the one with unsaved source edits
+        menu.addActions({m_editAction, m_duplicateAction, m_removeAction});
+        menu.addSeparator();
+        menu.addActions({m_startAction, m_stopAction, m_restartAction});
+    } else {
+        menu.addActions({m_newAction, m_addExistingAction});
+    }
+    menu.exec(m_list->viewport()->mapToGlobal(position));
 }
 
 void MainWindow::askInstallPermission()

@@ -61,6 +61,8 @@ public Q_SLOTS:
     void newEnvironment();
     //! Adopts a venv or conda environment folder the user already has.
     void addExistingEnvironment();
+    //! Edits the current environment's name and where it runs; a started one restarts with it.
+    void editEnvironment();
     void duplicateEnvironment();
     void removeEnvironment();
     void startEnvironment();
@@ -78,6 +80,10 @@ private:
     void updateBanner();
     void onCurrentRowChanged();
     void askInstallPermission();
+    //! The environments' names but \a except's: names a dialog must not give again.
+    QStringList takenNames(const Environment *except) const;
+    //! The list's context menu: what can be done with the row at \a position, or New.
+    void showEnvironmentMenu(const QPoint &position);
 
     EnvironmentManager *m_manager;
     QPointer<Environment> m_current;
@@ -97,6 +103,7 @@ private:
     QTimer *m_statusTimer;
     QAction *m_newAction = nullptr;
     QAction *m_addExistingAction = nullptr;
+    QAction *m_editAction = nullptr;
     QAction *m_duplicateAction = nullptr;
     QAction *m_removeAction = nullptr;
     QAction *m_startAction = nullptr;
