@@ -311,6 +311,32 @@ private Q_SLOTS:
         QCOMPARE(listedRunsOn(), QStringLiteral("this computer"));
     }
 
+    // An environment that did not start because of its launcher starts once that is fixed.
+    void fixedLauncherStartsAFailedEnvironment()
+    {
+        const QString serving = m_env->definition().id;
+        EnvironmentDefinition definition = m_env->definition();
+        definition.id.clear();
+        definition.name = QStringLiteral("far");
+        definition.launcher = {QStringLiteral("/nonexistent/qtpyvenv-launcher")};
+        Environment *far = m_manager->add(definition);
+        const QString id = far->definition().id;
+        m_window->setCurrentEnvironment(id);
+        m_manager->start(id);
+        QTRY_COMPARE_WITH_TIMEOUT(far->status(), EnvStatus::Failed, 30000);
+        QVERIFY(m_window->banner()->isVisible());
+        QVERIFY2(m_window->banner()->message().contains(QStringLiteral("qtpyvenv-launcher")), qPrintable(m_window->banner()->message()));
+
+        editThroughDialog({QString(), RunsOn::Kind::ThisComputer});
+        QTRY_COMPARE_WITH_TIMEOUT(far->status(), EnvStatus::Ready, 30000);
+        QVERIFY(!m_window->banner()->isVisible());
+        QCOMPARE(AppTestUtil::callAndWait(far, QStringLiteral("through")), QCborValue(QStringLiteral("here")));
+        const qint64 pid = far->pid();
+        m_manager->remove(id, false);
+        QTRY_VERIFY_WITH_TIMEOUT(!TestUtil::processAlive(pid), 15000);
+        m_window->setCurrentEnvironment(serving);
+    }
+
     // An adopted environment keeps its folder and interpreter; a stopped one is not started, and
     // the list shows its new launcher all the same.
     void adoptedKeepsItsFolder()
