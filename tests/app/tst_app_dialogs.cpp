@@ -668,7 +668,7 @@ private Q_SLOTS:
         const bool complete = kind == int(RunsOn::Kind::ThisComputer) || !launcher.isEmpty();
         QCOMPARE(dialog.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->isEnabled(), complete);
         QCOMPARE(dialog.definition().launcher, launcher);
-        // The far side must see the venv folder at the same path: the dialog says so.
+        // The venv is made on the far side: the dialog says where.
         auto *hint = dialog.findChild<QLabel *>(QStringLiteral("runsOnHint"));
         QVERIFY(hint);
         QCOMPARE(hint->isVisibleTo(&dialog), kind != int(RunsOn::Kind::ThisComputer));

@@ -9,6 +9,7 @@
 #include "core/environment.h"
 #include "core/environmentmanager.h"
 #include "core/runson.h"
+#include "core/venvreaper.h"
 #include "ui/banner.h"
 #include "ui/editenvironmentdialog.h"
 #include "ui/mainwindow.h"
@@ -365,6 +366,35 @@ private Q_SLOTS:
         const int row = m_manager->model()->rowOf(adopted->definition().id);
         QCOMPARE(m_manager->model()->index(row, 0).data(EnvironmentListModel::RunsOnRole).toString(), QStringLiteral("custom: env"));
         m_manager->remove(adopted->definition().id, false);
+    }
+
+    // Through a launcher the venv folder is on the far side: under the far home by default, and
+    // removing the environment leaves it there and touches nothing here.
+    void remoteFolderIsOnTheFarSide()
+    {
+        EnvironmentManager manager(m_paths);
+        EnvironmentDefinition definition;
+        definition.name = QStringLiteral("far");
+        definition.launcher = {QStringLiteral("ssh"), QStringLiteral("gpu-box")};
+        Environment *env = manager.add(definition);
+        const QString id = env->definition().id;
+        QCOMPARE(env->installConfig().baseDir, Environment::RemoteBaseDirPrefix + id);
+        // Here that path is relative, under a folder named "~" in the working directory.
+        const QString savedCwd = QDir::currentPath();
+        QVERIFY(QDir::setCurrent(m_dir.path()));
+        const auto restoreCwd = qScopeGuard([&] { QDir::setCurrent(savedCwd); });
+        const QString here = m_dir.filePath(env->installConfig().baseDir);
+        QVERIFY(QDir().mkpath(here));
+        QVERIFY(TestUtil::writeFile(here + QStringLiteral("/keep"), "mine"));
+        env->stopAndRemoveFolder();
+        manager.reaper()->waitForAll();
+        QVERIFY(QFile::exists(here + QStringLiteral("/keep")));
+        const QString local = m_paths.defaultBaseDir(id);
+
+        definition = env->definition();
+        definition.launcher.clear();
+        env->setDefinition(definition);
+        QCOMPARE(env->installConfig().baseDir, local);
     }
 
     void cleanupTestCase()

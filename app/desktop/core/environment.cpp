@@ -112,7 +112,11 @@ void Environment::setDefinition(const EnvironmentDefinition &newDefinition)
 
 QString Environment::baseDir() const
 {
-    return m_definition.baseDir.isEmpty() ? m_defaultBaseDir : m_definition.baseDir;
+    if (!m_definition.baseDir.isEmpty())
+        return m_definition.baseDir;
+    // Through a launcher the folder is on the far side, where this computer's data folder means
+    // nothing: the same place under the far user's home (the library's bootstrap expands "~").
+    return m_definition.launcher.isEmpty() ? m_defaultBaseDir : RemoteBaseDirPrefix + m_definition.id;
 }
 
 bool Environment::needsInstallPermission() const
@@ -318,6 +322,10 @@ void Environment::stop()
 
 void Environment::stopAndRemoveFolder()
 {
+    if (!m_definition.launcher.isEmpty()) { // its folder is on the far side: left there
+        stop();
+        return;
+    }
     // An adopted folder is the user's: where baseDir() holds it, baseDir() stays too.
     const QString base = QDir(baseDir()).absolutePath() + QLatin1Char('/');
     const QString adopted = QDir(m_definition.existingDir).absolutePath() + QLatin1Char('/');

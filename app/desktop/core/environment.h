@@ -52,9 +52,12 @@ public:
     const EnvironmentDefinition &definition() const { return m_definition; }
     //! Takes effect at the next start; re-watches the sources.
     void setDefinition(const EnvironmentDefinition &definition);
-    //! The venv folder: the definition's baseDir, or the default under AppDataLocation. For an
-    //! adopted environment it holds only the library's meta/ folder.
+    //! The venv folder: the definition's baseDir, or the default under AppDataLocation; through
+    //! a launcher, RemoteBaseDirPrefix + id on the far side. For an adopted environment it holds
+    //! only the library's meta/ folder.
     QString baseDir() const;
+    //! Where an environment that runs elsewhere keeps its venv on the far side, by default.
+    static inline const QString RemoteBaseDirPrefix = QStringLiteral("~/.local/share/qtpyvenv/venvs/");
     //! Folders searched for uv before PATH (Config::toolSearchPaths); takes effect at the next start.
     void setToolSearchPaths(const QStringList &paths) { m_toolSearchPaths = paths; }
     QStringList toolSearchPaths() const { return m_toolSearchPaths; }
