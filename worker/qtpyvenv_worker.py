@@ -1224,7 +1224,7 @@ class Dispatcher:
         while True:
             frame = read_frame()  # self._read(), inlined with _begin() and _end() for short calls
             if frame is None:
-                os._exit(0)  # the host is gone
+                _host_gone()
             try:
                 message = _message(frame)
             except _Undecodable as bad:
@@ -1261,7 +1261,7 @@ class Dispatcher:
         while True:
             frame = channel.read_frame()
             if frame is None:
-                os._exit(0)  # the host is gone
+                _host_gone()
             try:
                 return _message(frame)
             except _Undecodable as bad:
@@ -1485,41 +1485,92 @@ def _reap_ended(worker):
 
 
 def _tear_down(worker, status):
-    """Kills every process below the guard and reaps it; returns the worker's wait status.
-
-    Killing a child reparents its children to the guard, so each round reaches one generation
-    further down, until the guard has no child left."""
+    """Kills every process below the guard and reaps it; returns the worker's wait status."""
     while True:
-        children = _children()
-        for pid in children:
-            _kill_with_group(pid)
+        killed = _end_tree(os.getpid())
         try:
-            # Blocking is safe once every child has been killed; without one listed, a child that
-            # was reparented after the listing is found by the next round.
-            pid, wait_status = os.waitpid(-1, 0 if children else os.WNOHANG)
+            # Blocking is safe once a child has been killed (all below it were); without one
+            # found, a child that the listing missed is found by the next round.
+            pid, wait_status = os.waitpid(-1, 0 if killed else os.WNOHANG)
         except ChildProcessError:
             return status
         if pid == worker:
             status = wait_status
 
 
+def _host_gone():
+    """The worker's end once the host closed its side: what it started ends first (see _end_tree:
+    the guard may be killed at the same moment, by a launcher that ends the whole job)."""
+    _end_tree(os.getpid())
+    os._exit(0)
+
+
+def _end_tree(root):
+    """Kills every process below ROOT, each before its parent; returns their pids.
+
+    A tree walk that sees a process die before what it started can miss those: Slurm's
+    proctrack/linuxproc skips a process whose main thread has exited while another thread (which
+    forked them) still runs, and kills the guard meanwhile, so they go to init, out of every walk.
+    So the whole tree is stopped first, then killed from the bottom up: no process ever lives on
+    below one that is dying, not even for the moment its parent takes to die."""
+    stopped = _stop_tree(root)
+    for pid in reversed(stopped):
+        _kill_with_group(pid)
+    return stopped
+
+
+def _stop_tree(root):
+    """Stops every process below ROOT; returns their pids, each after its parent's. A stopped
+    process forks no more; the walk repeats until it finds none it had not stopped, so children
+    forked or orphaned while it walked are found too."""
+    stopped, seen = [], set()
+    while True:
+        before = len(stopped)
+        parents = [root]
+        while parents:
+            for pid in _children(parents.pop()):
+                if pid not in seen:
+                    seen.add(pid)
+                    _signal(pid, signal.SIGSTOP)  # before its children are listed
+                    stopped.append(pid)
+                parents.append(pid)
+        if len(stopped) == before:
+            return stopped
+
+
 def _kill_with_group(pid):
+    """SIGKILL to PID, and to its process group if it leads one: the group's members that left
+    the tree (below a guard that could not become a subreaper) go too."""
     try:
         if os.getpgid(pid) == pid:
             os.killpg(pid, signal.SIGKILL)
-        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass  # ended meanwhile
+    _signal(pid, signal.SIGKILL)
+
+
+def _signal(pid, signum):
+    try:
+        os.kill(pid, signum)
     except OSError:
         pass  # ended meanwhile
 
 
-def _children():
-    """The pids of this process's children (it has one thread)."""
-    pid = os.getpid()
+def _children(pid):
+    """The pids of PID's children, forked by any of its threads."""
+    children, listed = [], False
     try:
-        with open("/proc/%d/task/%d/children" % (pid, pid), "rb") as listing:
-            return [int(child) for child in listing.read().split()]
+        threads = os.listdir("/proc/%d/task" % (pid,))
     except OSError:
-        return _children_by_scan(pid)
+        threads = []
+    for thread in threads:
+        try:
+            with open("/proc/%d/task/%s/children" % (pid, thread), "rb") as listing:
+                children += [int(child) for child in listing.read().split()]
+            listed = True
+        except OSError:
+            pass  # that thread ended, or the kernel has no such listing
+    return children if listed else _children_by_scan(pid)
 
 
 def _children_by_scan(parent):

@@ -16,6 +16,7 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 import unittest
 
 WORKER_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "worker")
@@ -818,18 +819,75 @@ class GuardTest(WorkerProcess):
         self.assertEqual(self.process.wait(timeout=30), 0)
         self.assertAllGone(pids)
 
+    def test_host_hangs_up_while_the_guard_cannot_act(self):
+        # As when a launcher ends the job and kills the guard as the worker ends (srun with
+        # proctrack/linuxproc): the worker ends what it started before it exits.
+        pids = self.spawned()
+        os.kill(self.process.pid, signal.SIGSTOP)
+        try:
+            self.host.close()
+            self.assertTrue(_eventually(lambda: not any(_alive(pid) for pid in pids[1:])),
+                            [pid for pid in pids[1:] if _alive(pid)])
+        finally:
+            os.kill(self.process.pid, signal.SIGCONT)
+        self.assertEqual(self.process.wait(timeout=30), 0)
+        self.assertAllGone(pids)
+
+
+def _eventually(condition, seconds=10):
+    """Whether condition() becomes true within `seconds`, looking every few milliseconds."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+# A chain of DEPTH + 1 processes, each printing its pid before it starts the next.
+_CHAIN = ("import os, subprocess, sys, time\n"
+          "print(os.getpid(), flush=True)\n"
+          "if int(sys.argv[2]):\n"
+          "    subprocess.Popen([sys.executable, '-c', sys.argv[1], sys.argv[1], str(int(sys.argv[2]) - 1)])\n"
+          "time.sleep(1000)\n")
+
+# As the guard: a subreaper tears down a chain below it and prints the chain's pids and the
+# signals it sent them, in order.
+_TEAR_DOWN = ("import ctypes, json, os, subprocess, sys\n"
+              "from unittest import mock\n"
+              "sys.path.insert(0, sys.argv[1])\n"
+              "import qtpyvenv_worker as W\n"
+              "ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)\n"
+              "chain = subprocess.Popen([sys.executable, '-c', sys.argv[2], sys.argv[2], '2'], stdout=subprocess.PIPE)\n"
+              "pids = [int(chain.stdout.readline()) for _ in range(3)]\n"
+              "with mock.patch('os.kill', wraps=os.kill) as kill:\n"
+              "    W._tear_down(chain.pid, None)\n"
+              "print(json.dumps([pids, [list(call.args) for call in kill.call_args_list if call.args[0] in pids]]))\n")
+
 
 class ChildrenTest(unittest.TestCase):
     def test_scan_finds_what_the_listing_does(self):
         children = [subprocess.Popen(["sleep", "1000"]) for _ in range(3)]
         try:
             mine = sorted(child.pid for child in children)
-            self.assertEqual(sorted(set(W._children()) & set(mine)), mine)
+            self.assertEqual(sorted(set(W._children(os.getpid())) & set(mine)), mine)
             self.assertEqual(sorted(set(W._children_by_scan(os.getpid())) & set(mine)), mine)
         finally:
             for child in children:
                 child.kill()
                 child.wait()
+
+
+class TearDownTest(unittest.TestCase):
+    def test_stops_the_whole_tree_then_kills_children_before_parents(self):
+        # A tree walk (Slurm's proctrack/linuxproc) misses what lives on below a dying process.
+        done = subprocess.run([sys.executable, "-c", _TEAR_DOWN, WORKER_DIR, _CHAIN], capture_output=True,
+                              timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        pids, signals = json.loads(done.stdout)
+        # The first round; later ones signal what is left to reap.
+        self.assertEqual(signals[:6], [[pid, signal.SIGSTOP] for pid in pids] + [[pid, signal.SIGKILL] for pid in pids[::-1]])
+        self.assertEqual([pid for pid in pids if os.path.exists("/proc/%d" % (pid,))], [])
 
 
 if __name__ == "__main__":
