@@ -10,10 +10,17 @@
 
 namespace {
 
+// The worker holds some data, as a worker does: when it exits, its last thread frees that memory
+// before its children go to the guard, and meanwhile a tree walk sees its main thread a zombie.
+// Slurm's proctrack/linuxproc then misses the grandchild as srun ends the step.
 const QString Source = QStringLiteral(R"PY(
 import subprocess, sys
 
+held = None
+
 def spawn(marker):
+    global held
+    held = b"x" * (256 << 20)
     subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)", marker])
     return True
 )PY");
