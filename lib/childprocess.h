@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "platform_unix.h"
+
 #include <QByteArray>
 #include <QDeadlineTimer>
+#include <QProcess>
+#include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
 
@@ -10,16 +14,29 @@
 
 #include <csignal>
 
-#include <sys/types.h>
-
 namespace QtPyVenv::Internal {
 
+//! How a process ended: QProcess's exit status and code, the signal's number for a crash.
+struct ProcessExit {
+    bool crashed = false;
+    int code = 0; // the exit code, or the signal that ended it
+    bool succeeded() const { return !crashed && code == 0; }
+    //! "exited with code 1", "was killed by signal 9 (Killed)"
+    QString describe() const;
+};
+
 /*
- * A child process in a process group of its own, with stdin on /dev/null and stdout/stderr on
- * non-blocking pipes, or stdin and stdout on a descriptor of the caller's (Options::stdioFd).
- * It gets Options::parentDeathSignal (SIGKILL unless set otherwise) when the thread that started
- * it exits (PR_SET_PDEATHSIG), so start it from a thread that lives as long as the child should.
- * Not thread-safe: one owner drives it.
+ * A child process, started and reaped by QProcess, in a process group of its own, with stdin on
+ * /dev/null and stdout/stderr on non-blocking pipes of ours, or stdin and stdout on a
+ * descriptor of the caller's (Options::stdioFd). It gets Options::parentDeathSignal (SIGKILL
+ * unless set otherwise) when the thread that started it exits, so start it from a thread that
+ * lives as long as the child should. Not thread-safe: one owner drives it.
+ *
+ * QProcess needs no event loop here: without an event dispatcher in the starting thread (the
+ * I/O thread is a std::thread) it makes no socket notifiers, and waitForStarted() and
+ * waitForFinished() poll its descriptors themselves. The pipes are ours rather than QProcess's
+ * channels so that the I/O thread's one poll() covers them with the protocol socket; exitFd()
+ * tells that poll() of the exit; QProcess reaps.
  */
 class ChildProcess
 {
@@ -27,7 +44,7 @@ public:
     struct Options {
         QString program; // a path
         QStringList arguments;
-        QStringList environment;  // the whole environment, "NAME=value"
+        QProcessEnvironment environment; // the whole environment
         bool mergeOutput = false; // stderr goes into the stdout pipe
         int passFd = -1;          // a descriptor the child inherits...
         int passFdAs = -1;        // ...as this number (>= 3)
@@ -50,11 +67,12 @@ public:
     ChildProcess &operator=(const ChildProcess &) = delete;
     ~ChildProcess(); // kills and reaps a child still running
 
+    //! Returns once the program was executed, or false with \a error.
     bool start(const Options &options, QString *error);
-    pid_t pid() const { return m_pid; }
+    qint64 pid() const { return m_pid; }
     int stdoutFd() const { return m_out; } // -1 with stdioFd
     int stderrFd() const { return m_err; } // -1 with mergeOutput
-    int exitFd() const { return m_pidFd; } // readable once the child exited; -1 if unsupported
+    int exitFd() const { return m_exitFd; } // readable once the child exited; -1 if unsupported
 
     //! SIGTERM to the child alone. Safe until reaped.
     void terminate();
@@ -63,37 +81,30 @@ public:
     //! Kills what is left of the group and reaps the child; true when it was reaped.
     bool reap(bool block);
     bool reaped() const { return m_reaped; }
-    int waitStatus() const { return m_status; }
+    ProcessExit exit() const { return m_exit; }
     void closeOutput();
 
 private:
+    bool exited();
     void endGroup();
 
-    pid_t m_pid = -1;
+    QProcess m_process;
+    qint64 m_pid = 0;
     int m_out = -1;
     int m_err = -1;
-    int m_pidFd = -1;
-    int m_status = 0;
+    int m_exitFd = -1;
+    ProcessExit m_exit;
     int m_groupGraceMs = 0;
     bool m_reaped = false;
 };
 
-//! strerror() text of \a error, e.g. "Permission denied".
-QString osError(int error);
-//! "exited with code 1", "was killed by signal 9 (Killed)"
-QString describeWaitStatus(int status);
 //! The last \a count lines of a process's output, without the empty ones it ended with.
 QString lastLines(const QByteArray &output, int count);
-//! Sets O_NONBLOCK and FD_CLOEXEC; returns fd.
-int makeNonBlocking(int fd);
-//! pipe2() with both ends O_CLOEXEC and numbered >= 3, so they never collide with stdio.
-bool makePipe(int fds[2]);
-void closeFd(int &fd);
 
 //! Runs a tool to completion, streaming its merged output.
 struct ToolRun {
     enum Outcome { Finished, TimedOut, Aborted, FailedToStart } outcome = FailedToStart;
-    int waitStatus = 0;
+    ProcessExit exit;
     QString error;   // for FailedToStart
     QByteArray tail; // the last few KiB of output
     bool succeeded() const;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "environment.h"
 
-#include "childprocess.h"
+#include "platform_unix.h"
 #include "installer.h"
 #include "logging.h"
 #include "outputlog.h"

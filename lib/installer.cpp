@@ -78,7 +78,7 @@ Choice choose(const Config &config)
     return choice;
 }
 
-QStringList toolEnvironment()
+QProcessEnvironment toolEnvironment()
 {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("PYTHONUNBUFFERED"), QStringLiteral("1"));
@@ -86,7 +86,7 @@ QStringList toolEnvironment()
     env.insert(QStringLiteral("PIP_NO_INPUT"), QStringLiteral("1"));
     env.insert(QStringLiteral("PIP_PROGRESS_BAR"), QStringLiteral("off"));
     env.remove(QStringLiteral("PYTHONHOME"));
-    return env.toStringList();
+    return env;
 }
 
 Error toolError(const ToolRun &run, const QString &what)
@@ -103,7 +103,7 @@ Error toolError(const ToolRun &run, const QString &what)
     }
     if (run.succeeded())
         return {};
-    QString message = QStringLiteral("%1 failed: it %2").arg(what, describeWaitStatus(run.waitStatus));
+    QString message = QStringLiteral("%1 failed: it %2").arg(what, run.exit.describe());
     const QString tail = lastLines(run.tail, ErrorTailLines);
     if (!tail.isEmpty())
         message += QStringLiteral("\n") + tail;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "metadir.h"
 
-#include "childprocess.h"
+#include "platform_unix.h"
 
 #include <QFile>
 #include <QRandomGenerator>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "outputlog.h"
 
-#include "childprocess.h"
+#include "platform_unix.h"
 #include "metadir.h"
 
 #include <cerrno>

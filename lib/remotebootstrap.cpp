@@ -40,7 +40,7 @@ bool bootstrapCommand(const Config &config, ChildProcess::Options *options, QStr
     const QString loader = QString::fromUtf8(resourceText(QStringLiteral("qtpyvenv_load.py")));
     if (!applyLauncher(config.launcher, config.pythonInterpreter, {QStringLiteral("-c"), loader}, options, error))
         return false;
-    options->environment = QProcessEnvironment::systemEnvironment().toStringList();
+    options->environment = QProcessEnvironment::systemEnvironment();
     return true;
 }
 

@@ -391,7 +391,7 @@ Error VenvPrivate::prepareHere(QDeadlineTimer deadline, Internal::ChildProcess::
     env.insert(QStringLiteral("VIRTUAL_ENV"), environment.venvDir());
     env.insert(QStringLiteral("PATH"), environment.venvDir() + QStringLiteral("/bin:") + env.value(QStringLiteral("PATH")));
     env.remove(QStringLiteral("PYTHONHOME"));
-    options->environment = env.toStringList();
+    options->environment = env;
     return {};
 }
 
@@ -591,7 +591,7 @@ void VenvPrivate::onExit(const Internal::WorkerConnection::Exit &exit)
     } else {
         const QString worker = config.launcher.isEmpty() ? QStringLiteral("the Python worker")
                                                          : QStringLiteral("the worker launched by %1").arg(config.launcher.first());
-        error = makeError(ErrorCode::Died, QStringLiteral("%1 %2").arg(worker, Internal::describeWaitStatus(exit.waitStatus)));
+        error = makeError(ErrorCode::Died, QStringLiteral("%1 %2").arg(worker, exit.process.describe()));
     }
     if (!exit.launcherMessages.isEmpty())
         error.message += QStringLiteral("; the launcher said: ") + exit.launcherMessages;

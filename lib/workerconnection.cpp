@@ -88,14 +88,14 @@ bool WorkerConnection::start(ChildProcess::Options options, Transport transport,
     }
     m_wakeFd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 
-    const QString variable = QLatin1String(ProtocolFdVariable) + QLatin1Char('=');
-    options.environment.removeIf([&](const QString &entry) { return entry.startsWith(variable); });
+    const QString variable = QLatin1String(ProtocolFdVariable);
+    options.environment.remove(variable);
     if (transport == Transport::Stdio) {
         options.stdioFd = m_childEnd;
     } else {
         options.passFd = m_childEnd;
         options.passFdAs = unlikelyDescriptor();
-        options.environment.append(variable + QString::number(options.passFdAs));
+        options.environment.insert(variable, QString::number(options.passFdAs));
     }
     // The worker's first process stays behind as the guard of its tree (worker/qtpyvenv_worker.py).
     options.subreaper = true;
@@ -131,7 +131,7 @@ void WorkerConnection::run(ChildProcess::Options options, std::promise<QString> 
     loop(child);
 
     Exit exit;
-    exit.waitStatus = child.waitStatus();
+    exit.process = child.exit();
     {
         std::lock_guard lock(m_outMutex);
         m_dead = true;

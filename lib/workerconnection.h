@@ -37,7 +37,7 @@ class WorkerConnection
 {
 public:
     struct Exit {
-        int waitStatus = 0;
+        ProcessExit process;
         QString protocolError; // why the host killed it, when it broke the protocol
         bool requested = false; // kill() without a protocol error: close() or a failed start
         QString launcherMessages; // Transport::Stdio: the last lines of the launcher's stderr

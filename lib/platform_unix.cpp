@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+#include "platform_unix.h"
+
+#include <QProcess>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#ifdef Q_OS_LINUX
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#endif
+
+namespace QtPyVenv::Internal {
+
+namespace {
+
+// Runs in the child between fork and exec. What QProcess (Qt 6.4, qprocess_unix.cpp) does
+// around it: execChild() first dup2()s its channels onto 0, 1 and 2 (none for a forwarded
+// channel), then chdir()s, then calls the modifier, then execve(); so what is put on 0-2 here
+// wins. The child comes from vforkfd(): with Debian's Qt 6.4.2 that is clone(CLONE_VM |
+// CLONE_VFORK | CLONE_PIDFD) (strace), so it shares the parent's memory until exec and the
+// starting thread waits until then: only async-signal-safe calls, no writes but to locals.
+// QProcess reaps with waitid(P_PIDFD) on the descriptor the clone returned. Qt 6.4 cannot
+// report a modifier's failure (failChildProcessModifier() came in 6.7): _exit(127) shows as an
+// exit with code 127. Nor does it close inherited descriptors (UnixProcessParameters came in
+// 6.6): those not O_CLOEXEC reach the program, so every descriptor lib/ opens is O_CLOEXEC.
+void setUpChild(const ChildSetup &setup, pid_t parent)
+{
+    ::setpgid(0, 0);
+#ifdef Q_OS_LINUX
+    if (setup.subreaper)
+        ::prctl(PR_SET_CHILD_SUBREAPER, 1); // kept across execve
+    // Tied to the thread that forked, which QProcess::start() does in the thread calling it.
+    ::prctl(PR_SET_PDEATHSIG, setup.parentDeathSignal);
+#endif
+    if (::getppid() != parent) // the parent died before the line above
+        ::_exit(127);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int sig : {SIGPIPE, SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT})
+        ::signal(sig, SIG_DFL);
+    if (setup.stdinFd >= 0)
+        ::dup2(setup.stdinFd, 0);
+    if (setup.stdoutFd >= 0)
+        ::dup2(setup.stdoutFd, 1);
+    if (setup.stderrFd >= 0)
+        ::dup2(setup.stderrFd, 2);
+    if (setup.passFd >= 0) {
+        if (setup.passFd != setup.passFdAs)
+            ::dup2(setup.passFd, setup.passFdAs);
+        ::fcntl(setup.passFdAs, F_SETFD, 0);
+    }
+}
+
+} // namespace
+
+// The passed descriptor waits at its number (or the first free one above) in this process, so
+// that no descriptor QProcess opens for the start (its start pipe) can be at that number and be
+// overwritten by the child's dup2().
+ChildModifier::ChildModifier(const ChildSetup &setup)
+    : m_setup(setup)
+{
+    if (setup.passFd >= 0 && setup.passFd != setup.passFdAs)
+        m_held = ::fcntl(setup.passFd, F_DUPFD_CLOEXEC, setup.passFdAs);
+    if (m_held >= 0) // else the child's dup2() alone has to do
+        m_setup.passFd = m_held;
+}
+
+ChildModifier::~ChildModifier()
+{
+    closeFd(m_held);
+}
+
+void ChildModifier::install(QProcess &process) const
+{
+    process.setChildProcessModifier([setup = m_setup, parent = ::getpid()] { setUpChild(setup, parent); });
+}
+
+int openExitFd(qint64 pid)
+{
+#if defined(Q_OS_LINUX) && defined(SYS_pidfd_open)
+    const int fd = int(::syscall(SYS_pidfd_open, pid_t(pid), 0));
+    if (fd >= 0)
+        ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return fd;
+#else
+    Q_UNUSED(pid);
+    return -1;
+#endif
+}
+
+bool signalGroup(qint64 group, int signal)
+{
+    return group > 0 && ::kill(-pid_t(group), signal) == 0;
+}
+
+bool groupExists(qint64 group)
+{
+    return signalGroup(group, 0);
+}
+
+QString osError(int error)
+{
+    return QString::fromLocal8Bit(::strerror(error));
+}
+
+int makeNonBlocking(int fd)
+{
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    return fd;
+}
+
+bool makePipe(int fds[2])
+{
+#ifdef Q_OS_LINUX
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+        return false;
+#else
+    if (::pipe(fds) != 0)
+        return false;
+    for (int i = 0; i < 2; ++i)
+        ::fcntl(fds[i], F_SETFD, FD_CLOEXEC); // another thread's fork may come between
+#endif
+    for (int i = 0; i < 2; ++i) {
+        if (fds[i] < 3) {
+            const int high = ::fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+            ::close(fds[i]);
+            fds[i] = high;
+        }
+    }
+    return fds[0] >= 0 && fds[1] >= 0;
+}
+
+void closeFd(int &fd)
+{
+    if (fd >= 0)
+        ::close(fd);
+    fd = -1;
+}
+
+} // namespace QtPyVenv::Internal

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// What the library needs of the operating system beyond QProcess, in one place: the rest of lib/
+// calls these and no Unix-only function of its own (POSIX read/poll on descriptors aside).
+
+#include <QString>
+
+#include <csignal>
+
+class QProcess;
+
+namespace QtPyVenv::Internal {
+
+/*
+ * What a child gets before exec that QProcess has no setting for, applied by
+ * QProcess::setChildProcessModifier().
+ */
+struct ChildSetup {
+    //! Descriptors put at 0, 1 and 2 (-1: leave what QProcess set up there).
+    int stdinFd = -1;
+    int stdoutFd = -1;
+    int stderrFd = -1;
+    int passFd = -1;   // a descriptor the child inherits...
+    int passFdAs = -1; // ...as this number (>= 3)
+    //! Sent to the child when the thread that started it ends (Linux: PR_SET_PDEATHSIG).
+    int parentDeathSignal = SIGKILL;
+    //! Orphans below the child are reparented to it (Linux: PR_SET_CHILD_SUBREAPER).
+    bool subreaper = false;
+};
+
+/*
+ * Applies a ChildSetup to QProcess's child, and holds what that needs until QProcess::start()
+ * returned: keep it alive until then. The child also makes a process group of its own and gets
+ * the default signal mask and dispositions.
+ */
+class ChildModifier
+{
+public:
+    explicit ChildModifier(const ChildSetup &setup);
+    ChildModifier(const ChildModifier &) = delete;
+    ChildModifier &operator=(const ChildModifier &) = delete;
+    ~ChildModifier();
+
+    void install(QProcess &process) const;
+
+private:
+    ChildSetup m_setup;
+    int m_held = -1; // the passed descriptor, at passFdAs or the first free number above
+};
+
+//! A descriptor readable once process \a pid exited (Linux: a pidfd); -1 where there is none.
+int openExitFd(qint64 pid);
+//! Sends \a signal to the process group \a group; false when the group is gone.
+bool signalGroup(qint64 group, int signal);
+//! Whether the process group \a group still has a member.
+bool groupExists(qint64 group);
+
+//! strerror() text of \a error, e.g. "Permission denied".
+QString osError(int error);
+//! Sets O_NONBLOCK and FD_CLOEXEC; returns fd.
+int makeNonBlocking(int fd);
+//! pipe2() with both ends O_CLOEXEC and numbered >= 3, so they never collide with stdio.
+bool makePipe(int fds[2]);
+void closeFd(int &fd);
+
+} // namespace QtPyVenv::Internal
