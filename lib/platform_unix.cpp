@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #ifdef Q_OS_LINUX
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #endif
@@ -102,6 +103,48 @@ bool signalGroup(qint64 group, int signal)
 bool groupExists(qint64 group)
 {
     return signalGroup(group, 0);
+}
+
+Waker::Waker()
+{
+#ifdef Q_OS_LINUX
+    m_read = m_write = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+#else
+    int fds[2];
+    if (makePipe(fds)) {
+        m_read = makeNonBlocking(fds[0]);
+        m_write = makeNonBlocking(fds[1]);
+    }
+#endif
+}
+
+Waker::~Waker()
+{
+    if (m_write != m_read)
+        closeFd(m_write);
+    closeFd(m_read);
+}
+
+void Waker::wake()
+{
+#ifdef Q_OS_LINUX
+    ::eventfd_write(m_write, 1);
+#else
+    const char byte = 0;
+    [[maybe_unused]] auto written = ::write(m_write, &byte, 1); // a full pipe is readable already
+#endif
+}
+
+void Waker::clear()
+{
+#ifdef Q_OS_LINUX
+    eventfd_t value;
+    ::eventfd_read(m_read, &value);
+#else
+    char buffer[256];
+    while (::read(m_read, buffer, sizeof buffer) > 0) {
+    }
+#endif
 }
 
 QString osError(int error)

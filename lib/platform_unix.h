@@ -56,6 +56,28 @@ bool signalGroup(qint64 group, int signal);
 //! Whether the process group \a group still has a member.
 bool groupExists(qint64 group);
 
+/*!
+ * A descriptor that poll() sees readable after wake() (Linux: an eventfd; a pipe elsewhere).
+ * wake() is safe from any thread and never blocks.
+ */
+class Waker
+{
+public:
+    Waker();
+    Waker(const Waker &) = delete;
+    Waker &operator=(const Waker &) = delete;
+    ~Waker();
+
+    int fd() const { return m_read; }
+    void wake();
+    //! Makes fd() unreadable again.
+    void clear();
+
+private:
+    int m_read = -1;
+    int m_write = -1; // the same as m_read for an eventfd
+};
+
 //! strerror() text of \a error, e.g. "Permission denied".
 QString osError(int error);
 //! Sets O_NONBLOCK and FD_CLOEXEC; returns fd.

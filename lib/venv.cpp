@@ -17,9 +17,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include <sys/eventfd.h>
-#include <unistd.h>
-
 namespace QtPyVenv {
 
 using Internal::makeError;
@@ -167,7 +164,6 @@ VenvPrivate::VenvPrivate(Venv *q, const Config &cfg)
     , config(effectiveConfig(cfg))
     , environment(config)
 {
-    abortFd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     for (const QString &problem : {Internal::checkRequirements(config.requirements), Internal::checkInstaller(config)}) {
         if (!problem.isEmpty()) {
             configError = makeError(ErrorCode::InvalidConfig, problem);
@@ -196,12 +192,6 @@ VenvPrivate::VenvPrivate(Venv *q, const Config &cfg)
     if (remote)
         local.venvDir.clear();
     environment = Internal::Environment(local);
-}
-
-VenvPrivate::~VenvPrivate()
-{
-    if (abortFd >= 0)
-        ::close(abortFd);
 }
 
 bool VenvPrivate::isConnected(const QMetaMethod &signal) const
@@ -368,7 +358,7 @@ Error VenvPrivate::prepareHere(QDeadlineTimer deadline, Internal::ChildProcess::
 {
     Internal::Environment::Context context;
     context.deadline = deadline;
-    context.abortFd = abortFd;
+    context.abortFd = abort.fd();
     context.phase = [this](StartPhase phase) { post({.kind = PendingSignal::StartPhase, .phase = phase}); };
     context.output = [this](const QByteArray &data) { postInstallOutput(data); };
     if (Error error = environment.prepare(context); !error.ok())
@@ -1002,7 +992,7 @@ void VenvPrivate::close()
             return;
         cleanedUp = true;
         setState(State::Closed);
-        ::eventfd_write(abortFd, 1);
+        abort.wake();
         worker = std::move(connection);
         std::vector<quint64> futures;
         for (const auto &[id, entry] : calls) {

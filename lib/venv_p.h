@@ -68,7 +68,6 @@ class VenvPrivate : public Internal::WorkerConnection::Handler
 
 public:
     VenvPrivate(Venv *q, const Config &config);
-    ~VenvPrivate() override;
 
     Error start(QDeadlineTimer deadline);
     Error runStart(std::unique_lock<std::mutex> &lock, QDeadlineTimer deadline);
@@ -125,7 +124,7 @@ public:
     //! whose baseDir is on the far side, a temporary directory.
     QString localBaseDir;
     Internal::Environment environment;
-    int abortFd = -1;             // eventfd, written by close() to cancel installs and lock waits
+    Internal::Waker abort;        // woken by close() to cancel installs and lock waits
 
     mutable std::mutex mutex;
     std::condition_variable stateCv;

@@ -14,7 +14,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -67,7 +66,6 @@ WorkerConnection::~WorkerConnection()
     join();
     closeFd(m_socket);
     closeFd(m_childEnd);
-    closeFd(m_wakeFd);
 }
 
 bool WorkerConnection::start(ChildProcess::Options options, Transport transport, QString *error)
@@ -86,7 +84,6 @@ bool WorkerConnection::start(ChildProcess::Options options, Transport transport,
         ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &SocketBufferBytes, sizeof SocketBufferBytes);
         ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &SocketBufferBytes, sizeof SocketBufferBytes);
     }
-    m_wakeFd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 
     const QString variable = QLatin1String(ProtocolFdVariable);
     options.environment.remove(variable);
@@ -179,7 +176,7 @@ void WorkerConnection::loop(ChildProcess &child)
         if (stopNow)
             stop();
         pollfd fds[5] = {
-            {m_wakeFd, POLLIN, 0},
+            {m_waker.fd(), POLLIN, 0},
             {m_inputOpen ? m_socket : -1, short(POLLIN | (wantWrite ? POLLOUT : 0)), 0},
             {m_stdout, POLLIN, 0},
             {m_stderr, POLLIN, 0},
@@ -197,10 +194,8 @@ void WorkerConnection::loop(ChildProcess &child)
         const int ready = ::poll(fds, 5, timeout);
         if (ready < 0 && errno != EINTR)
             break;
-        if (fds[0].revents) {
-            eventfd_t value;
-            ::eventfd_read(m_wakeFd, &value);
-        }
+        if (fds[0].revents)
+            m_waker.clear();
         if (fds[1].revents & POLLOUT) {
             std::lock_guard lock(m_outMutex);
             flushLocked();
@@ -533,8 +528,7 @@ void WorkerConnection::kill()
 
 void WorkerConnection::wake()
 {
-    if (m_wakeFd >= 0)
-        ::eventfd_write(m_wakeFd, 1);
+    m_waker.wake();
 }
 
 void WorkerConnection::join()

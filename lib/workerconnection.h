@@ -129,7 +129,7 @@ private:
     std::atomic<pid_t> m_pid = 0;
     int m_socket = -1;   // host end, non-blocking
     int m_childEnd = -1; // worker end, closed once forked
-    int m_wakeFd = -1;   // eventfd
+    Waker m_waker;
     int m_stdout = -1;   // the worker's pipes, -1 once at EOF
     int m_stderr = -1;
     Transport m_transport = Transport::Descriptor;

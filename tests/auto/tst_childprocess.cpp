@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The process layer: what QProcess starts, with what lib/platform_unix.cpp adds in the child
-// (own process group, our pipes, a descriptor at its number, the parent-death signal), and how
-// its end is reported.
+// (own process group, our pipes, a descriptor at its number, the parent-death signal), how its
+// end is reported, and the Waker that wakes the I/O thread's poll().
 #include "testutil.h"
 
 #include "childprocess.h"
@@ -82,6 +82,7 @@ private Q_SLOTS:
     void exitIsDescribed();
     void groupEndsWithChild();
     void missingProgramFailsToStart();
+    void wakerWakesPoll();
     void cleanupTestCase();
 };
 
@@ -218,6 +219,19 @@ void tst_ChildProcess::missingProgramFailsToStart()
     QVERIFY2(error.startsWith(str("cannot run /nonexistent/bin/python3: ")), qPrintable(error));
     QVERIFY2(error.contains(str("No such file or directory")), qPrintable(error));
     QCOMPARE(child.pid(), 0);
+}
+
+void tst_ChildProcess::wakerWakesPoll()
+{
+    Internal::Waker waker;
+    QVERIFY(waker.fd() >= 3);
+    pollfd ready{waker.fd(), POLLIN, 0};
+    QCOMPARE(::poll(&ready, 1, 0), 0);
+    std::thread([&] { waker.wake(); }).join();
+    waker.wake(); // twice before the reader looks: one readable descriptor
+    QCOMPARE(::poll(&ready, 1, 0), 1);
+    waker.clear();
+    QCOMPARE(::poll(&ready, 1, 0), 0);
 }
 
 void tst_ChildProcess::cleanupTestCase()
