@@ -44,7 +44,7 @@ public:
     struct Options {
         QString program; // a path
         QStringList arguments;
-        QProcessEnvironment environment; // the whole environment
+        QProcessEnvironment environment; // the whole environment; a default-constructed one is this process's
         bool mergeOutput = false; // stderr goes into the stdout pipe
         int passFd = -1;          // a descriptor the child inherits...
         int passFdAs = -1;        // ...as this number (>= 3)
