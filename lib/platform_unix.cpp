@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #ifdef Q_OS_LINUX
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -145,6 +146,30 @@ void Waker::clear()
     while (::read(m_read, buffer, sizeof buffer) > 0) {
     }
 #endif
+}
+
+InputGate::InputGate()
+    : m_fd(::epoll_create1(EPOLL_CLOEXEC))
+{
+}
+
+InputGate::~InputGate()
+{
+    closeFd(m_fd);
+}
+
+void InputGate::setOpen(int watched)
+{
+    if (watched == m_watched)
+        return;
+    if (m_watched >= 0)
+        ::epoll_ctl(m_fd, EPOLL_CTL_DEL, m_watched, nullptr);
+    if (watched >= 0) {
+        epoll_event event{};
+        event.events = EPOLLIN;
+        ::epoll_ctl(m_fd, EPOLL_CTL_ADD, watched, &event);
+    }
+    m_watched = watched;
 }
 
 QString osError(int error)

@@ -78,6 +78,28 @@ private:
     int m_write = -1; // the same as m_read for an eventfd
 };
 
+/*!
+ * A descriptor that poll() sees readable while the descriptor it lets through is (Linux: an
+ * epoll set of at most one). Letting none through keeps the poller asleep however much input
+ * waits, without the poller being woken to change its poll set.
+ */
+class InputGate
+{
+public:
+    InputGate();
+    InputGate(const InputGate &) = delete;
+    InputGate &operator=(const InputGate &) = delete;
+    ~InputGate();
+
+    int fd() const { return m_fd; }
+    //! Lets \a watched's input through; -1 closes the gate.
+    void setOpen(int watched);
+
+private:
+    int m_fd = -1;
+    int m_watched = -1;
+};
+
 //! strerror() text of \a error, e.g. "Permission denied".
 QString osError(int error);
 //! Sets O_NONBLOCK and FD_CLOEXEC; returns fd.

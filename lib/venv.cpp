@@ -12,6 +12,7 @@
 #include <QDir>
 #include <QMetaMethod>
 #include <QProcessEnvironment>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 
 #include <algorithm>
@@ -459,7 +460,7 @@ QString VenvPrivate::onFrame(const Internal::Frame &frame)
     }
     QCborMap message = document.toMap();
     const QString type = message.value(QLatin1String("type")).toString();
-    lastFrameAt = Clock::now();
+    lastFrameAt.store(Clock::now(), std::memory_order_relaxed);
 
     if (type == QLatin1String("call_done")) {
         std::vector<std::shared_ptr<CallEntry>> settled;
@@ -646,7 +647,8 @@ void VenvPrivate::onAlarm()
     if (next == Clock::time_point::max())
         return;
     // One ping at a time: a worker whose GIL is held by native code answers none meanwhile.
-    if (now - lastFrameAt >= KeepAlive && lastPingAt <= lastFrameAt) {
+    const Clock::time_point frameAt = lastFrameAt.load(std::memory_order_relaxed);
+    if (now - frameAt >= KeepAlive && lastPingAt <= frameAt) {
         connection->send("{\"type\":\"ping\",\"opID\":0}");
         lastPingAt = now;
     }
@@ -840,7 +842,11 @@ bool VenvPrivate::encodeCall(QByteArray &frame, quint64 id, const CallRequest &r
     return encoded;
 }
 
-QString VenvPrivate::call(const CallRequest &request, Error *error, std::unique_ptr<FutureDelivery> future)
+// With \a reader, the calling thread claims the worker's replies before the call goes out (when
+// nobody else reads them), so that the I/O thread does not wake for a quick result: *reader is
+// then the claimed connection, for await().
+QString VenvPrivate::call(const CallRequest &request, Error *error, std::unique_ptr<FutureDelivery> future,
+                          std::shared_ptr<Internal::WorkerConnection> *reader)
 {
     auto entry = std::make_shared<CallEntry>();
     entry->function = request.function;
@@ -880,6 +886,8 @@ QString VenvPrivate::call(const CallRequest &request, Error *error, std::unique_
     const QString callId = QString::number(id);
     if (isConnected(QMetaMethod::fromSignal(&Venv::callStarted)))
         post({.kind = PendingSignal::CallStarted, .callId = callId, .function = request.function});
+    if (reader && worker->claimReading())
+        *reader = worker;
     // If the worker just died, its exit report fails this call with Died.
     worker->send(std::move(frame), std::move(parts));
     worker->requestAlarm(Clock::now() + (entry->future ? std::chrono::milliseconds(FutureCancelCheck) : KeepAlive));
@@ -888,8 +896,16 @@ QString VenvPrivate::call(const CallRequest &request, Error *error, std::unique_
     return callId;
 }
 
-Error VenvPrivate::await(const QString &callId, QCborValue *result, QDeadlineTimer deadline)
+// \a reader: the connection whose replies call() claimed for this thread, given back however the
+// wait ends (without the lock: this may be its last owner, which joins its I/O thread).
+Error VenvPrivate::await(const QString &callId, QCborValue *result, QDeadlineTimer deadline,
+                         std::shared_ptr<Internal::WorkerConnection> reader)
 {
+    const auto giveBack = qScopeGuard([&] {
+        if (reader)
+            reader->releaseReading();
+        reader.reset();
+    });
     bool valid = false;
     const quint64 id = callId.toULongLong(&valid);
     std::unique_lock lock(mutex);
@@ -902,7 +918,19 @@ Error VenvPrivate::await(const QString &callId, QCborValue *result, QDeadlineTim
     const std::shared_ptr<CallEntry> entry = it->second;
     if (!entry->done) {
         ++entry->waiters;
-        const bool done = waitUntil(entry->cv, lock, deadline, [&] { return entry->done || state == State::Closed; });
+        const auto settled = [&] { return entry->done || state == State::Closed; };
+        // Reading the result here when no other thread reads saves the I/O thread's hand-off.
+        if (!reader && state == State::Ready)
+            reader = connection;
+        if (reader) {
+            lock.unlock();
+            reader->readUntil([&] { std::lock_guard relock(mutex); return settled(); },
+                              deadline.isForever() ? Clock::time_point::max() : deadline.deadline<Clock>());
+            // Its last owner, if close() ran meanwhile: it joins the I/O thread, which may need the lock.
+            reader.reset();
+            lock.lock();
+        }
+        const bool done = waitUntil(entry->cv, lock, deadline, settled);
         --entry->waiters;
         if (state == State::Closed)
             return unavailableError();
@@ -915,6 +943,16 @@ Error VenvPrivate::await(const QString &callId, QCborValue *result, QDeadlineTim
     if (result)
         *result = std::move(entry->result);
     return entry->error;
+}
+
+Error VenvPrivate::callAndAwait(const CallRequest &request, QCborValue *result, QDeadlineTimer deadline)
+{
+    Error error;
+    std::shared_ptr<Internal::WorkerConnection> reader;
+    const QString id = call(request, &error, nullptr, &reader);
+    if (id.isEmpty())
+        return error;
+    return await(id, result, deadline, std::move(reader));
 }
 
 Error VenvPrivate::result(const QString &callId, bool *done, QCborValue *result)
@@ -1134,11 +1172,12 @@ Error Venv::result(const QString &callId, bool *done, QJsonValue *result)
 Error Venv::callAndAwait(const QString &function, const QJsonValue &args, QJsonValue *result,
                          QDeadlineTimer deadline)
 {
-    Error error;
-    const QString id = call(function, args, &error);
-    if (id.isEmpty())
-        return error;
-    return await(id, result, deadline);
+    Q_D(Venv);
+    QCborValue value;
+    const Error error = d->callAndAwait({function, &args, nullptr}, result ? &value : nullptr, deadline);
+    if (result)
+        *result = toJson(value);
+    return error;
 }
 
 QFuture<QJsonValue> Venv::callAsync(const QString &function, const QJsonValue &args)
@@ -1191,11 +1230,7 @@ Error Venv::invokeAndAwait(const QString &function, const Arguments &arguments, 
                            QDeadlineTimer deadline)
 {
     Q_D(Venv);
-    Error error;
-    const QString id = d->call({function, nullptr, &arguments}, &error, nullptr);
-    if (id.isEmpty())
-        return error;
-    return d->await(id, result, deadline);
+    return d->callAndAwait({function, nullptr, &arguments}, result, deadline);
 }
 
 QFuture<QCborValue> Venv::invokeAsync(const QString &function, const Arguments &arguments)

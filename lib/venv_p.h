@@ -13,6 +13,7 @@
 #include <QCborMap>
 #include <QPromise>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <list>
@@ -72,8 +73,12 @@ public:
     Error start(QDeadlineTimer deadline);
     Error runStart(std::unique_lock<std::mutex> &lock, QDeadlineTimer deadline);
     Error launch(QDeadlineTimer deadline);
-    QString call(const CallRequest &request, Error *error, std::unique_ptr<FutureDelivery> future);
-    Error await(const QString &callId, QCborValue *result, QDeadlineTimer deadline);
+    QString call(const CallRequest &request, Error *error, std::unique_ptr<FutureDelivery> future,
+                 std::shared_ptr<Internal::WorkerConnection> *reader = nullptr);
+    Error await(const QString &callId, QCborValue *result, QDeadlineTimer deadline,
+                std::shared_ptr<Internal::WorkerConnection> reader = {});
+    //! call() and await() on one thread, which claims the worker's replies before the call is sent.
+    Error callAndAwait(const CallRequest &request, QCborValue *result, QDeadlineTimer deadline);
     Error result(const QString &callId, bool *done, QCborValue *result);
     QList<QCborValue> takePartials(const QString &callId);
     Error cancel(const QString &callId);
@@ -141,15 +146,16 @@ public:
     qint64 pid = 0;
     quint64 lastCallId = 0;
     quint64 stuckCall = 0; // a cancelled call past its grace period: the worker is being restarted
-    // On the I/O thread only: when the worker last sent a frame, and the host last pinged it.
-    std::chrono::steady_clock::time_point lastFrameAt;
+    // When the worker last sent a frame (written by whichever thread reads frames), and, on the
+    // I/O thread only, when the host last pinged it.
+    std::atomic<std::chrono::steady_clock::time_point> lastFrameAt;
     std::chrono::steady_clock::time_point lastPingAt;
     std::unordered_map<quint64, std::shared_ptr<CallEntry>> calls;
     std::list<quint64> finished; // done, unclaimed calls, oldest first (for the TTL)
     std::thread asyncStart;
     bool cleanedUp = false;
 
-    Internal::ValueReader frameReader{true}; // on the I/O thread only; Frame gives parts headroom
+    Internal::ValueReader frameReader{true}; // the frame reader's only (WorkerConnection); Frame gives parts headroom
     Internal::OutputLog stdoutLog;
     Internal::OutputLog stderrLog;
     Internal::SignalQueue signalQueue{4 * qsizetype(config.outputBufferKb) * 1024};

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -37,6 +38,8 @@ constexpr int FrameStallMs = 2000;
 // What of a launcher's stderr is kept for the report of a failed start or a death.
 constexpr qsizetype LauncherTailBytes = 4096;
 constexpr int LauncherLinesInReport = 5;
+// Shows in top -H, gdb and /proc: which thread of the host serves a worker.
+constexpr char IoThreadName[] = "qtpyvenv-io";
 
 // Where the worker finds its end of the protocol socket; it removes the variable at once.
 constexpr char ProtocolFdVariable[] = "QTPYVENV_PROTOCOL_FD";
@@ -84,6 +87,10 @@ bool WorkerConnection::start(ChildProcess::Options options, Transport transport,
         ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &SocketBufferBytes, sizeof SocketBufferBytes);
         ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &SocketBufferBytes, sizeof SocketBufferBytes);
     }
+    {
+        std::lock_guard lock(m_outMutex);
+        watchInputLocked(true);
+    }
 
     const QString variable = QLatin1String(ProtocolFdVariable);
     options.environment.remove(variable);
@@ -111,6 +118,7 @@ bool WorkerConnection::start(ChildProcess::Options options, Transport transport,
 
 void WorkerConnection::run(ChildProcess::Options options, std::promise<QString> *started)
 {
+    ::pthread_setname_np(::pthread_self(), IoThreadName);
     ChildProcess child;
     QString error;
     const bool ok = child.start(options, &error);
@@ -139,7 +147,10 @@ void WorkerConnection::run(ChildProcess::Options options, std::promise<QString> 
         exit.protocolError = m_protocolError;
         exit.requested = m_killRequested && m_protocolError.isEmpty();
     }
-    exit.launcherMessages = lastLines(m_launcherTail, LauncherLinesInReport);
+    {
+        std::lock_guard lock(m_pipeMutex);
+        exit.launcherMessages = lastLines(m_launcherTail, LauncherLinesInReport);
+    }
     m_pid = 0;
     m_handler->onExit(exit);
 }
@@ -148,6 +159,10 @@ void WorkerConnection::loop(ChildProcess &child)
 {
     m_stdout = child.stdoutFd();
     m_stderr = child.stderrFd();
+    int stdoutFd = m_stdout; // -1 once at EOF: no longer polled
+    int stderrFd = m_stderr;
+    bool inputOpen = true;   // m_inputOpen when this thread last read
+    int stallMs = -1;        // msUntilStall() when this thread last read
     std::chrono::steady_clock::time_point inputClosedAt, killedAt;
     bool killed = false;
     bool forced = false;
@@ -160,67 +175,84 @@ void WorkerConnection::loop(ChildProcess &child)
         killedAt = std::chrono::steady_clock::now();
     };
     auto killFor = [&](const QString &reason) {
-        if (m_protocolError.isEmpty())
-            m_protocolError = reason;
+        reportViolation(reason);
         stop();
     };
 
     while (!child.reaped()) {
         bool wantWrite;
         bool stopNow;
+        bool callerReads;
         {
             std::lock_guard lock(m_outMutex);
             wantWrite = !m_out.empty();
             stopNow = m_killRequested && !killed;
+            callerReads = m_callerReader != std::thread::id();
         }
         if (stopNow)
             stop();
-        pollfd fds[5] = {
+        // The socket's input through m_inputGate, open only while this thread reads it.
+        pollfd fds[6] = {
             {m_waker.fd(), POLLIN, 0},
-            {m_inputOpen ? m_socket : -1, short(POLLIN | (wantWrite ? POLLOUT : 0)), 0},
-            {m_stdout, POLLIN, 0},
-            {m_stderr, POLLIN, 0},
+            {m_inputGate.fd(), POLLIN, 0},
+            {stdoutFd, POLLIN, 0},
+            {stderrFd, POLLIN, 0},
             {child.exitFd(), POLLIN, 0},
+            {wantWrite ? m_socket : -1, POLLOUT, 0},
         };
         int timeout = -1;
         if (child.exitFd() < 0)
             timeout = 20;
-        else if ((!m_inputOpen || killed) && !forced)
+        else if ((!inputOpen || killed) && !forced)
             timeout = ExitGraceMs;
-        for (const int due : {m_inputOpen && !killed ? msUntilStall() : -1, killed ? -1 : msUntilAlarm()}) {
+        for (const int due : {inputOpen && !killed && !callerReads ? stallMs : -1, killed ? -1 : msUntilAlarm()}) {
             if (due >= 0)
                 timeout = timeout < 0 ? due : std::min(timeout, due);
         }
-        const int ready = ::poll(fds, 5, timeout);
+        const int ready = ::poll(fds, 6, timeout);
         if (ready < 0 && errno != EINTR)
             break;
         if (fds[0].revents)
             m_waker.clear();
-        if (fds[1].revents & POLLOUT) {
+        if (fds[5].revents) {
             std::lock_guard lock(m_outMutex);
             flushLocked();
         }
-        if (fds[2].revents)
-            readOutput(m_stdout, 1);
-        if (fds[3].revents)
-            readOutput(m_stderr, 2);
-        if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-            const bool wasOpen = m_inputOpen;
-            const QString violation = readFrames() ? QString() : m_protocolError;
-            if (!violation.isEmpty() && !killed)
-                killFor(violation);
-            if (wasOpen && !m_inputOpen)
-                inputClosedAt = std::chrono::steady_clock::now();
+        if (fds[2].revents && !readOutput(stdoutFd, 1))
+            stdoutFd = -1;
+        if (fds[3].revents && !readOutput(stderrFd, 2))
+            stderrFd = -1;
+        bool reading;
+        {
+            std::lock_guard lock(m_outMutex);
+            reading = m_ioReads = m_callerReader == std::thread::id();
         }
-        if (m_inputOpen && !killed) {
-            if (const QString stall = stalledFrame(); !stall.isEmpty())
-                killFor(stall);
+        if (reading) {
+            if (fds[1].revents) {
+                if (const QString violation = readFrames(); !violation.isEmpty() && !killed)
+                    killFor(violation);
+            }
+            if (inputOpen && !m_inputOpen) // here or in a caller's readUntil()
+                inputClosedAt = std::chrono::steady_clock::now();
+            inputOpen = m_inputOpen;
+            if (inputOpen && !killed) {
+                if (const QString stall = stalledFrame(); !stall.isEmpty())
+                    killFor(stall);
+            }
+            stallMs = msUntilStall();
+            {
+                std::lock_guard lock(m_outMutex);
+                m_ioReads = false;
+                if (!inputOpen)
+                    watchInputLocked(false);
+            }
+            m_readingReleased.notify_all();
         }
         if (!killed)
             ringAlarm();
         if (fds[4].revents || child.exitFd() < 0)
             child.reap(false);
-        if (ready == 0 && !m_inputOpen && !killed && child.exitFd() >= 0
+        if (ready == 0 && !inputOpen && !killed && child.exitFd() >= 0
             && std::chrono::steady_clock::now() - inputClosedAt >= std::chrono::milliseconds(ExitGraceMs)) {
             killFor(QStringLiteral("the worker closed its protocol channel but kept running"));
         }
@@ -232,22 +264,131 @@ void WorkerConnection::loop(ChildProcess &child)
     }
     if (!child.reaped())
         child.reap(true);
+    reclaimReading();
     // What the worker wrote before it went: finished calls and its last words.
-    if (m_inputOpen && m_protocolError.isEmpty())
-        readFrames();
-    readOutput(m_stdout, 1);
-    readOutput(m_stderr, 2);
+    bool broken;
+    {
+        std::lock_guard lock(m_outMutex);
+        broken = !m_protocolError.isEmpty();
+    }
+    if (m_inputOpen && !broken) {
+        if (const QString violation = readFrames(); !violation.isEmpty())
+            reportViolation(violation);
+    }
+    if (stdoutFd >= 0)
+        readOutput(stdoutFd, 1);
+    if (stderrFd >= 0)
+        readOutput(stderrFd, 2);
     child.closeOutput();
 }
 
-bool WorkerConnection::readFrames()
+// Reports a broken protocol: the first reason is kept, and the I/O thread kills the worker.
+void WorkerConnection::reportViolation(const QString &violation)
+{
+    {
+        std::lock_guard lock(m_outMutex);
+        if (m_protocolError.isEmpty())
+            m_protocolError = violation;
+        m_killRequested = true;
+    }
+    wake();
+}
+
+WorkerConnection::ReadOutcome WorkerConnection::readUntil(const std::function<bool()> &done,
+                                                          std::chrono::steady_clock::time_point deadline)
+{
+    if (!claimReading())
+        return ReadOutcome::Busy;
+    ReadOutcome outcome = ReadOutcome::Busy;
+    while (m_inputOpen) {
+        if (done()) {
+            outcome = ReadOutcome::Done;
+            break;
+        }
+        int timeout = -1;
+        if (deadline != std::chrono::steady_clock::time_point::max()) {
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+            timeout = int(std::clamp<qint64>(left, 0, INT_MAX));
+        }
+        pollfd fds[2] = {{m_socket, POLLIN, 0}, {m_reclaimer.fd(), POLLIN, 0}};
+        const int ready = ::poll(fds, 2, timeout);
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready == 0)
+            outcome = ReadOutcome::TimedOut;
+        if (ready <= 0 || fds[1].revents)
+            break;
+        if (const QString violation = readFrames(); !violation.isEmpty()) {
+            reportViolation(violation);
+            break;
+        }
+    }
+    releaseReading();
+    return outcome;
+}
+
+// The calling thread may read when nobody else does and the worker has not ended; the socket then
+// leaves the I/O thread's poll set without waking it.
+bool WorkerConnection::claimReading()
+{
+    std::unique_lock lock(m_outMutex);
+    // A look of the I/O thread's (a wake-up for an alarm, say) ends soon: not worth the fallback.
+    m_readingReleased.wait(lock, [this] { return !m_ioReads; });
+    if (m_callerReader == std::this_thread::get_id())
+        return true;
+    if (m_callerReader != std::thread::id() || m_reclaimed || m_dead || m_killRequested || !m_inputOpen)
+        return false;
+    m_callerReader = std::this_thread::get_id();
+    watchInputLocked(false);
+    return true;
+}
+
+// Gives the socket back to the I/O thread, which wakes only if something waits there: unread
+// bytes (through the gate), or a part of a frame or the end of input that it has to keep an eye on.
+void WorkerConnection::releaseReading()
+{
+    {
+        std::lock_guard lock(m_outMutex);
+        if (m_callerReader != std::this_thread::get_id())
+            return;
+    }
+    const bool lookNow = m_decoder.partialBytes() > 0 || !m_inputOpen;
+    {
+        std::lock_guard lock(m_outMutex);
+        m_callerReader = {};
+        watchInputLocked(m_inputOpen);
+    }
+    m_readingReleased.notify_all();
+    if (lookNow)
+        wake();
+}
+
+// With the lock held: opens or closes the gate to the socket's input.
+void WorkerConnection::watchInputLocked(bool watch)
+{
+    if (watch == m_inputWatched)
+        return;
+    m_inputGate.setOpen(watch ? m_socket : -1);
+    m_inputWatched = watch;
+}
+
+// The worker ended: waits for a reading caller to hand the socket back, for good.
+void WorkerConnection::reclaimReading()
+{
+    std::unique_lock lock(m_outMutex);
+    m_reclaimed = true;
+    m_reclaimer.wake();
+    m_readingReleased.wait(lock, [this] { return m_callerReader == std::thread::id(); });
+}
+
+// Reads what the socket holds and hands on its frames; why the worker broke the protocol, or empty.
+QString WorkerConnection::readFrames()
 {
     auto fail = [this](const QString &violation) {
-        m_protocolError = violation;
         if (m_transport == Transport::Stdio && !m_frameSeen)
-            m_protocolError += QStringLiteral(" (the first bytes on the launched command's stdout were no frame: does the "
-                                              "launcher or a login script write to stdout?)");
-        return false;
+            return violation + QStringLiteral(" (the first bytes on the launched command's stdout were no frame: does "
+                                              "the launcher or a login script write to stdout?)");
+        return violation;
     };
     for (;;) {
         qsizetype want;
@@ -282,7 +423,7 @@ bool WorkerConnection::readFrames()
         if (n < want)
             break;
     }
-    return true;
+    return {};
 }
 
 // How long poll() may wait before stalledFrame() has to look; -1 without a partial frame.
@@ -344,10 +485,17 @@ QString WorkerConnection::stalledFrame()
         .arg(FrameStallMs / 1000);
 }
 
-void WorkerConnection::readOutput(int &fd, int stream)
+// Reports what pipe \a fd holds; false at its end.
+bool WorkerConnection::readOutput(int fd, int stream)
+{
+    std::lock_guard lock(m_pipeMutex);
+    return readOutputLocked(fd, stream);
+}
+
+bool WorkerConnection::readOutputLocked(int fd, int stream)
 {
     char buffer[OutputChunk];
-    while (fd >= 0) {
+    for (;;) {
         const ssize_t n = ::read(fd, buffer, sizeof buffer);
         if (n > 0) {
             if (m_transport == Transport::Stdio) {
@@ -357,14 +505,12 @@ void WorkerConnection::readOutput(int &fd, int stream)
                 m_handler->onOutput(stream, buffer, n);
             }
             if (n < ssize_t(sizeof buffer))
-                return;
+                return true;
             continue;
         }
         if (n < 0 && errno == EINTR)
             continue;
-        if (n == 0 || errno != EAGAIN)
-            fd = -1; // EOF: stop polling it; ChildProcess closes it
-        return;
+        return n != 0 && errno == EAGAIN; // at EOF the I/O thread stops polling it; ChildProcess closes it
     }
 }
 
@@ -392,15 +538,18 @@ bool WorkerConnection::takeOutputFrame(const Frame &frame)
     return true;
 }
 
+// Under the lock, so that output the I/O thread took from a pipe but has not reported yet is
+// reported before the frames that follow it.
 void WorkerConnection::readPendingOutput()
 {
+    std::lock_guard lock(m_pipeMutex);
     pollfd fds[2] = {{m_stdout, POLLIN, 0}, {m_stderr, POLLIN, 0}};
     if (::poll(fds, 2, 0) <= 0)
         return;
     if (fds[0].revents)
-        readOutput(m_stdout, 1);
+        readOutputLocked(m_stdout, 1);
     if (fds[1].revents)
-        readOutput(m_stderr, 2);
+        readOutputLocked(m_stderr, 2);
 }
 
 qint64 WorkerConnection::frameSize(const QByteArray &json, const FrameParts &parts)
@@ -533,6 +682,13 @@ void WorkerConnection::wake()
 
 void WorkerConnection::join()
 {
+    {
+        // A caller that reads ends up here from a handler (a future's continuation that closes
+        // the Venv): the I/O thread waits for it to hand the socket back, so it must not wait.
+        std::lock_guard lock(m_outMutex);
+        if (m_callerReader == std::this_thread::get_id())
+            return;
+    }
     std::lock_guard lock(m_joinMutex);
     if (m_thread.joinable() && m_thread.get_id() != std::this_thread::get_id())
         m_thread.join();

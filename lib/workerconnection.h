@@ -10,7 +10,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
+#include <functional>
 #include <future>
 #include <limits>
 #include <mutex>
@@ -31,7 +33,10 @@ namespace QtPyVenv::Internal {
  * when that ends or the guard gets SIGTERM (from kill(), or from the kernel when this thread
  * ends, however the host dies), kills every process below it before it exits as the worker did.
  * Frames go out from the caller's thread straight into the socket when it has room; only the
- * rest waits for the I/O thread, so a call costs no extra thread wake-up.
+ * rest waits for the I/O thread, so a call costs no extra thread wake-up. Frames come in the same
+ * way: a caller waiting for a result reads the socket itself (readUntil()) while nobody else
+ * does, and the I/O thread leaves the socket alone meanwhile; one thread reads at a time, and
+ * the handler's frame and output reports stay in order whoever reads.
  */
 class WorkerConnection
 {
@@ -50,7 +55,8 @@ public:
     {
     public:
         virtual ~Handler() = default;
-        //! One frame, valid only during the call; a non-empty return is a protocol error.
+        //! One frame, valid only during the call; a non-empty return is a protocol error. On the
+        //! I/O thread or on a caller's in readUntil(), never on two at once.
         virtual QString onFrame(const Frame &frame) = 0;
         virtual void onOutput(int fd, const char *data, qsizetype size) = 0;
         //! Transport::Stdio: what the launcher itself wrote to stderr (the worker's own output
@@ -92,6 +98,26 @@ public:
     QByteArray takeFrameBuffer();
     //! The same for a frame's parts: the buffer of the last big part sent, once written.
     QByteArray takeBlobBuffer();
+    enum class ReadOutcome {
+        Done,     // done() returned true
+        TimedOut, // the deadline passed
+        Busy,     // another thread reads, or the I/O thread took the socket back: wait for it
+    };
+    /*!
+     * Reads and handles the worker's frames on the calling thread until \a done() returns true
+     * (it is asked before each wait) or \a deadline passes, so that a caller waiting for a
+     * result wakes once instead of after the I/O thread. Busy at once while another thread
+     * reads, and as soon as the I/O thread needs the socket back (the worker ended).
+     */
+    ReadOutcome readUntil(const std::function<bool()> &done, std::chrono::steady_clock::time_point deadline);
+    /*!
+     * Claims the reading for the calling thread ahead of readUntil(), before it sends the call
+     * whose result it will wait for: a quick reply then does not wake the I/O thread. False
+     * while another thread reads. Ended by readUntil() or releaseReading().
+     */
+    bool claimReading();
+    //! Ends the calling thread's claim, if it has one.
+    void releaseReading();
     /*!
      * Has the I/O thread call onAlarm() at \a at or soon after, unless the worker is gone first.
      * Of several requests the earliest wins; onAlarm() asks again for what it still needs.
@@ -110,12 +136,16 @@ private:
 
     void run(ChildProcess::Options options, std::promise<QString> *started);
     void loop(ChildProcess &child);
-    bool readFrames();
+    QString readFrames();
+    void reportViolation(const QString &violation);
+    void reclaimReading();
+    void watchInputLocked(bool watch);
     int msUntilStall() const;
     int msUntilAlarm() const;
     void ringAlarm();
     QString stalledFrame();
-    void readOutput(int &fd, int stream);
+    bool readOutput(int fd, int stream);
+    bool readOutputLocked(int fd, int stream);
     bool takeOutputFrame(const Frame &frame);
     void keepLauncherTail(const char *data, qsizetype size);
     void readPendingOutput();
@@ -130,20 +160,32 @@ private:
     int m_socket = -1;   // host end, non-blocking
     int m_childEnd = -1; // worker end, closed once forked
     Waker m_waker;
-    int m_stdout = -1;   // the worker's pipes, -1 once at EOF
+    Waker m_reclaimer; // readable for good once the I/O thread wants the socket back from a reading caller
+    InputGate m_inputGate; // the socket's input, open while the I/O thread reads it
+    int m_stdout = -1;   // the worker's pipes, open until the I/O thread ends
     int m_stderr = -1;
     Transport m_transport = Transport::Descriptor;
+
+    // Reading the pipes and reporting what they held happen under this lock, so that output
+    // reaches the handler in order when a reading caller and the I/O thread both read them.
+    std::mutex m_pipeMutex;
     QByteArray m_launcherTail; // Transport::Stdio: the end of what the launcher wrote to stderr
 
+    // The reader's: the I/O thread's, or a caller's while m_callerReader is set.
     FrameDecoder m_decoder;
     std::chrono::steady_clock::time_point m_inputAt; // last bytes on the socket, for stalledFrame()
     bool m_inputOpen = true;
     bool m_frameSeen = false;
     static constexpr std::chrono::steady_clock::rep NoAlarm = std::numeric_limits<std::chrono::steady_clock::rep>::max();
     std::atomic<std::chrono::steady_clock::rep> m_alarmAt = NoAlarm; // steady_clock ticks
-    QString m_protocolError; // why the I/O thread killed the worker, when it broke the protocol
 
     std::mutex m_outMutex;
+    QString m_protocolError; // why the worker was killed, when it broke the protocol
+    std::thread::id m_callerReader; // the caller that reads the socket in readUntil(), if one does
+    bool m_ioReads = false;     // the I/O thread reads or looks at the reader's state
+    bool m_reclaimed = false;   // the worker ended: only the I/O thread reads from now on
+    bool m_inputWatched = false; // m_inputGate is open
+    std::condition_variable m_readingReleased; // m_callerReader or m_ioReads cleared
     std::deque<OutPiece> m_out; // frames (and a leftover) the socket had no room for
     qsizetype m_outOffset = 0;
     QByteArray m_spareFrame;

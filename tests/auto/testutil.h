@@ -217,6 +217,32 @@ inline QList<qint64> processesMentioning(const QByteArray &needle)
     return found;
 }
 
+//! The /proc/self/task entry of this process's thread called NAME, or empty.
+inline QString threadNamed(const QByteArray &name)
+{
+    const QString tasks = QStringLiteral("/proc/self/task/");
+    for (const QString &tid : QDir(tasks).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile comm(tasks + tid + QStringLiteral("/comm"));
+        if (comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == name)
+            return tasks + tid;
+    }
+    return {};
+}
+
+//! How often the thread at TASK (from threadNamed()) was switched out, waiting or preempted.
+inline qint64 contextSwitches(const QString &task)
+{
+    QFile status(task + QStringLiteral("/status"));
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    qint64 count = 0;
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:"))
+            count += line.mid(line.indexOf(':') + 1).trimmed().toLongLong();
+    }
+    return count;
+}
+
 //! Whether pip's failure says it could not reach the package index (the one reason for the
 //! third-party tests to skip).
 inline bool indexUnreachable(const QString &message)

@@ -109,6 +109,8 @@ private Q_SLOTS:
     void concurrentBigAndSmallFrames();
     void blockingCallsFromThreadWithoutEventLoop();
     void callAsyncFuture();
+    void awaitingCallerReadsItsResult();
+    void continuationOnAwaitingThreadMayClose();
     void maxWorkersRunCallsInParallel();
     void maxWorkersBoundsConcurrency();
     void startAsyncReportsOutcome();
@@ -848,6 +850,43 @@ void tst_Venv::callAsyncFuture()
     });
     QTRY_COMPARE(failure.code, ErrorCode::PythonError);
     QCOMPARE(failure.type, str("ValueError"));
+}
+
+// Sequential calls leave the I/O thread asleep: the caller that waits reads its result itself
+// instead of being woken by that thread (one thread hand-off less a round trip).
+void tst_Venv::awaitingCallerReadsItsResult()
+{
+    Venv venv(TestUtil::config(m_dir->path(), {GatedSource}));
+    QVERIFY(venv.start().ok());
+    QVERIFY(venv.callAndAwait(str("echo"), 0).ok());
+    const QString ioThread = TestUtil::threadNamed("qtpyvenv-io");
+    QVERIFY(!ioThread.isEmpty());
+    constexpr int Calls = 200;
+    const qint64 before = TestUtil::contextSwitches(ioThread);
+    for (int i = 0; i < Calls; ++i)
+        QVERIFY(venv.callAndAwait(str("echo"), i).ok());
+    // Before, the I/O thread woke for every result. It still reads one when the worker answers
+    // before the caller got to wait (a busy machine), about a third of them under load.
+    QCOMPARE_LT(TestUtil::contextSwitches(ioThread) - before, Calls / 2);
+}
+
+// A future's continuation runs on the thread that reads its result, here one that awaits another
+// call; closing the Venv there must not wait for that thread to stop reading.
+void tst_Venv::continuationOnAwaitingThreadMayClose()
+{
+    Config config = TestUtil::config(m_dir->path(), {str("import time\ndef later(seconds):\n    time.sleep(seconds)\n"
+                                                         "    return seconds\n")});
+    config.maxWorkers = 2;
+    Venv venv(config);
+    QVERIFY(venv.start().ok());
+    std::atomic<bool> closedOnThisThread = false;
+    venv.callAsync(str("later"), 0.2).then([&, awaiting = std::this_thread::get_id()](const QJsonValue &) {
+        venv.close();
+        closedOnThisThread = std::this_thread::get_id() == awaiting;
+    });
+    const Error error = venv.callAndAwait(str("later"), 60, nullptr, QDeadlineTimer(30s));
+    QCOMPARE(error.code, ErrorCode::Closed);
+    QTRY_VERIFY(closedOnThisThread);
 }
 
 void tst_Venv::maxWorkersRunCallsInParallel()
