@@ -57,7 +57,9 @@ constexpr qsizetype BlobChars = 8 * 1024 * 1024;
 constexpr int RssThreads = 4;
 
 // The floor: one JSON echo through the same interpreter with no library around it. Same framing
-// and the same encoder settings as the worker.
+// and the same encoder settings as the worker. Run directly on two pipes (floor_rtt_p50_us) and
+// through ssh and srun (ssh_floor_rtt_p50_us, srun_floor_rtt_p50_us), so that each rtt is set
+// beside a floor that pays for the same interpreter loop and the same transport.
 constexpr char FloorScript[] = R"(
 import json, os, struct
 encode = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode
@@ -147,7 +149,7 @@ def work(n, report):
 struct Counts {
     int warmUp = 2000;
     int roundTrips = 20000;
-    int remoteWarmUp = 200; //!< line echoes through ssh and srun
+    int remoteWarmUp = 200; //!< round trips of each launcher key (ssh, srun)
     int remoteRoundTrips = 3000;
     int threads = 64;
     int callsPerThread = 625;
@@ -192,8 +194,10 @@ struct Results {
     QString installSkipped; //!< why one of the two keys above is null
     std::optional<double> sshRttP50Us;
     std::optional<double> sshFloorRttP50Us;
+    std::optional<double> sshCatRttP50Us;
     std::optional<double> srunRttP50Us;
     std::optional<double> srunFloorRttP50Us;
+    std::optional<double> srunCatRttP50Us;
     QString remoteSkipped; //!< why the four keys above are null
 };
 
@@ -375,12 +379,21 @@ private:
     int m_fromChild = -1;
 };
 
-// The floor's Python loop, one framed JSON echo a round trip.
+//! \a text as one word for a POSIX shell, in single quotes.
+QString shellQuoted(const QString &text)
+{
+    QString quoted = text;
+    quoted.replace(QLatin1Char('\''), QStringLiteral("'\\''"));
+    return QLatin1Char('\'') + quoted + QLatin1Char('\'');
+}
+
+// The floor's Python loop, one framed JSON echo a round trip, run by \a python directly or at the
+// far end of \a launcher (ssh hands the command to a remote shell: it is quoted for one).
 class FloorProcess
 {
 public:
-    explicit FloorProcess(const QString &python)
-        : m_child({python, QStringLiteral("-c"), QString::fromLatin1(FloorScript)})
+    explicit FloorProcess(const QString &python, const QStringList &launcher = {})
+        : m_child(launcher + floorCommand(python, launcher.value(0) == QLatin1String("ssh")))
     {
     }
 
@@ -395,8 +408,37 @@ public:
     }
 
 private:
+    static QStringList floorCommand(const QString &python, bool remoteShell)
+    {
+        const QString script = QString::fromLatin1(FloorScript);
+        if (remoteShell)
+            return {shellQuoted(python), QStringLiteral("-c"), shellQuoted(script)};
+        return {python, QStringLiteral("-c"), script};
+    }
+
     PipedChild m_child;
 };
+
+// The bytes the library sends for an echo call, which the floors echo.
+QByteArray echoCallFrame()
+{
+    return frame({{QStringLiteral("type"), QStringLiteral("call")},
+                  {QStringLiteral("callID"), 1},
+                  {QStringLiteral("func"), Echo},
+                  {QStringLiteral("args"), EchoArgs}});
+}
+
+// p50 of the floor's echo, run as FloorProcess(python, launcher) says.
+double floorRttP50Us(const QString &python, const QStringList &launcher, int warmUp, int roundTrips)
+{
+    const QByteArray request = echoCallFrame();
+    FloorProcess floor(python, launcher);
+    QByteArray reply;
+    floor.roundTrip(request, &reply);
+    if (QJsonDocument::fromJson(reply) != QJsonDocument::fromJson(request.mid(4)))
+        throw failure(QStringLiteral("the floor loop replied %1").arg(QString::fromUtf8(reply)));
+    return percentileUs(measureLatencies(warmUp, roundTrips, [&] { floor.roundTrip(request, &reply); }), 0.50);
+}
 
 double timedStartMs(QtPyVenv::Venv &venv)
 {
@@ -474,19 +516,7 @@ Results run(const QString &python, const Counts &counts)
     const double payloadMiB = 2.0 * counts.payloadEchoes * BlobChars / (1024 * 1024); // there and back
     results.payloadMBps = payloadMiB / seconds(payloadTime);
 
-    {
-        // The same bytes the library sends for an echo call.
-        const QByteArray request = frame({{QStringLiteral("type"), QStringLiteral("call")},
-                                          {QStringLiteral("callID"), 1},
-                                          {QStringLiteral("func"), Echo},
-                                          {QStringLiteral("args"), EchoArgs}});
-        FloorProcess floor(python);
-        QByteArray reply;
-        floor.roundTrip(request, &reply);
-        if (QJsonDocument::fromJson(reply) != QJsonDocument::fromJson(request.mid(4)))
-            throw failure(QStringLiteral("the floor loop replied %1").arg(QString::fromUtf8(reply)));
-        results.floorRttP50Us = percentileUs(measureLatencies(counts.warmUp, counts.roundTrips, [&] { floor.roundTrip(request, &reply); }), 0.50);
-    }
+    results.floorRttP50Us = floorRttP50Us(python, {}, counts.warmUp, counts.roundTrips);
     results.launcherRttP50Us = launcherRttP50Us(config, {QStringLiteral("env")}, counts.warmUp, counts.roundTrips);
 
     // Host memory over many calls: sampled once the first 10% are done, so that allocator and
@@ -827,9 +857,11 @@ double lineEchoP50Us(const QStringList &launcher, const Counts &counts)
 /*!
  * ssh_rtt_p50_us and srun_rtt_p50_us: the echo call through the launchers `ssh HOST` and
  * `srun -u` to the services of the remote test fixture, beside ssh_floor_rtt_p50_us and
- * srun_floor_rtt_p50_us: a line echo through `ssh HOST cat` and `srun -u cat`, nothing of the
- * library around it. Both sides are this machine, so the venv made here serves the far side.
- * Null, with the reason, without the fixture's env file.
+ * srun_floor_rtt_p50_us, the floor's Python echo loop (FloorScript, the same as
+ * floor_rtt_p50_us) run through the same launcher, and ssh_cat_rtt_p50_us and
+ * srun_cat_rtt_p50_us, a line echoed by `cat` through it: the transport alone, without an
+ * interpreter. Both sides are this machine, so the venv made here serves the far side. Null,
+ * with the reason, without the fixture's env file.
  */
 void runRemote(const QString &python, const QString &envFile, const Counts &counts, Results *results)
 {
@@ -849,9 +881,11 @@ void runRemote(const QString &python, const QString &envFile, const Counts &coun
     if (!temp.isValid())
         throw failure(QStringLiteral("cannot create a temporary directory: %1").arg(temp.errorString()));
     const QtPyVenv::Config config = echoConfig(python, temp.filePath(QStringLiteral("base")));
-    results->sshFloorRttP50Us = lineEchoP50Us(ssh, counts);
+    results->sshCatRttP50Us = lineEchoP50Us(ssh, counts);
+    results->sshFloorRttP50Us = floorRttP50Us(python, ssh, counts.remoteWarmUp, counts.remoteRoundTrips);
     results->sshRttP50Us = launcherRttP50Us(config, ssh, counts.remoteWarmUp, counts.remoteRoundTrips);
-    results->srunFloorRttP50Us = lineEchoP50Us(srun, counts);
+    results->srunCatRttP50Us = lineEchoP50Us(srun, counts);
+    results->srunFloorRttP50Us = floorRttP50Us(python, srun, counts.remoteWarmUp, counts.remoteRoundTrips);
     results->srunRttP50Us = launcherRttP50Us(config, srun, counts.remoteWarmUp, counts.remoteRoundTrips);
 }
 
@@ -884,8 +918,10 @@ QString toJsonLine(const Results &r)
         {"install_uv_s", optionalNumber(r.installUvS, 2)},
         {"ssh_rtt_p50_us", optionalNumber(r.sshRttP50Us, 1)},
         {"ssh_floor_rtt_p50_us", optionalNumber(r.sshFloorRttP50Us, 1)},
+        {"ssh_cat_rtt_p50_us", optionalNumber(r.sshCatRttP50Us, 1)},
         {"srun_rtt_p50_us", optionalNumber(r.srunRttP50Us, 1)},
         {"srun_floor_rtt_p50_us", optionalNumber(r.srunFloorRttP50Us, 1)},
+        {"srun_cat_rtt_p50_us", optionalNumber(r.srunCatRttP50Us, 1)},
     };
     QStringList parts;
     for (const auto &[key, value] : fields)
