@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The library through Config::launcher to the `remote` fixture's services (tests/remote): ssh to
-// the fixture's sshd and srun to its single-node Slurm, both on this machine, so that the venv
-// prepared here is at the same path on the far side.
+// the fixture's sshd and srun to its single-node Slurm, both on this machine. The venv is
+// prepared on the far side by the library's bootstrap.
 #include "testutil.h"
 
 #include <QDir>
