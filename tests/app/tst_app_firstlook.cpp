@@ -7,6 +7,7 @@
 #include "core/environment.h"
 #include "core/environmentmanager.h"
 #include "core/listmodels.h"
+#include "core/runson.h"
 #include "ui/colors.h"
 #include "ui/functionspage.h"
 #include "ui/mainwindow.h"
@@ -121,6 +122,16 @@ private Q_SLOTS:
         QVERIFY(hint->wordWrap());
         QVERIFY(hint->isVisible());
         QVERIFY(hint->height() >= hint->heightForWidth(hint->width()));
+
+        // Through a launcher the default folder is on the far side, and the hint says so.
+        auto *kind = dialog.findChild<QComboBox *>(QStringLiteral("runsOnKind"));
+        QVERIFY(kind);
+        kind->setCurrentIndex(int(RunsOn::Kind::Ssh));
+        dialog.findChild<QLineEdit *>(QStringLiteral("sshTarget"))->setText(QStringLiteral("gpu-box"));
+        QVERIFY2(hint->text().contains(QStringLiteral("~/.local/share/qtpyvenv/venvs/")), qPrintable(hint->text()));
+        QVERIFY(hint->text().contains(QStringLiteral("on that side")));
+        kind->setCurrentIndex(int(RunsOn::Kind::ThisComputer));
+        QVERIFY(hint->text().contains(QStringLiteral("app's data folder")));
     }
 
     // Before any call the console's header is a hint, in the placeholder colour; a failed

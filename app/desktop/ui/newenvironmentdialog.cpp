@@ -2,6 +2,7 @@
 #include "newenvironmentdialog.h"
 
 #include "colors.h"
+#include "core/environment.h"
 #include "launchereditor.h"
 
 #include <QComboBox>
@@ -54,7 +55,6 @@ NewEnvironmentDialog::NewEnvironmentDialog(const QStringList &pythons, const QSt
     m_folder->setObjectName(QStringLiteral("newFolder"));
     m_folder->setPlaceholderText(tr("default"));
     m_folderHint->setObjectName(QStringLiteral("newFolderHint"));
-    m_folderHint->setText(tr("Left empty: venvs/%1 in the app's data folder.").arg(m_id));
     m_folderHint->setWordWrap(true); // the whole hint, however narrow the dialog
     m_folderHint->setForegroundRole(QPalette::PlaceholderText);
     m_problem->setStyleSheet(QStringLiteral("color: %1").arg(stderrColor(palette()).name()));
@@ -99,6 +99,8 @@ NewEnvironmentDialog::NewEnvironmentDialog(const QStringList &pythons, const QSt
     connect(m_name, &QLineEdit::textChanged, this, &NewEnvironmentDialog::validate);
     connect(m_interpreter, &QComboBox::currentTextChanged, this, &NewEnvironmentDialog::validate);
     connect(m_runsOn, &LauncherEditor::changed, this, &NewEnvironmentDialog::validate);
+    connect(m_runsOn, &LauncherEditor::changed, this, &NewEnvironmentDialog::updateFolderHint);
+    updateFolderHint();
     connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     validate();
@@ -149,6 +151,15 @@ void NewEnvironmentDialog::onProbed(const InterpreterInfo &info)
             m_interpreter->removeItem(i); // a Python that does not run is no choice
     }
     validate();
+}
+
+// The default folder is on the side where the environment runs.
+void NewEnvironmentDialog::updateFolderHint()
+{
+    m_folderHint->setText(m_runsOn->launcher().isEmpty()
+                              ? tr("Left empty: venvs/%1 in the app's data folder.").arg(m_id)
+                              : tr("Left empty: %1%2 on that side; a folder given is a path there.")
+                                    .arg(Environment::RemoteBaseDirPrefix, m_id));
 }
 
 } // namespace QtPyVenvApp

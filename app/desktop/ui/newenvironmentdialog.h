@@ -34,6 +34,7 @@ public:
     void setName(const QString &name);
 
 private:
+    void updateFolderHint();
     void validate();
     void onProbed(const InterpreterInfo &info);
     //! The interpreter the combo box stands for: an item's path, or what was typed.
