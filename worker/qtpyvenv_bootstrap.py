@@ -233,8 +233,10 @@ def _install(request, venv, python, uv):
 
 
 def _prepare_locked(request, meta, venv, existing, uv):
-    raw = meta.read("state.json")
-    state = json.loads(raw) if raw else {}
+    try:
+        state = json.loads(meta.read("state.json") or b"{}")
+    except ValueError:  # cut short or garbled: nothing it says can be trusted, as on the host
+        state = {}
     if not isinstance(state, dict):
         state = {}
     python = _venv_python(venv, existing)
@@ -313,5 +315,7 @@ def main(request):
         _send({"type": "prepare_failed", "code": failure.code, "message": str(failure)})
         sys.exit(1)
     _send({"type": "prepared", "baseDir": base})
-    sys.stdout.flush()
-    os.execv(argv[0], argv)
+    try:
+        os.execv(argv[0], argv)
+    except OSError as exc:  # the host reads frames as the worker's from here on: say it plainly
+        sys.exit("qtpyvenv: cannot run the worker with %s: %s" % (argv[0], exc.strerror))

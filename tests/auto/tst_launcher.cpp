@@ -486,6 +486,14 @@ void tst_Launcher::preparedWhereTheLauncherRuns()
         QVERIFY(!QFile::exists(str("relative-base")));
         venv.close();
     }
+
+    // A state.json cut short says nothing, as on this machine: the venv is then not known to be
+    // the library's, and is not installed into; a plain InstallFailed, not a traceback.
+    QVERIFY(TestUtil::writeFile(farSide + str("/relative-base/meta/state.json"), "{\"requirementsKey\": \"ab"));
+    Venv venv(cfg);
+    const Error error = venv.start(QDeadlineTimer(180000));
+    QCOMPARE(error.code, ErrorCode::InstallFailed);
+    QVERIFY2(error.message.contains(str("was not made by QtPyVenv")), qPrintable(error.message));
 }
 
 // An empty baseDir with a launcher is a new folder in the far side's temporary directory,
