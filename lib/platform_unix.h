@@ -79,7 +79,7 @@ private:
 };
 
 /*!
- * A descriptor that poll() sees readable while the descriptor it lets through is (Linux: an
+ * A descriptor that poll() sees readable while the descriptor it lets through is (Linux only: an
  * epoll set of at most one). Letting none through keeps the poller asleep however much input
  * waits, without the poller being woken to change its poll set.
  */

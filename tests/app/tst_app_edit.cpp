@@ -117,6 +117,10 @@ private Q_SLOTS:
     {
         QStandardPaths::setTestModeEnabled(true);
         QVERIFY(m_dir.isValid());
+        // An environment edited to run through a launcher keeps its venv under the far side's
+        // home, which a local launcher takes from this process: a home of the test's own.
+        QVERIFY(QDir().mkpath(m_dir.filePath(QStringLiteral("home"))));
+        qputenv("HOME", QFile::encodeName(m_dir.filePath(QStringLiteral("home"))));
         const QString source = m_dir.filePath(QStringLiteral("service.py"));
         QVERIFY(TestUtil::writeFile(source, Source));
         m_paths = {m_dir.filePath(QStringLiteral("config")), m_dir.filePath(QStringLiteral("data"))};
