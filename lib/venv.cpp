@@ -1045,8 +1045,23 @@ void VenvPrivate::close()
     settle(settled);
     if (worker) {
         worker->kill();
+        if (!worker->mayJoinHere()) {
+            // A future's continuation on the thread that reads the worker's frames: that thread
+            // cannot wait for itself, so another finishes once it has ended.
+            closer = std::thread([this, worker = std::move(worker)] {
+                worker->join();
+                finishClose();
+            });
+            return;
+        }
         worker->join();
     }
+    finishClose();
+}
+
+// What close() does once the worker's I/O thread has ended.
+void VenvPrivate::finishClose()
+{
     {
         std::unique_lock lock(mutex);
         stateCv.wait(lock, [this] { return startsRunning == 0; });
@@ -1081,6 +1096,8 @@ Venv::Venv(const Config &config, QObject *parent)
 Venv::~Venv()
 {
     close();
+    if (d_ptr->closer.joinable())
+        d_ptr->closer.join();
     if (d_ptr->asyncStart.joinable())
         d_ptr->asyncStart.detach(); // only when the destructor ran on that very thread
 }

@@ -84,6 +84,7 @@ public:
     Error cancel(const QString &callId);
     void sendCancel(quint64 id, CallEntry &entry); // with mutex held
     void close();
+    void finishClose();
 
     // WorkerConnection::Handler, on the I/O thread
     QString onFrame(const Internal::Frame &frame) override;
@@ -153,6 +154,7 @@ public:
     std::unordered_map<quint64, std::shared_ptr<CallEntry>> calls;
     std::list<quint64> finished; // done, unclaimed calls, oldest first (for the TTL)
     std::thread asyncStart;
+    std::thread closer; // finishes a close() called where the worker's I/O thread cannot be waited for
     bool cleanedUp = false;
 
     Internal::ValueReader frameReader{true}; // the frame reader's only (WorkerConnection); Frame gives parts headroom

@@ -680,17 +680,20 @@ void WorkerConnection::wake()
     m_waker.wake();
 }
 
+bool WorkerConnection::mayJoinHere()
+{
+    // A caller that reads ends up in join() from a handler (a future's continuation that closes
+    // the Venv): the I/O thread waits for it to hand the socket back, so it must not wait.
+    std::lock_guard lock(m_outMutex);
+    return m_callerReader != std::this_thread::get_id() && m_thread.get_id() != std::this_thread::get_id();
+}
+
 void WorkerConnection::join()
 {
-    {
-        // A caller that reads ends up here from a handler (a future's continuation that closes
-        // the Venv): the I/O thread waits for it to hand the socket back, so it must not wait.
-        std::lock_guard lock(m_outMutex);
-        if (m_callerReader == std::this_thread::get_id())
-            return;
-    }
+    if (!mayJoinHere())
+        return;
     std::lock_guard lock(m_joinMutex);
-    if (m_thread.joinable() && m_thread.get_id() != std::this_thread::get_id())
+    if (m_thread.joinable())
         m_thread.join();
 }
 

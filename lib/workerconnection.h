@@ -126,7 +126,11 @@ public:
     //! Kills the worker and all it started; onExit() follows on the I/O thread.
     void kill();
     //! Waits for the I/O thread to end; safe from several threads at once (close() and a start()).
+    //! Returns at once where it cannot wait (see mayJoinHere()).
     void join();
+    //! Whether this thread may wait for the I/O thread: not the I/O thread itself, nor a caller
+    //! that reads for it, where a future's continuation runs.
+    bool mayJoinHere();
 
 private:
     struct OutPiece {

@@ -111,6 +111,7 @@ private Q_SLOTS:
     void callAsyncFuture();
     void awaitingCallerReadsItsResult();
     void continuationOnAwaitingThreadMayClose();
+    void continuationOnIoThreadMayClose();
     void maxWorkersRunCallsInParallel();
     void maxWorkersBoundsConcurrency();
     void startAsyncReportsOutcome();
@@ -887,6 +888,30 @@ void tst_Venv::continuationOnAwaitingThreadMayClose()
     const Error error = venv.callAndAwait(str("later"), 60, nullptr, QDeadlineTimer(30s));
     QCOMPARE(error.code, ErrorCode::Closed);
     QTRY_VERIFY(closedOnThisThread);
+}
+
+// With nobody awaiting, the result arrives on the I/O thread and a then() without a context runs
+// there: close() from it must not wait for its own thread (std::terminate before), and the
+// worker still goes, with the baseDir the library made.
+void tst_Venv::continuationOnIoThreadMayClose()
+{
+    Config config = TestUtil::config(QString(), {GatedSource});
+    Venv venv(config);
+    QVERIFY_OK(venv.start());
+    const qint64 worker = venv.processId();
+    const QString baseDir = venv.config().baseDir;
+    std::atomic<bool> closed = false;
+    std::thread::id ranOn;
+    venv.callAsync(str("echo"), 1).then([&](const QJsonValue &) {
+        ranOn = std::this_thread::get_id();
+        venv.close();
+        closed = true;
+    });
+    QTRY_VERIFY(closed);
+    QVERIFY(ranOn != std::this_thread::get_id());
+    QCOMPARE(venv.state(), State::Closed);
+    QTRY_VERIFY_WITH_TIMEOUT(!TestUtil::processAlive(worker), 10000);
+    QTRY_VERIFY(!QDir(baseDir).exists());
 }
 
 void tst_Venv::maxWorkersRunCallsInParallel()

@@ -331,7 +331,10 @@ public:
     /*!
      * Kills the worker, fails waiting and future calls with Closed and, when
      * Config::removeBaseDirOnClose, removes what the library created under baseDir.
-     * Idempotent; emits no died().
+     * Idempotent; emits no died(). Called from a callAsync() continuation that runs on the
+     * thread that delivered the result (then() without a context), it returns at once and
+     * finishes in the background; the destructor waits for that. Do not destroy the Venv in
+     * such a continuation: attach it with a context object instead.
      */
     void close();
 
