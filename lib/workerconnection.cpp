@@ -35,6 +35,10 @@ constexpr qsizetype SpareFrameMaxBytes = 64 << 20;
 constexpr int ExitGraceMs = 2000;
 // A frame that stops half-way for this long while no call is running is a protocol error.
 constexpr int FrameStallMs = 2000;
+// How long the socket stays out of the I/O thread's poll set after a caller stopped reading, so
+// that the next call's claim and release skip their two epoll_ctl() calls. Unsolicited frames
+// (progress, output over stdio) that arrive meanwhile wait at most this long.
+constexpr auto ReaderLinger = std::chrono::milliseconds(1);
 // What of a launcher's stderr is kept for the report of a failed start or a death.
 constexpr qsizetype LauncherTailBytes = 4096;
 constexpr int LauncherLinesInReport = 5;
@@ -183,11 +187,13 @@ void WorkerConnection::loop(ChildProcess &child)
         bool wantWrite;
         bool stopNow;
         bool callerReads;
+        int lingerMs;
         {
             std::lock_guard lock(m_outMutex);
             wantWrite = !m_out.empty();
             stopNow = m_killRequested && !killed;
             callerReads = m_callerReader != std::thread::id();
+            lingerMs = msUntilLingerEndsLocked(callerReads);
         }
         if (stopNow)
             stop();
@@ -205,7 +211,7 @@ void WorkerConnection::loop(ChildProcess &child)
             timeout = 20;
         else if ((!inputOpen || killed) && !forced)
             timeout = ExitGraceMs;
-        for (const int due : {inputOpen && !killed && !callerReads ? stallMs : -1, killed ? -1 : msUntilAlarm()}) {
+        for (const int due : {inputOpen && !killed && !callerReads ? stallMs : -1, killed ? -1 : msUntilAlarm(), lingerMs}) {
             if (due >= 0)
                 timeout = timeout < 0 ? due : std::min(timeout, due);
         }
@@ -353,14 +359,42 @@ void WorkerConnection::releaseReading()
             return;
     }
     const bool lookNow = m_decoder.partialBytes() > 0 || !m_inputOpen;
+    bool wakeIo = lookNow;
     {
         std::lock_guard lock(m_outMutex);
         m_callerReader = {};
-        watchInputLocked(m_inputOpen);
+        if (lookNow) {
+            watchInputLocked(m_inputOpen);
+        } else {
+            // The socket stays out for ReaderLinger: the I/O thread puts it back unless another
+            // claim came first. Woken once when it sleeps without a timeout for that.
+            m_releasedAt = std::chrono::steady_clock::now();
+            m_lingering = true;
+            wakeIo = !m_ioLooksSoon;
+        }
     }
     m_readingReleased.notify_all();
-    if (lookNow)
+    if (wakeIo)
         wake();
+}
+
+// With the lock held, by the I/O thread before it sleeps: how long it may sleep before the socket
+// that a caller left (releaseReading()) comes back to its poll set, or -1. Puts it back when due.
+int WorkerConnection::msUntilLingerEndsLocked(bool callerReads)
+{
+    m_ioLooksSoon = false;
+    if (!m_lingering)
+        return -1;
+    const auto left = ReaderLinger - (std::chrono::steady_clock::now() - m_releasedAt);
+    if (left <= std::chrono::steady_clock::duration::zero()) {
+        // A caller that still reads waits for a long call: its release will wake this thread.
+        m_lingering = false;
+        if (!callerReads)
+            watchInputLocked(m_inputOpen);
+        return -1;
+    }
+    m_ioLooksSoon = true;
+    return int(std::chrono::ceil<std::chrono::milliseconds>(left).count());
 }
 
 // With the lock held: opens or closes the gate to the socket's input.

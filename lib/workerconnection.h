@@ -144,6 +144,7 @@ private:
     void reportViolation(const QString &violation);
     void reclaimReading();
     void watchInputLocked(bool watch);
+    int msUntilLingerEndsLocked(bool callerReads);
     int msUntilStall() const;
     int msUntilAlarm() const;
     void ringAlarm();
@@ -189,6 +190,9 @@ private:
     bool m_ioReads = false;     // the I/O thread reads or looks at the reader's state
     bool m_reclaimed = false;   // the worker ended: only the I/O thread reads from now on
     bool m_inputWatched = false; // m_inputGate is open
+    bool m_lingering = false;    // the gate stays shut after a caller's release, see ReaderLinger
+    bool m_ioLooksSoon = false;  // the I/O thread sleeps no longer than the linger
+    std::chrono::steady_clock::time_point m_releasedAt; // of the last release that lingers
     std::condition_variable m_readingReleased; // m_callerReader or m_ioReads cleared
     std::deque<OutPiece> m_out; // frames (and a leftover) the socket had no room for
     qsizetype m_outOffset = 0;

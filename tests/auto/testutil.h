@@ -243,6 +243,23 @@ inline qint64 contextSwitches(const QString &task)
     return count;
 }
 
+//! How many descriptors this process's epoll instances watch (the tfd lines of their fdinfo).
+inline int epollWatchedFds()
+{
+    const QString fds = QStringLiteral("/proc/self/fd/");
+    int watched = 0;
+    for (const QString &fd : QDir(fds).entryList(QDir::Files | QDir::System | QDir::NoDotAndDotDot)) {
+        char target[64] = {};
+        const QByteArray link = QFile::encodeName(fds + fd);
+        if (::readlink(link.constData(), target, sizeof target - 1) <= 0 || QByteArrayView(target) != "anon_inode:[eventpoll]")
+            continue;
+        QFile info(QStringLiteral("/proc/self/fdinfo/") + fd);
+        if (info.open(QIODevice::ReadOnly))
+            watched += int(info.readAll().count("tfd:"));
+    }
+    return watched;
+}
+
 //! Whether pip's failure says it could not reach the package index (the one reason for the
 //! third-party tests to skip).
 inline bool indexUnreachable(const QString &message)

@@ -112,6 +112,7 @@ private Q_SLOTS:
     void awaitingCallerReadsItsResult();
     void continuationOnAwaitingThreadMayClose();
     void continuationOnIoThreadMayClose();
+    void sequentialCallersLeaveTheSocketOut();
     void maxWorkersRunCallsInParallel();
     void maxWorkersBoundsConcurrency();
     void startAsyncReportsOutcome();
@@ -869,6 +870,28 @@ void tst_Venv::awaitingCallerReadsItsResult()
     // Before, the I/O thread woke for every result. It still reads one when the worker answers
     // before the caller got to wait (a busy machine), about a third of them under load.
     QCOMPARE_LT(TestUtil::contextSwitches(ioThread) - before, Calls / 2);
+}
+
+// Between sequential awaited calls the socket stays out of the I/O thread's poll set (two
+// epoll_ctl() calls a round trip less), and comes back soon after: a result that nobody awaits
+// is still read.
+void tst_Venv::sequentialCallersLeaveTheSocketOut()
+{
+    Venv venv(TestUtil::config(m_dir->path(), {GatedSource}));
+    QVERIFY(venv.start().ok());
+    QVERIFY(venv.callAndAwait(str("echo"), 0).ok());
+    constexpr int Calls = 200;
+    int watchedAfterCall = 0;
+    for (int i = 0; i < Calls; ++i) {
+        QVERIFY(venv.callAndAwait(str("echo"), i).ok());
+        watchedAfterCall += TestUtil::epollWatchedFds() > 0;
+    }
+    // Before, every release put the socket back at once. A busy machine may delay this thread
+    // past the linger now and then.
+    QCOMPARE_LT(watchedAfterCall, Calls / 2);
+    const QFuture<QJsonValue> unawaited = venv.callAsync(str("echo"), 7);
+    QTRY_VERIFY(unawaited.isFinished());
+    QCOMPARE(unawaited.result(), QJsonValue(7));
 }
 
 // A future's continuation runs on the thread that reads its result, here one that awaits another
