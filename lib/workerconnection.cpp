@@ -359,11 +359,14 @@ void WorkerConnection::releaseReading()
             return;
     }
     const bool lookNow = m_decoder.partialBytes() > 0 || !m_inputOpen;
+    // Results that other threads wait for go on being read at once.
+    const bool linger = !lookNow && !m_handler->expectsFrames();
     bool wakeIo = lookNow;
     {
         std::lock_guard lock(m_outMutex);
         m_callerReader = {};
-        if (lookNow) {
+        if (!linger) {
+            m_lingering = false;
             watchInputLocked(m_inputOpen);
         } else {
             // The socket stays out for ReaderLinger: the I/O thread puts it back unless another
@@ -614,6 +617,12 @@ bool WorkerConnection::send(QByteArray json, FrameParts parts)
     std::lock_guard lock(m_outMutex);
     if (m_dead || m_killRequested)
         return false;
+    if (m_lingering && m_callerReader == std::thread::id()) {
+        // Nobody will read the reply on the way: the I/O thread does, at once. (The input was
+        // open at the release that began the linger, and nobody read since.)
+        m_lingering = false;
+        watchInputLocked(true);
+    }
     const bool idle = m_out.empty();
     m_out.push_back({std::move(header)});
     m_out.push_back({std::move(json)});

@@ -70,6 +70,10 @@ def leave():
 
 def child():
     return subprocess.Popen(["sleep", "300"]).pid
+
+def later(text):
+    import threading
+    threading.Timer(0.1, lambda: os.write(1, text.encode())).start()
 )PY");
 
 //! The parent pid of PID, 0 when it is gone.
@@ -107,6 +111,7 @@ private Q_SLOTS:
     void callsAndValues();
     void outputIsForwarded_data() { launchers(); }
     void outputIsForwarded();
+    void outputAfterAwaitedCallsArrives();
     void printStormKeepsProtocol_data() { launchers(); }
     void printStormKeepsProtocol();
     void cancelWorks_data() { launchers(); }
@@ -266,6 +271,20 @@ void tst_Launcher::outputIsForwarded()
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 51, 30000);
     QVERIFY2(early.isEmpty(), qPrintable(early.join(str(", "))));
     venv.close();
+}
+
+// Output frames that come when no call is under way, after awaited calls whose caller read the
+// socket (and left it out of the I/O thread's poll set for a moment), still arrive.
+void tst_Launcher::outputAfterAwaitedCallsArrives()
+{
+    Venv venv(config({str("env")}));
+    QVERIFY_OK(venv.start(QDeadlineTimer(120000)));
+    QByteArray out;
+    connect(&venv, &Venv::stdoutReceived, this, [&](const QByteArray &data) { out += data; });
+    QVERIFY_OK(venv.callAndAwait(str("later"), str("after the calls\n")));
+    for (int i = 0; i < 20; ++i)
+        QVERIFY_OK(venv.callAndAwait(str("echo"), i));
+    QTRY_COMPARE(out, QByteArray("after the calls\n"));
 }
 
 void tst_Launcher::printStormKeepsProtocol()
