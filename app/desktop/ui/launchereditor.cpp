@@ -31,7 +31,7 @@ LauncherEditor::LauncherEditor(QWidget *parent)
     m_pages->addWidget(page({{tr("srun options:"), m_srunOptions}, {tr("Through SSH to:"), m_loginNode}}));
     m_pages->addWidget(page({{tr("Command:"), m_command}}));
 
-    auto *hint = new QLabel(tr("The venv is made on that side, in ~/.local/share/qtpyvenv/venvs there, with the interpreter as that side names it: prefer a name such as python3 to a path on this computer."), this);
+    auto *hint = new QLabel(tr("The venv is made on that side (by default in ~/.local/share/qtpyvenv/venvs there)."), this);
     hint->setObjectName(QStringLiteral("runsOnHint"));
     hint->setWordWrap(true);
     hint->setForegroundRole(QPalette::PlaceholderText);
