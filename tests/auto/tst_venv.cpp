@@ -919,17 +919,20 @@ void tst_Venv::continuationOnAwaitingThreadMayClose()
 void tst_Venv::continuationOnIoThreadMayClose()
 {
     Config config = TestUtil::config(QString(), {GatedSource});
+    config.maxWorkers = 2; // release() runs beside the parked wait()
     Venv venv(config);
     QVERIFY_OK(venv.start());
     const qint64 worker = venv.processId();
     const QString baseDir = venv.config().baseDir;
     std::atomic<bool> closed = false;
     std::thread::id ranOn;
-    venv.callAsync(str("echo"), 1).then([&](const QJsonValue &) {
+    // Parked until the continuation is attached: a future already finished runs it right here.
+    venv.callAsync(str("wait"), 1).then([&](const QJsonValue &) {
         ranOn = std::this_thread::get_id();
         venv.close();
         closed = true;
     });
+    QVERIFY(!venv.call(str("release")).isEmpty()); // not awaited: nobody reads but the I/O thread
     QTRY_VERIFY(closed);
     QVERIFY(ranOn != std::this_thread::get_id());
     QCOMPARE(venv.state(), State::Closed);
