@@ -81,15 +81,19 @@ bool waitAborted(int abortFd, int ms)
 
 } // namespace
 
+QByteArray workerResource(const QString &name)
+{
+    QFile file(QStringLiteral(":/qtpyvenv/") + name);
+    file.open(QIODevice::ReadOnly);
+    return file.readAll();
+}
+
 const QList<std::pair<QString, QByteArray>> &workerFiles()
 {
     static const QList<std::pair<QString, QByteArray>> files = [] {
         QList<std::pair<QString, QByteArray>> result;
-        for (const QString &name : {WorkerStart, WorkerScript, WorkerModule}) {
-            QFile file(QStringLiteral(":/qtpyvenv/") + name);
-            file.open(QIODevice::ReadOnly);
-            result.append({name, file.readAll()});
-        }
+        for (const QString &name : {WorkerStart, WorkerScript, WorkerModule})
+            result.append({name, workerResource(name)});
         return result;
     }();
     return files;

@@ -121,6 +121,8 @@ private:
 //! The worker's Python files by name: qtpyvenv_start.py runs and imports qtpyvenv_worker.py;
 //! qtpyvenv.py is the module user code imports.
 const QList<std::pair<QString, QByteArray>> &workerFiles();
+//! A file of worker/ built into the library (the worker's, the launcher's loader and bootstrap).
+QByteArray workerResource(const QString &name);
 
 //! The requirement entries that are options, not specifiers.
 QString checkRequirements(const QStringList &requirements);

@@ -5,7 +5,6 @@
 #include "installer.h"
 #include "launcher.h"
 
-#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -14,13 +13,6 @@
 namespace QtPyVenv::Internal {
 
 namespace {
-
-QByteArray resourceText(const QString &name)
-{
-    QFile file(QStringLiteral(":/qtpyvenv/") + name);
-    file.open(QIODevice::ReadOnly);
-    return file.readAll();
-}
 
 // Installer::Auto may use uv only with pip options uv takes; the far side looks for uv on its PATH.
 QString installerName(const Config &config)
@@ -37,7 +29,7 @@ QString installerName(const Config &config)
 
 bool bootstrapCommand(const Config &config, ChildProcess::Options *options, QString *error)
 {
-    const QString loader = QString::fromUtf8(resourceText(QStringLiteral("qtpyvenv_load.py")));
+    const QString loader = QString::fromUtf8(workerResource(QStringLiteral("qtpyvenv_load.py")));
     if (!applyLauncher(config.launcher, config.pythonInterpreter, {QStringLiteral("-c"), loader}, options, error))
         return false;
     options->environment = QProcessEnvironment::systemEnvironment();
@@ -62,7 +54,7 @@ QByteArray bootstrapFrame(const Config &config, const QStringList &workerArgumen
     };
     const QJsonObject frame{
         {QStringLiteral("type"), QStringLiteral("bootstrap")},
-        {QStringLiteral("source"), QString::fromUtf8(resourceText(QStringLiteral("qtpyvenv_bootstrap.py")))},
+        {QStringLiteral("source"), QString::fromUtf8(workerResource(QStringLiteral("qtpyvenv_bootstrap.py")))},
         {QStringLiteral("prepare"), prepare},
     };
     return QJsonDocument(frame).toJson(QJsonDocument::Compact);
