@@ -1418,7 +1418,10 @@ class Dispatcher:
 # host dies, however it dies), it can find and kill the whole tree, processes that made a session
 # or a process group of their own included. It holds no copy of the socket: the host sees the
 # channel close when the worker's end does.
-_GUARD_SIGNALS = {signal.SIGCHLD, signal.SIGTERM}
+# SIGHUP ends the tree too: when the host dies while the worker, at end of input, has stopped part
+# of its tree (_end_tree), the kernel hangs up the guard's now orphaned process group, and by
+# default SIGHUP would end the guard and the worker before they killed what they stopped.
+_GUARD_SIGNALS = {signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP}
 # Over stdio, how often the guard looks whether the host's side of the channel is gone.
 _HANGUP_LOOK_SECONDS = 2.0
 
@@ -1443,8 +1446,8 @@ def _split_off_guard(private_fds, watched=None, remove_at_exit=None):
 
 
 def _guard(worker, watched=None):
-    """Waits for the worker's end, SIGTERM or, over stdio, the host's side of the channel gone,
-    then tears the tree down; returns the worker's wait status."""
+    """Waits for the worker's end, SIGTERM, SIGHUP or, over stdio, the host's side of the channel
+    gone, then tears the tree down; returns the worker's wait status."""
     status = None
     try:
         while status is None and _next_signal(watched) == signal.SIGCHLD:
@@ -1455,7 +1458,7 @@ def _guard(worker, watched=None):
 
 
 def _next_signal(watched):
-    """SIGCHLD or SIGTERM; None once `watched` hung up. The worker itself ends at end of input,
+    """SIGCHLD, SIGTERM or SIGHUP; None once `watched` hung up. The worker itself ends at end of input,
     unless native code holds its GIL: no host and no signal would end it then (ssh forwards no
     signal), so the guard looks now and then."""
     if watched is None:

@@ -80,6 +80,24 @@ void killAll(const QList<qint64> &pids)
     }
 }
 
+// What a test that found processes alive says about them: pid, state, parent, name, signals.
+QByteArray described(const QList<qint64> &pids)
+{
+    QByteArray text;
+    for (qint64 pid : pids) {
+        QFile status(QStringLiteral("/proc/%1/status").arg(pid));
+        text += "\n" + QByteArray::number(pid) + ":";
+        if (status.open(QIODevice::ReadOnly)) {
+            for (const QByteArray &line : status.readAll().split('\n')) {
+                if (line.startsWith("Name") || line.startsWith("State") || line.startsWith("PPid")
+                    || line.startsWith("Sig") || line.startsWith("Shd") || line.startsWith("Threads"))
+                    text += " " + line.simplified();
+            }
+        }
+    }
+    return text;
+}
+
 qint64 parentOf(qint64 pid)
 {
     QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
@@ -141,7 +159,7 @@ void tst_Process::hostKilledTakesTheTreeDown()
 
     host.kill(); // SIGKILL: no destructor runs
     QVERIFY(host.waitForFinished());
-    QTRY_COMPARE_WITH_TIMEOUT(alive(pids), QList<qint64>(), 10000);
+    QTRY_VERIFY2_WITH_TIMEOUT(alive(pids).isEmpty(), described(alive(pids)).constData(), 10000);
 }
 
 void tst_Process::closeKillsChildrenInTheirOwnSession()

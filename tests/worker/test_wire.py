@@ -643,8 +643,9 @@ class ImagesTest(unittest.TestCase):
 
 
 def _subreaper():
-    """As the host starts the worker: a child subreaper. And without core dumps, for the crashes
-    the tests cause."""
+    """As the host starts the worker: a child subreaper leading its own process group. And without
+    core dumps, for the crashes the tests cause."""
+    os.setpgid(0, 0)
     import ctypes
     import resource
     PR_SET_CHILD_SUBREAPER = 36
@@ -831,6 +832,16 @@ class GuardTest(WorkerProcess):
         finally:
             os.kill(self.process.pid, signal.SIGCONT)
         self.assertEqual(self.process.wait(timeout=30), 0)
+        self.assertAllGone(pids)
+
+    def test_hangup_of_its_orphaned_process_group(self):
+        # A host that dies while the worker is stopping its tree (end of input) leaves the guard's
+        # process group orphaned with a stopped member, which the kernel sends SIGHUP and SIGCONT.
+        pids = self.spawned()
+        os.kill(pids[3], signal.SIGSTOP)  # outside the group, as the worker leaves it when SIGHUP ends it
+        os.killpg(self.process.pid, signal.SIGHUP)
+        os.killpg(self.process.pid, signal.SIGCONT)
+        self.process.wait(timeout=30)
         self.assertAllGone(pids)
 
 
