@@ -9,6 +9,7 @@ creates the venv and installs the requirements when their key changed (state.jso
 does for a local Venv (lib/environment.cpp), writes the worker's files into meta/ and execs the
 venv's Python on them, with the protocol still on fd 0 and fd 1. Meanwhile it sends `phase`,
 `install_output` and, on failure, `prepare_failed` frames. Standard library only."""
+import codecs
 import hashlib
 import json
 import os
@@ -61,6 +62,8 @@ def _run(argv, what):
     watch.register(tool.stdout, select.POLLIN)
     watch.register(0, 0)  # POLLHUP only: nothing else comes from the host before the worker runs
     tail = b""
+    # A character whose bytes two reads split waits for its last byte.
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
     with tool.stdout:
         while True:
             ready = dict(watch.poll())
@@ -70,10 +73,12 @@ def _run(argv, what):
                 os._exit(1)
             if tool.stdout.fileno() in ready:
                 data = os.read(tool.stdout.fileno(), _OUTPUT_CHUNK)
+                text = decoder.decode(data, final=not data)
+                if text:
+                    _send({"type": "install_output", "data": text})
                 if not data:
                     break
                 tail = (tail + data)[-_TAIL_BYTES:]
-                _send({"type": "install_output", "data": data.decode("utf-8", "replace")})
     status = tool.wait()
     if status != 0:
         said = "\n".join(line for line in tail.decode("utf-8", "replace").splitlines() if line.strip())

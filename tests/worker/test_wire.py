@@ -876,6 +876,29 @@ _TEAR_DOWN = ("import ctypes, json, os, subprocess, sys\n"
               "print(json.dumps([pids, [list(call.args) for call in kill.call_args_list if call.args[0] in pids]]))\n")
 
 
+# As the bootstrap runs a tool: its output read one byte at a time, which splits every character
+# of more than one byte, and the frames sent printed as JSON lines.
+_TOOL_OUTPUT = ("import json, struct, sys\n"
+                "sys.path.insert(0, sys.argv[1])\n"
+                "import qtpyvenv_bootstrap as B\n"
+                "B._OUTPUT_CHUNK = 1\n"
+                "B._send = lambda message: print(json.dumps(message), file=sys.stderr)\n"
+                "B._run([sys.executable, '-c', 'import sys; sys.stdout.buffer.write(sys.argv[1].encode())', sys.argv[2]], 'tool')\n")
+
+
+class BootstrapTest(unittest.TestCase):
+    def test_tool_output_keeps_characters_split_between_reads(self):
+        text = "h\u00e9llo \u2713 \U0001f600\n"
+        # The bootstrap ends when its input hangs up: the host's side stays open meanwhile.
+        with subprocess.Popen([sys.executable, "-c", _TOOL_OUTPUT, WORKER_DIR, text], stdin=subprocess.PIPE,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as bootstrap:
+            said = bootstrap.stderr.read()
+            self.assertEqual(bootstrap.wait(timeout=60), 0, said)
+        frames = [json.loads(line) for line in said.decode().splitlines()]
+        self.assertEqual({frame["type"] for frame in frames}, {"install_output"})
+        self.assertEqual("".join(frame["data"] for frame in frames), text)
+
+
 class ChildrenTest(unittest.TestCase):
     def test_scan_finds_what_the_listing_does(self):
         children = [subprocess.Popen(["sleep", "1000"]) for _ in range(3)]
