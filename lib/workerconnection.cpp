@@ -159,30 +159,24 @@ void WorkerConnection::run(ChildProcess::Options options, std::promise<QString> 
     m_handler->onExit(exit);
 }
 
+// What the I/O thread knows of the worker between two polls.
+struct WorkerConnection::LoopState {
+    ChildProcess &child;
+    int stdoutFd; // -1 once at EOF: no longer polled
+    int stderrFd;
+    bool inputOpen = true; // m_inputOpen when this thread last read
+    int stallMs = -1;      // msUntilStall() when this thread last read
+    std::chrono::steady_clock::time_point inputClosedAt;
+    bool killed = false; // asked to end (SIGTERM to the guard)
+    std::chrono::steady_clock::time_point killedAt;
+    bool forced = false; // SIGKILL to its process group
+};
+
 void WorkerConnection::loop(ChildProcess &child)
 {
     m_stdout = child.stdoutFd();
     m_stderr = child.stderrFd();
-    int stdoutFd = m_stdout; // -1 once at EOF: no longer polled
-    int stderrFd = m_stderr;
-    bool inputOpen = true;   // m_inputOpen when this thread last read
-    int stallMs = -1;        // msUntilStall() when this thread last read
-    std::chrono::steady_clock::time_point inputClosedAt, killedAt;
-    bool killed = false;
-    bool forced = false;
-
-    // The worker's guard tears down its whole tree on SIGTERM, sessions of their own included;
-    // SIGKILL to the process group only when it did not end in time.
-    auto stop = [&] {
-        child.terminate();
-        killed = true;
-        killedAt = std::chrono::steady_clock::now();
-    };
-    auto killFor = [&](const QString &reason) {
-        reportViolation(reason);
-        stop();
-    };
-
+    LoopState state{.child = child, .stdoutFd = m_stdout, .stderrFd = m_stderr};
     while (!child.reaped()) {
         bool wantWrite;
         bool stopNow;
@@ -191,31 +185,22 @@ void WorkerConnection::loop(ChildProcess &child)
         {
             std::lock_guard lock(m_outMutex);
             wantWrite = !m_out.empty();
-            stopNow = m_killRequested && !killed;
+            stopNow = m_killRequested && !state.killed;
             callerReads = m_callerReader != std::thread::id();
             lingerMs = msUntilLingerEndsLocked(callerReads);
         }
         if (stopNow)
-            stop();
+            stop(state);
         // The socket's input through m_inputGate, open only while this thread reads it.
         pollfd fds[6] = {
             {m_waker.fd(), POLLIN, 0},
             {m_inputGate.fd(), POLLIN, 0},
-            {stdoutFd, POLLIN, 0},
-            {stderrFd, POLLIN, 0},
+            {state.stdoutFd, POLLIN, 0},
+            {state.stderrFd, POLLIN, 0},
             {child.exitFd(), POLLIN, 0},
             {wantWrite ? m_socket : -1, POLLOUT, 0},
         };
-        int timeout = -1;
-        if (child.exitFd() < 0)
-            timeout = 20;
-        else if ((!inputOpen || killed) && !forced)
-            timeout = ExitGraceMs;
-        for (const int due : {inputOpen && !killed && !callerReads ? stallMs : -1, killed ? -1 : msUntilAlarm(), lingerMs}) {
-            if (due >= 0)
-                timeout = timeout < 0 ? due : std::min(timeout, due);
-        }
-        const int ready = ::poll(fds, 6, timeout);
+        const int ready = ::poll(fds, 6, pollTimeoutMs(state, callerReads, lingerMs));
         if (ready < 0 && errno != EINTR)
             break;
         if (fds[0].revents)
@@ -224,54 +209,101 @@ void WorkerConnection::loop(ChildProcess &child)
             std::lock_guard lock(m_outMutex);
             flushLocked();
         }
-        if (fds[2].revents && !readOutput(stdoutFd, 1))
-            stdoutFd = -1;
-        if (fds[3].revents && !readOutput(stderrFd, 2))
-            stderrFd = -1;
-        bool reading;
-        {
-            std::lock_guard lock(m_outMutex);
-            reading = m_ioReads = m_callerReader == std::thread::id();
-        }
-        if (reading) {
-            if (fds[1].revents) {
-                if (const QString violation = readFrames(); !violation.isEmpty() && !killed)
-                    killFor(violation);
-            }
-            if (inputOpen && !m_inputOpen) // here or in a caller's readUntil()
-                inputClosedAt = std::chrono::steady_clock::now();
-            inputOpen = m_inputOpen;
-            if (inputOpen && !killed) {
-                if (const QString stall = stalledFrame(); !stall.isEmpty())
-                    killFor(stall);
-            }
-            stallMs = msUntilStall();
-            {
-                std::lock_guard lock(m_outMutex);
-                m_ioReads = false;
-                if (!inputOpen)
-                    watchInputLocked(false);
-            }
-            m_readingReleased.notify_all();
-        }
-        if (!killed)
+        if (fds[2].revents && !readOutput(state.stdoutFd, 1))
+            state.stdoutFd = -1;
+        if (fds[3].revents && !readOutput(state.stderrFd, 2))
+            state.stderrFd = -1;
+        takeTurnAtReading(state, fds[1].revents != 0);
+        if (!state.killed)
             ringAlarm();
         if (fds[4].revents || child.exitFd() < 0)
             child.reap(false);
-        if (ready == 0 && !inputOpen && !killed && child.exitFd() >= 0
-            && std::chrono::steady_clock::now() - inputClosedAt >= std::chrono::milliseconds(ExitGraceMs)) {
-            killFor(QStringLiteral("the worker closed its protocol channel but kept running"));
-        }
-        if (killed && !forced && !child.reaped()
-            && std::chrono::steady_clock::now() - killedAt >= std::chrono::milliseconds(ExitGraceMs)) {
-            child.killGroup();
-            forced = true;
-        }
+        endOverdueWorker(state, ready == 0);
     }
     if (!child.reaped())
         child.reap(true);
     reclaimReading();
-    // What the worker wrote before it went: finished calls and its last words.
+    drainAfterExit(state);
+}
+
+// The worker's guard tears down its whole tree on SIGTERM, sessions of their own included;
+// SIGKILL to the process group only when it did not end in time (endOverdueWorker()).
+void WorkerConnection::stop(LoopState &state)
+{
+    state.child.terminate();
+    state.killed = true;
+    state.killedAt = std::chrono::steady_clock::now();
+}
+
+void WorkerConnection::killFor(LoopState &state, const QString &reason)
+{
+    reportViolation(reason);
+    stop(state);
+}
+
+// How long the I/O thread may sleep: until the next thing it has to look at.
+int WorkerConnection::pollTimeoutMs(const LoopState &state, bool callerReads, int lingerMs) const
+{
+    int timeout = -1;
+    if (state.child.exitFd() < 0)
+        timeout = 20;
+    else if ((!state.inputOpen || state.killed) && !state.forced)
+        timeout = ExitGraceMs;
+    const bool watchStall = state.inputOpen && !state.killed && !callerReads;
+    for (const int due : {watchStall ? state.stallMs : -1, state.killed ? -1 : msUntilAlarm(), lingerMs}) {
+        if (due >= 0)
+            timeout = timeout < 0 ? due : std::min(timeout, due);
+    }
+    return timeout;
+}
+
+// Reads the socket when no caller does, and looks at what the reading left: a broken or stalled
+// frame, the end of input.
+void WorkerConnection::takeTurnAtReading(LoopState &state, bool socketReady)
+{
+    {
+        std::lock_guard lock(m_outMutex);
+        m_ioReads = m_callerReader == std::thread::id();
+        if (!m_ioReads)
+            return;
+    }
+    if (socketReady) {
+        if (const QString violation = readFrames(); !violation.isEmpty() && !state.killed)
+            killFor(state, violation);
+    }
+    if (state.inputOpen && !m_inputOpen) // here or in a caller's readUntil()
+        state.inputClosedAt = std::chrono::steady_clock::now();
+    state.inputOpen = m_inputOpen;
+    if (state.inputOpen && !state.killed) {
+        if (const QString stall = stalledFrame(); !stall.isEmpty())
+            killFor(state, stall);
+    }
+    state.stallMs = msUntilStall();
+    {
+        std::lock_guard lock(m_outMutex);
+        m_ioReads = false;
+        if (!state.inputOpen)
+            watchInputLocked(false);
+    }
+    m_readingReleased.notify_all();
+}
+
+// A worker that closed the channel but runs on, or that did not end when told to, is ended.
+void WorkerConnection::endOverdueWorker(LoopState &state, bool idle)
+{
+    const auto now = std::chrono::steady_clock::now();
+    const auto grace = std::chrono::milliseconds(ExitGraceMs);
+    if (idle && !state.inputOpen && !state.killed && state.child.exitFd() >= 0 && now - state.inputClosedAt >= grace)
+        killFor(state, QStringLiteral("the worker closed its protocol channel but kept running"));
+    if (state.killed && !state.forced && !state.child.reaped() && now - state.killedAt >= grace) {
+        state.child.killGroup();
+        state.forced = true;
+    }
+}
+
+// What the worker wrote before it went: finished calls and its last words.
+void WorkerConnection::drainAfterExit(LoopState &state)
+{
     bool broken;
     {
         std::lock_guard lock(m_outMutex);
@@ -281,11 +313,11 @@ void WorkerConnection::loop(ChildProcess &child)
         if (const QString violation = readFrames(); !violation.isEmpty())
             reportViolation(violation);
     }
-    if (stdoutFd >= 0)
-        readOutput(stdoutFd, 1);
-    if (stderrFd >= 0)
-        readOutput(stderrFd, 2);
-    child.closeOutput();
+    if (state.stdoutFd >= 0)
+        readOutput(state.stdoutFd, 1);
+    if (state.stderrFd >= 0)
+        readOutput(state.stderrFd, 2);
+    state.child.closeOutput();
 }
 
 // Reports a broken protocol: the first reason is kept, and the I/O thread kills the worker.

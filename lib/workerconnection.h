@@ -138,8 +138,16 @@ private:
         bool blob = false; // a frame's part, recycled as the next part's buffer
     };
 
+    struct LoopState;
+
     void run(ChildProcess::Options options, std::promise<QString> *started);
     void loop(ChildProcess &child);
+    void stop(LoopState &state);
+    void killFor(LoopState &state, const QString &reason);
+    int pollTimeoutMs(const LoopState &state, bool callerReads, int lingerMs) const;
+    void takeTurnAtReading(LoopState &state, bool socketReady);
+    void endOverdueWorker(LoopState &state, bool idle);
+    void drainAfterExit(LoopState &state);
     QString readFrames();
     void reportViolation(const QString &violation);
     void reclaimReading();
