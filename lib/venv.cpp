@@ -366,10 +366,8 @@ Error VenvPrivate::prepareHere(QDeadlineTimer deadline, Internal::ChildProcess::
         return error;
 
     context.phase(StartPhase::Launching);
-    if (!stdoutLog.isOpen()) { // a restart keeps what the dead worker wrote
-        if (Error error = environment.openTails(stdoutLog, stderrLog, qint64(config.outputBufferKb) * 1024); !error.ok())
-            return error;
-    }
+    if (Error error = openTailsOnce(); !error.ok())
+        return error;
     // The worker runs from a file, so ps and tracebacks show a path rather than the script.
     QString script;
     if (Error error = environment.installWorker(&script); !error.ok())
@@ -386,6 +384,14 @@ Error VenvPrivate::prepareHere(QDeadlineTimer deadline, Internal::ChildProcess::
     return {};
 }
 
+// The output tails, opened at the first start: a restart keeps what the dead worker wrote.
+Error VenvPrivate::openTailsOnce()
+{
+    if (stdoutLog.isOpen())
+        return {};
+    return environment.openTails(stdoutLog, stderrLog, qint64(config.outputBufferKb) * 1024);
+}
+
 // The far side prepares itself (lib/remotebootstrap.h): \a options run the bootstrap through the
 // launcher, and \a bootstrap is the frame to send it. Only the tails are kept here.
 Error VenvPrivate::prepareRemote(Internal::ChildProcess::Options *options, QByteArray *bootstrap)
@@ -394,9 +400,9 @@ Error VenvPrivate::prepareRemote(Internal::ChildProcess::Options *options, QByte
     if (!stdoutLog.isOpen()) {
         if (Error error = environment.prepareMetaOnly(); !error.ok())
             return error;
-        if (Error error = environment.openTails(stdoutLog, stderrLog, qint64(config.outputBufferKb) * 1024); !error.ok())
-            return error;
     }
+    if (Error error = openTailsOnce(); !error.ok())
+        return error;
     QString launcherError;
     if (!Internal::bootstrapCommand(config, options, &launcherError))
         return makeError(ErrorCode::StartFailed, launcherError);

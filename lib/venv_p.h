@@ -120,6 +120,7 @@ public:
     void postInstallOutput(const QByteArray &data);
     Error prepareHere(QDeadlineTimer deadline, Internal::ChildProcess::Options *options);
     Error prepareRemote(Internal::ChildProcess::Options *options, QByteArray *bootstrap);
+    Error openTailsOnce();
     QString onBootstrapFrame(const QString &type, const QCborMap &message);
 
     Venv *const q_ptr;
