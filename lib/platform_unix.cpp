@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #ifdef Q_OS_LINUX
+#include <linux/close_range.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
@@ -29,7 +30,7 @@ namespace {
 // QProcess reaps with waitid(P_PIDFD) on the descriptor the clone returned. Qt 6.4 cannot
 // report a modifier's failure (failChildProcessModifier() came in 6.7): _exit(127) shows as an
 // exit with code 127. Nor does it close inherited descriptors (UnixProcessParameters came in
-// 6.6): those not O_CLOEXEC reach the program, so every descriptor lib/ opens is O_CLOEXEC.
+// 6.6): this process's descriptors that are not O_CLOEXEC would reach the program.
 void setUpChild(const ChildSetup &setup, pid_t parent)
 {
     ::setpgid(0, 0);
@@ -52,6 +53,11 @@ void setUpChild(const ChildSetup &setup, pid_t parent)
         ::dup2(setup.stdoutFd, 1);
     if (setup.stderrFd >= 0)
         ::dup2(setup.stderrFd, 2);
+#ifdef Q_OS_LINUX
+    // Qt 6.4 passes on every descriptor of this process that is not close-on-exec (see above):
+    // the child gets 0-2 and what it is given. dup2() below clears the flag on what it makes.
+    ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+#endif
     if (setup.passFd >= 0) {
         if (setup.passFd != setup.passFdAs)
             ::dup2(setup.passFd, setup.passFdAs);

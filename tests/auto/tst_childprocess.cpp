@@ -77,6 +77,7 @@ private Q_SLOTS:
     void mergedOutput();
     void descriptorAtItsNumber();
     void stdioOnDescriptor();
+    void otherDescriptorsStayBehind();
     void parentDeathSignalWhenStartingThreadEnds();
     void exitIsDescribed_data();
     void exitIsDescribed();
@@ -154,6 +155,28 @@ void tst_ChildProcess::stdioOnDescriptor()
     QCOMPARE(::send(pair[0], "hello\n", 6, MSG_NOSIGNAL), ssize_t(6));
     QCOMPARE(readToEnd(pair[0]), QByteArray("HELLO\n"));
     ::close(pair[0]);
+}
+
+void tst_ChildProcess::otherDescriptorsStayBehind()
+{
+    int leaky[2];
+    QCOMPARE(::pipe(leaky), 0); // not close-on-exec, as an application may have some
+    const int at = ::fcntl(leaky[1], F_DUPFD, 303);
+    QVERIFY(at >= 303);
+    ::close(leaky[1]);
+    ChildProcess::Options options = pythonOptions("import os; print(sorted(int(fd) for fd in os.listdir('/proc/self/fd') if int(fd) > 2))");
+    ChildProcess child;
+    QString error;
+    QVERIFY2(child.start(options, &error), qPrintable(error));
+    ::close(at);
+    // The child lists only the descriptor of its listing; the pipe's reader sees its end.
+    const QByteArray listed = readToEnd(child.stdoutFd()).trimmed();
+    QVERIFY2(!listed.contains(QByteArray::number(at)), listed.constData());
+    QCOMPARE(readToEnd(leaky[0]), QByteArray());
+    ::close(leaky[0]);
+    QVERIFY(becomesReadable(child.exitFd()));
+    QVERIFY(child.reap(false));
+    QVERIFY(child.exit().succeeded());
 }
 
 // The child is tied to the thread that started it, not to the process: the I/O thread's end
