@@ -151,6 +151,8 @@ struct Counts {
     int roundTrips = 20000;
     int remoteWarmUp = 200; //!< round trips of each launcher key (ssh, srun)
     int remoteRoundTrips = 3000;
+    int turns = 20;       //!< of the local round trips (measureInTurns())
+    int remoteTurns = 10; //!< of each launcher's
     int threads = 64;
     int callsPerThread = 625;
     int payloadEchoes = 10;
@@ -179,6 +181,7 @@ struct Results {
     double payloadMBps = 0;
     double floorRttP50Us = 0;
     double launcherRttP50Us = 0; // through the launcher {"env"}
+    double rttOverFloor = 0;     // the median over turns of rtt / floor in the same turn
     qint64 rssGrowthKb = 0;
     qint64 callsForRss = 0;
     std::optional<double> arrayPayloadMBps;
@@ -198,6 +201,8 @@ struct Results {
     std::optional<double> srunRttP50Us;
     std::optional<double> srunFloorRttP50Us;
     std::optional<double> srunCatRttP50Us;
+    std::optional<double> sshRttOverFloor;
+    std::optional<double> srunRttOverFloor;
     QString remoteSkipped; //!< why the four keys above are null
 };
 
@@ -226,18 +231,48 @@ double percentileUs(std::vector<Clock::duration> samples, double fraction)
     return std::chrono::duration<double, std::micro>(*nth).count();
 }
 
-// Latencies of roundTrips calls of roundTrip() after warmUp untimed ones.
-std::vector<Clock::duration> measureLatencies(int warmUp, int roundTrips, const std::function<void()> &roundTrip)
+/*!
+ * Latencies of several round trips measured in turns: after warmUp untimed round trips of each,
+ * \a turns turns of roundTrips / turns timed round trips of each path, one path after the other.
+ * This machine (a VM) changes speed on a scale of seconds: paths timed one after the other for
+ * seconds each can meet different machines, paths timed in turns of some milliseconds meet the
+ * same one. Returns each path's latencies, turn after turn.
+ */
+std::vector<std::vector<Clock::duration>> measureInTurns(int warmUp, int roundTrips, int turns,
+                                                         const std::vector<std::function<void()>> &paths)
 {
-    for (int i = 0; i < warmUp; ++i)
-        roundTrip();
-    std::vector<Clock::duration> samples(static_cast<size_t>(roundTrips));
-    for (auto &sample : samples) {
-        const auto begin = Clock::now();
-        roundTrip();
-        sample = Clock::now() - begin;
+    for (const auto &roundTrip : paths) {
+        for (int i = 0; i < warmUp; ++i)
+            roundTrip();
+    }
+    const int perTurn = std::max(1, roundTrips / turns);
+    std::vector<std::vector<Clock::duration>> samples(paths.size());
+    for (int turn = 0; turn < turns; ++turn) {
+        for (size_t path = 0; path < paths.size(); ++path) {
+            for (int i = 0; i < perTurn; ++i) {
+                const auto begin = Clock::now();
+                paths[path]();
+                samples[path].push_back(Clock::now() - begin);
+            }
+        }
     }
     return samples;
+}
+
+//! The median over the turns of measureInTurns() of p50(\a path) / p50(\a floor) in each turn.
+double medianTurnRatio(const std::vector<Clock::duration> &path, const std::vector<Clock::duration> &floor, int turns)
+{
+    const size_t perTurn = path.size() / size_t(turns);
+    std::vector<double> ratios;
+    for (size_t turn = 0; turn < size_t(turns); ++turn) {
+        const auto slice = [&](const std::vector<Clock::duration> &all) {
+            return std::vector<Clock::duration>(all.begin() + std::ptrdiff_t(turn * perTurn),
+                                                all.begin() + std::ptrdiff_t((turn + 1) * perTurn));
+        };
+        ratios.push_back(percentileUs(slice(path), 0.50) / percentileUs(slice(floor), 0.50));
+    }
+    std::nth_element(ratios.begin(), ratios.begin() + std::ptrdiff_t(ratios.size() / 2), ratios.end());
+    return ratios[ratios.size() / 2];
 }
 
 // Runs body(i) on count threads released together by a latch and returns the seconds from the
@@ -428,17 +463,24 @@ QByteArray echoCallFrame()
                   {QStringLiteral("args"), EchoArgs}});
 }
 
-// p50 of the floor's echo, run as FloorProcess(python, launcher) says.
-double floorRttP50Us(const QString &python, const QStringList &launcher, int warmUp, int roundTrips)
+// The floor's echo as a round trip to time, run as FloorProcess(python, launcher) says; checked once.
+class FloorEcho
 {
-    const QByteArray request = echoCallFrame();
-    FloorProcess floor(python, launcher);
-    QByteArray reply;
-    floor.roundTrip(request, &reply);
-    if (QJsonDocument::fromJson(reply) != QJsonDocument::fromJson(request.mid(4)))
-        throw failure(QStringLiteral("the floor loop replied %1").arg(QString::fromUtf8(reply)));
-    return percentileUs(measureLatencies(warmUp, roundTrips, [&] { floor.roundTrip(request, &reply); }), 0.50);
-}
+public:
+    FloorEcho(const QString &python, const QStringList &launcher)
+        : m_process(python, launcher)
+    {
+        (*this)();
+        if (QJsonDocument::fromJson(m_reply) != QJsonDocument::fromJson(m_request.mid(4)))
+            throw failure(QStringLiteral("the floor loop replied %1").arg(QString::fromUtf8(m_reply)));
+    }
+    void operator()() { m_process.roundTrip(m_request, &m_reply); }
+
+private:
+    FloorProcess m_process;
+    QByteArray m_request = echoCallFrame();
+    QByteArray m_reply;
+};
 
 double timedStartMs(QtPyVenv::Venv &venv)
 {
@@ -447,15 +489,21 @@ double timedStartMs(QtPyVenv::Venv &venv)
     return seconds(Clock::now() - begin) * 1000;
 }
 
-// The echo round trip with the worker run through \a launcher: the protocol over its stdin and
-// stdout, its output forwarded as frames.
-double launcherRttP50Us(QtPyVenv::Config config, const QStringList &launcher, int warmUp, int roundTrips)
+// The echo call as a round trip to time, with the worker run through \a launcher: the protocol
+// over its stdin and stdout, its output forwarded as frames.
+class LauncherEcho
 {
-    config.launcher = launcher;
-    QtPyVenv::Venv venv(config);
-    check(venv.start(), QStringLiteral("start() through %1").arg(launcher.join(QLatin1Char(' '))));
-    return percentileUs(measureLatencies(warmUp, roundTrips, [&] { check(venv.callAndAwait(Echo, EchoArgs), Echo); }), 0.50);
-}
+public:
+    LauncherEcho(QtPyVenv::Config config, const QStringList &launcher)
+        : m_venv((config.launcher = launcher, config))
+    {
+        check(m_venv.start(), QStringLiteral("start() through %1").arg(launcher.join(QLatin1Char(' '))));
+    }
+    void operator()() { check(m_venv.callAndAwait(Echo, EchoArgs), Echo); }
+
+private:
+    QtPyVenv::Venv m_venv;
+};
 
 // The bench's worker: echo() and noop(), in a venv under \a baseDir.
 QtPyVenv::Config echoConfig(const QString &python, const QString &baseDir)
@@ -492,9 +540,18 @@ Results run(const QString &python, const Counts &counts)
     if (echoed != EchoArgs)
         throw failure(QStringLiteral("echo did not return its arguments"));
 
-    const auto latencies = measureLatencies(counts.warmUp, counts.roundTrips, [&] { check(venv.callAndAwait(Echo, EchoArgs), Echo); });
-    results.rttP50Us = percentileUs(latencies, 0.50);
-    results.rttP99Us = percentileUs(latencies, 0.99);
+    {
+        FloorEcho floor(python, {});
+        LauncherEcho viaEnv(config, {QStringLiteral("env")});
+        const auto samples = measureInTurns(counts.warmUp, counts.roundTrips, counts.turns,
+                                            {[&] { check(venv.callAndAwait(Echo, EchoArgs), Echo); }, std::ref(floor),
+                                             std::ref(viaEnv)});
+        results.rttP50Us = percentileUs(samples[0], 0.50);
+        results.rttP99Us = percentileUs(samples[0], 0.99);
+        results.floorRttP50Us = percentileUs(samples[1], 0.50);
+        results.launcherRttP50Us = percentileUs(samples[2], 0.50);
+        results.rttOverFloor = medianTurnRatio(samples[0], samples[1], counts.turns);
+    }
 
     const double throughputSeconds = runTogether(counts.threads, [&](int) {
         for (int i = 0; i < counts.callsPerThread; ++i)
@@ -516,8 +573,6 @@ Results run(const QString &python, const Counts &counts)
     const double payloadMiB = 2.0 * counts.payloadEchoes * BlobChars / (1024 * 1024); // there and back
     results.payloadMBps = payloadMiB / seconds(payloadTime);
 
-    results.floorRttP50Us = floorRttP50Us(python, {}, counts.warmUp, counts.roundTrips);
-    results.launcherRttP50Us = launcherRttP50Us(config, {QStringLiteral("env")}, counts.warmUp, counts.roundTrips);
 
     // Host memory over many calls: sampled once the first 10% are done, so that allocator and
     // cache warm-up are not counted as growth, and again at the end.
@@ -838,20 +893,43 @@ QHash<QString, QString> readFixtureEnv(const QString &path, QString *problem)
     return env;
 }
 
-// p50 of one line echoed by `cat` at the far end of \a launcher.
-double lineEchoP50Us(const QStringList &launcher, const Counts &counts)
+// One line echoed by `cat` at the far end of \a launcher, as a round trip to time; checked once.
+class LineEcho
 {
-    PipedChild child(launcher + QStringList{QStringLiteral("cat")});
-    const QByteArray line("hello world\n");
-    QByteArray echoed(line.size(), '\0');
-    const auto roundTrip = [&] {
-        child.writeAll(line.constData(), size_t(line.size()));
-        child.readExact(echoed.data(), size_t(echoed.size()));
-    };
-    roundTrip();
-    if (echoed != line)
-        throw failure(QStringLiteral("%1 cat echoed %2").arg(launcher.join(QLatin1Char(' ')), QString::fromUtf8(echoed)));
-    return percentileUs(measureLatencies(counts.remoteWarmUp, counts.remoteRoundTrips, roundTrip), 0.50);
+public:
+    explicit LineEcho(const QStringList &launcher)
+        : m_child(launcher + QStringList{QStringLiteral("cat")})
+    {
+        (*this)();
+        if (m_echoed != m_line)
+            throw failure(QStringLiteral("%1 cat echoed %2").arg(launcher.join(QLatin1Char(' ')), QString::fromUtf8(m_echoed)));
+    }
+    void operator()()
+    {
+        m_child.writeAll(m_line.constData(), size_t(m_line.size()));
+        m_child.readExact(m_echoed.data(), size_t(m_echoed.size()));
+    }
+
+private:
+    PipedChild m_child;
+    const QByteArray m_line = "hello world\n";
+    QByteArray m_echoed = QByteArray(m_line.size(), '\0');
+};
+
+// The echo call through \a launcher, its floor and cat's line echo, in turns.
+void measureLauncher(const QString &python, const QtPyVenv::Config &config, const QStringList &launcher,
+                     const Counts &counts, std::optional<double> *rttP50Us, std::optional<double> *floorP50Us,
+                     std::optional<double> *catP50Us, std::optional<double> *rttOverFloor)
+{
+    LauncherEcho call(config, launcher);
+    FloorEcho floor(python, launcher);
+    LineEcho cat(launcher);
+    const auto samples = measureInTurns(counts.remoteWarmUp, counts.remoteRoundTrips, counts.remoteTurns,
+                                        {std::ref(call), std::ref(floor), std::ref(cat)});
+    *rttP50Us = percentileUs(samples[0], 0.50);
+    *floorP50Us = percentileUs(samples[1], 0.50);
+    *catP50Us = percentileUs(samples[2], 0.50);
+    *rttOverFloor = medianTurnRatio(samples[0], samples[1], counts.remoteTurns);
 }
 
 /*!
@@ -881,12 +959,10 @@ void runRemote(const QString &python, const QString &envFile, const Counts &coun
     if (!temp.isValid())
         throw failure(QStringLiteral("cannot create a temporary directory: %1").arg(temp.errorString()));
     const QtPyVenv::Config config = echoConfig(python, temp.filePath(QStringLiteral("base")));
-    results->sshCatRttP50Us = lineEchoP50Us(ssh, counts);
-    results->sshFloorRttP50Us = floorRttP50Us(python, ssh, counts.remoteWarmUp, counts.remoteRoundTrips);
-    results->sshRttP50Us = launcherRttP50Us(config, ssh, counts.remoteWarmUp, counts.remoteRoundTrips);
-    results->srunCatRttP50Us = lineEchoP50Us(srun, counts);
-    results->srunFloorRttP50Us = floorRttP50Us(python, srun, counts.remoteWarmUp, counts.remoteRoundTrips);
-    results->srunRttP50Us = launcherRttP50Us(config, srun, counts.remoteWarmUp, counts.remoteRoundTrips);
+    measureLauncher(python, config, ssh, counts, &results->sshRttP50Us, &results->sshFloorRttP50Us,
+                    &results->sshCatRttP50Us, &results->sshRttOverFloor);
+    measureLauncher(python, config, srun, counts, &results->srunRttP50Us, &results->srunFloorRttP50Us,
+                    &results->srunCatRttP50Us, &results->srunRttOverFloor);
 }
 
 QString optionalNumber(const std::optional<double> &value, int decimals)
@@ -905,6 +981,7 @@ QString toJsonLine(const Results &r)
         {"throughput_calls_s", QString::number(qRound64(r.throughputCallsS))},
         {"payload_MBps", QString::number(r.payloadMBps, 'f', 1)},
         {"floor_rtt_p50_us", QString::number(r.floorRttP50Us, 'f', 1)},
+        {"rtt_over_floor", QString::number(r.rttOverFloor, 'f', 2)},
         {"rss_growth_kb", QString::number(r.rssGrowthKb)},
         {"calls_for_rss", QString::number(r.callsForRss)},
         {"array_payload_MBps", optionalNumber(r.arrayPayloadMBps, 1)},
@@ -918,9 +995,11 @@ QString toJsonLine(const Results &r)
         {"install_uv_s", optionalNumber(r.installUvS, 2)},
         {"ssh_rtt_p50_us", optionalNumber(r.sshRttP50Us, 1)},
         {"ssh_floor_rtt_p50_us", optionalNumber(r.sshFloorRttP50Us, 1)},
+        {"ssh_rtt_over_floor", optionalNumber(r.sshRttOverFloor, 2)},
         {"ssh_cat_rtt_p50_us", optionalNumber(r.sshCatRttP50Us, 1)},
         {"srun_rtt_p50_us", optionalNumber(r.srunRttP50Us, 1)},
         {"srun_floor_rtt_p50_us", optionalNumber(r.srunFloorRttP50Us, 1)},
+        {"srun_rtt_over_floor", optionalNumber(r.srunRttOverFloor, 2)},
         {"srun_cat_rtt_p50_us", optionalNumber(r.srunCatRttP50Us, 1)},
     };
     QStringList parts;
