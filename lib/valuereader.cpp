@@ -2,6 +2,7 @@
 #include "valuereader.h"
 
 #include "bignum.h"
+#include "jsontext.h"
 
 #include <QtPyVenv/value.h>
 
@@ -9,13 +10,10 @@
 
 #include <charconv>
 #include <cstring>
-#include <limits>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 namespace QtPyVenv::Internal {
+
+using namespace JsonText;
 
 namespace {
 
@@ -57,70 +55,6 @@ int cborHead(char *out, int major, quint64 value)
     out[0] = char(initial | 27);
     qToBigEndian(value, out + 1);
     return 9;
-}
-
-bool isSpace(char c)
-{
-    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
-}
-
-bool isDigit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-// The length of the leading run of [at, end) that a JSON string holds as it is: no quote, no
-// backslash, no control character. Sixteen bytes per step where SSE2 is there.
-qsizetype plainRun(const char *at, const char *end)
-{
-    const char *const begin = at;
-#if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i lastControl = _mm_set1_epi8(0x1f);
-    while (end - at >= 16) {
-        const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(at));
-        const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(bytes, lastControl), lastControl);
-        const __m128i special =
-            _mm_or_si128(control, _mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash)));
-        if (const int mask = _mm_movemask_epi8(special))
-            return at - begin + __builtin_ctz(unsigned(mask));
-        at += 16;
-    }
-#endif
-    while (at != end && *at != '"' && *at != '\\' && static_cast<unsigned char>(*at) >= 0x20)
-        ++at;
-    return at - begin;
-}
-
-void appendUtf8(QByteArray &out, char32_t point)
-{
-    if (point < 0x80) {
-        out += char(point);
-    } else if (point < 0x800) {
-        out += char(0xc0 | (point >> 6));
-        out += char(0x80 | (point & 0x3f));
-    } else if (point < 0x10000) {
-        out += char(0xe0 | (point >> 12));
-        out += char(0x80 | ((point >> 6) & 0x3f));
-        out += char(0x80 | (point & 0x3f));
-    } else {
-        out += char(0xf0 | (point >> 18));
-        out += char(0x80 | ((point >> 12) & 0x3f));
-        out += char(0x80 | ((point >> 6) & 0x3f));
-        out += char(0x80 | (point & 0x3f));
-    }
-}
-
-int hexValue(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 } // namespace
@@ -229,8 +163,7 @@ bool ValueReader::fail(const QString &why)
 
 void ValueReader::skipSpace()
 {
-    while (m_at != m_end && isSpace(*m_at))
-        ++m_at;
+    m_at = JsonText::skipSpace(m_at, m_end);
 }
 
 void ValueReader::head(int major, quint64 value)
@@ -421,132 +354,34 @@ bool ValueReader::nextItem(char close, bool *more)
 
 bool ValueReader::string(QByteArray *utf8)
 {
-    ++m_at; // opening quote
-    utf8->resize(0);
-    for (;;) {
-        const qsizetype run = plainRun(m_at, m_end);
-        utf8->append(m_at, run);
-        m_at += run;
-        if (m_at == m_end)
-            return fail(QStringLiteral("unterminated string"));
-        const char c = *m_at++;
-        if (c == '"')
-            return true;
-        if (c != '\\')
-            return fail(QStringLiteral("control character in a string"));
-        if (m_at == m_end)
-            return fail(QStringLiteral("unterminated string"));
-        switch (*m_at++) {
-        case '"': *utf8 += '"'; break;
-        case '\\': *utf8 += '\\'; break;
-        case '/': *utf8 += '/'; break;
-        case 'b': *utf8 += '\b'; break;
-        case 'f': *utf8 += '\f'; break;
-        case 'n': *utf8 += '\n'; break;
-        case 'r': *utf8 += '\r'; break;
-        case 't': *utf8 += '\t'; break;
-        case 'u': {
-            auto unit = [this]() -> int {
-                if (m_end - m_at < 4)
-                    return -1;
-                int value = 0;
-                for (int i = 0; i < 4; ++i) {
-                    const int digit = hexValue(m_at[i]);
-                    if (digit < 0)
-                        return -1;
-                    value = value * 16 + digit;
-                }
-                m_at += 4;
-                return value;
-            };
-            const int first = unit();
-            if (first < 0)
-                return fail(QStringLiteral("bad \\u escape"));
-            char32_t point = char32_t(first);
-            if (QChar::isHighSurrogate(point) && m_end - m_at >= 6 && m_at[0] == '\\' && m_at[1] == 'u') {
-                const char *const before = m_at;
-                m_at += 2;
-                const int second = unit();
-                if (second >= 0 && QChar::isLowSurrogate(char32_t(second)))
-                    point = QChar::surrogateToUcs4(char16_t(first), char16_t(second));
-                else
-                    m_at = before;
-            }
-            if (QChar::isSurrogate(point))
-                point = QChar::ReplacementCharacter; // a lone surrogate, as QString::toUtf8() makes it
-            appendUtf8(*utf8, point);
-            break;
-        }
-        default:
-            return fail(QStringLiteral("bad escape"));
-        }
-    }
+    const char *why = nullptr;
+    return readString(m_at, m_end, utf8, &why) || fail(QString::fromLatin1(why));
 }
 
 bool ValueReader::number()
 {
+    double special = 0;
+    if (const char *end = specialDouble(m_at, m_end, &special)) {
+        m_at = end;
+        appendDouble(special);
+        return true;
+    }
+    NumberText text;
+    const char *why = nullptr;
+    if (!scanNumber(m_at, m_end, &text, &why))
+        return fail(QString::fromLatin1(why));
     const char *const start = m_at;
-    const char *at = m_at;
-    const bool negative = at != m_end && *at == '-';
-    if (negative)
-        ++at;
-    if (m_end - at >= 8 && std::memcmp(at, "Infinity", 8) == 0) {
-        m_at = at + 8;
-        m_cbor += char(CborDouble);
-        char bytes[8];
-        qToBigEndian(negative ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity(),
-                     bytes);
-        m_cbor.append(bytes, 8);
-        return true;
-    }
-    if (!negative && m_end - at >= 3 && std::memcmp(at, "NaN", 3) == 0) {
-        m_at = at + 3;
-        m_cbor += char(CborDouble);
-        char bytes[8];
-        qToBigEndian(std::numeric_limits<double>::quiet_NaN(), bytes);
-        m_cbor.append(bytes, 8);
-        return true;
-    }
-    const char *const digits = at;
-    while (at != m_end && isDigit(*at))
-        ++at;
-    if (at == digits || (*digits == '0' && at - digits > 1))
-        return fail(QStringLiteral("unexpected character"));
-    const char *const digitsEnd = at;
-    bool integral = true;
-    if (at != m_end && *at == '.') {
-        integral = false;
-        const char *const fraction = ++at;
-        while (at != m_end && isDigit(*at))
-            ++at;
-        if (at == fraction)
-            return fail(QStringLiteral("a number without digits after '.'"));
-    }
-    if (at != m_end && (*at == 'e' || *at == 'E')) {
-        integral = false;
-        ++at;
-        if (at != m_end && (*at == '+' || *at == '-'))
-            ++at;
-        const char *const exponent = at;
-        while (at != m_end && isDigit(*at))
-            ++at;
-        if (at == exponent)
-            return fail(QStringLiteral("a number without exponent digits"));
-    }
-    m_at = at;
-    if (!integral) {
+    m_at = text.end;
+    if (!text.integral) {
         double number = 0;
-        const auto [end, ec] = std::from_chars(start, at, number);
-        if (end != at || (ec != std::errc() && ec != std::errc::result_out_of_range))
+        const auto [end, ec] = std::from_chars(start, m_at, number);
+        if (end != m_at || (ec != std::errc() && ec != std::errc::result_out_of_range))
             return fail(QStringLiteral("bad number"));
-        m_cbor += char(CborDouble);
-        char bytes[8];
-        qToBigEndian(number, bytes);
-        m_cbor.append(bytes, 8);
+        appendDouble(number);
         return true;
     }
     qint64 integer = 0;
-    if (const auto [end, ec] = std::from_chars(start, at, integer); ec == std::errc() && end == at) {
+    if (const auto [end, ec] = std::from_chars(start, m_at, integer); ec == std::errc() && end == m_at) {
         if (integer >= 0)
             head(Unsigned, quint64(integer));
         else
@@ -554,13 +389,22 @@ bool ValueReader::number()
         return true;
     }
     // Beyond 64 bits: a bignum, exactly. Tag 3 holds -1 - n.
-    QByteArray magnitude = magnitudeFromDecimal(QByteArrayView(digits, digitsEnd - digits));
+    const bool negative = *start == '-';
+    QByteArray magnitude = magnitudeFromDecimal(QByteArrayView(text.digits, text.digitsEnd - text.digits));
     if (negative)
         magnitude = decrementMagnitude(magnitude);
     head(Tag, negative ? 3 : 2);
     head(Bytes, quint64(magnitude.size()));
     m_cbor += magnitude;
     return true;
+}
+
+void ValueReader::appendDouble(double number)
+{
+    m_cbor += char(CborDouble);
+    char bytes[8];
+    qToBigEndian(number, bytes);
+    m_cbor.append(bytes, 8);
 }
 
 // Skips one value without translating it, with a counter instead of recursion: only the

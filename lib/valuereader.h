@@ -46,6 +46,7 @@ private:
     bool tagObject(int depth);
     bool string(QByteArray *utf8);
     bool number();
+    void appendDouble(double number);
     bool literal(const char *word, unsigned char cbor);
     bool skipValue();
     void skipSpace();
