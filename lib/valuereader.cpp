@@ -61,6 +61,12 @@ int cborHead(char *out, int major, quint64 value)
 
 QCborValue ValueReader::read(QByteArrayView json, const QList<QByteArrayView> *parts)
 {
+    m_error.clear();
+    m_tooDeep.clear();
+    // A TAGGED frame nearly always holds a tag object, which only the CBOR path reads.
+    QCborValue direct;
+    if (m_directPath && !parts && m_direct.read(json, &direct))
+        return direct;
     m_parts = parts;
     m_begin = m_at = json.data();
     m_end = m_at + json.size();
@@ -74,8 +80,6 @@ QCborValue ValueReader::read(QByteArrayView json, const QList<QByteArrayView> *p
         copied += part.size() < SpliceBytes ? part.size() + 9 : 0;
     m_cbor.reserve(copied + 64);
     m_spliced.clear();
-    m_error.clear();
-    m_tooDeep.clear();
     skipSpace();
     if (!value(0))
         return QCborValue(QCborValue::Undefined);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "directreader.h"
+
 #include <QByteArrayView>
 #include <QCborValue>
 #include <QList>
@@ -11,9 +13,10 @@ namespace QtPyVenv::Internal {
 /*
  * Reads one value of the wire's JSON dialect (docs/protocol.md) into a QCborValue: map order
  * kept, integers of any size (bignums beyond 64 bits), NaN and infinities, and, when \a parts is
- * given, tag objects (byte strings from \a parts, tags). The text is first translated to CBOR and
- * then decoded by Qt, which appends map entries without looking for duplicates (QCborMap::insert
- * is linear in the size of the map).
+ * given, tag objects (byte strings from \a parts, tags). A simple text without parts is built
+ * straight from the JSON (DirectReader); any other, or one DirectReader gives up on, is first
+ * translated to CBOR and then decoded by Qt, which appends map entries without looking for
+ * duplicates (QCborMap::insert is linear in the size of the map).
  *
  * Big parts skip the CBOR text: a placeholder stands in for them, and once Qt has built the tree
  * each is replaced by a value made straight from the part, so that its bytes are copied once.
@@ -37,6 +40,8 @@ public:
     QString error() const { return m_error; }
     //! Where a too deep value was cut off, empty when none was.
     QString tooDeep() const { return m_tooDeep; }
+    //! Off: every text takes the CBOR path, for tests that compare the two paths.
+    void setDirectPath(bool enabled) { m_directPath = enabled; }
 
 private:
     bool value(int depth);
@@ -57,6 +62,8 @@ private:
 
     const QList<QByteArrayView> *m_parts = nullptr;
     const bool m_headroom;
+    bool m_directPath = true;
+    DirectReader m_direct;
     const char *m_at = nullptr;
     const char *m_end = nullptr;
     const char *m_begin = nullptr;

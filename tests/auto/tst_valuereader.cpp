@@ -2,6 +2,7 @@
 // The wire's JSON dialect: what the reader makes of the worker's text, and values written by the
 // host's encoder read back unchanged.
 #include "bignum.h"
+#include "directreader.h"
 #include "jsonwriter.h"
 #include "valuereader.h"
 
@@ -15,6 +16,7 @@
 #include <cmath>
 #include <limits>
 
+using QtPyVenv::Internal::DirectReader;
 using QtPyVenv::Internal::FrameParts;
 using QtPyVenv::Internal::ValueReader;
 
@@ -54,6 +56,44 @@ QCborValue roundTrip(const QCborValue &value)
     return back;
 }
 
+// What a reader makes of \a json with the direct path and without it must be the same: value,
+// CBOR bytes (key order included), error and depth note. Each reader reads the text twice, so
+// that what it keeps between texts is used too.
+void compareWithCborPath(const QByteArray &json, const QList<QByteArrayView> *parts = nullptr)
+{
+    ValueReader direct;
+    ValueReader cbor;
+    cbor.setDirectPath(false);
+    for (int round = 0; round < 2; ++round) {
+        const QCborValue fast = direct.read(json, parts);
+        const QCborValue slow = cbor.read(json, parts);
+        QCOMPARE(direct.error(), cbor.error());
+        QCOMPARE(direct.tooDeep(), cbor.tooDeep());
+        QCOMPARE(fast.type(), slow.type());
+        QCOMPARE(fast.toCbor(), slow.toCbor());
+        if (!(slow.isDouble() && std::isnan(slow.toDouble())))
+            QCOMPARE(fast, slow);
+    }
+}
+
+QByteArray mapOfSize(int size)
+{
+    QByteArray json = "{";
+    for (int i = 0; i < size; ++i)
+        json += (i ? ",\"k" : "\"k") + QByteArray::number(i) + "\":" + QByteArray::number(i);
+    return json + '}';
+}
+
+QByteArray nested(int depth)
+{
+    return QByteArray(depth, '[') + "1" + QByteArray(depth, ']');
+}
+
+QByteArray nestedMaps(int depth)
+{
+    return QByteArray("{\"a\":").repeated(depth) + "1" + QByteArray(depth, '}');
+}
+
 } // namespace
 
 class tst_ValueReader : public QObject
@@ -77,6 +117,9 @@ private Q_SLOTS:
     void reservedKeyIsRefusedWhenTagged();
     void encoderDepthLimit();
     void bigMapIsLinear();
+    void directPathMatchesCborPath_data();
+    void directPathMatchesCborPath();
+    void taggedFramesTakeTheCborPath();
 };
 
 void tst_ValueReader::scalars_data()
@@ -312,6 +355,90 @@ void tst_ValueReader::bigMapIsLinear()
     QCOMPARE(map.size(), size);
     QCOMPARE((map.constBegin() + (size - 1)).key().toString(), QStringLiteral("k%1").arg(size - 1));
     QVERIFY2(timer.elapsed() < 5000, qPrintable(QString::number(timer.elapsed())));
+}
+
+void tst_ValueReader::directPathMatchesCborPath_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<bool>("direct"); // whether DirectReader builds it rather than giving up
+    auto row = [](const char *name, const QByteArray &json, bool direct) { QTest::newRow(name) << json << direct; };
+    row("null", "null", true);
+    row("true", " true\n", true);
+    row("false", "false", true);
+    row("zero", "0", true);
+    row("minus zero", "-0", true);
+    row("int64 max", "9223372036854775807", true);
+    row("int64 min", "-9223372036854775808", true);
+    row("double", "2.5", true);
+    row("minus zero double", "-0.0", true);
+    row("whole double", "3.0", true);
+    row("exponent", "-1.5E-300", true);
+    row("NaN", "NaN", true);
+    row("Infinity", "Infinity", true);
+    row("-Infinity", "[-Infinity]", true);
+    row("empty string", R"("")", true);
+    row("plain string", R"("hello world, a little longer than sixteen bytes")", true);
+    row("escapes", R"("a\"b\\c\/d\b\f\n\r\t")", true);
+    row("non-ascii escape", R"("caf\u00e9")", true);
+    row("surrogate pair", R"("\ud83d\udc0d")", true);
+    row("lone surrogate", R"("\ud800x")", true);
+    row("nul escape", R"("a\u0000b")", true);
+    row("nul key untagged", R"({"\u0000": 1})", true);
+    row("escaped keys", R"({"caf\u00e9": 1, "tab\t": 2, "plain": 3})", true);
+    row("reply", R"({"type":"call_done","callID":1,"ok":true,"result":{"text":"hello world","n":42}})", true);
+    row("key order", R"({"z": 1, "a": [], "m": {}, "b": null})", true);
+    row("nested", R"( [ {"k" : [1, 2.5, "x", {"d": {}}]} , [[]], true ] )", true);
+    row("long array", "[" + QByteArray("0.5,").repeated(1000) + "1]", true);
+    row("largest map", mapOfSize(int(DirectReader::MaxMapSize)), true);
+    row("deepest", nested(DirectReader::MaxDepth), true);
+    row("deepest maps", nestedMaps(DirectReader::MaxDepth), true);
+
+    row("map too big", mapOfSize(int(DirectReader::MaxMapSize) + 1), false);
+    row("map too big inside", "[1, " + mapOfSize(100) + "]", false);
+    row("duplicate key", R"({"a": 1, "b": 2, "a": 3})", false);
+    row("duplicate escaped key", R"({"\u0061": 1, "a": 2})", false);
+    row("too deep for direct", nested(DirectReader::MaxDepth + 1), false);
+    row("maps too deep for direct", nestedMaps(DirectReader::MaxDepth + 1), false);
+    row("maps too deep", nestedMaps(100000), false);
+    row("too deep", R"({"callID": 7, "result": )" + nested(QtPyVenv::MaxValueDepth + 1) + "}", false);
+    row("bignum", "[18446744073709551616]", false);
+    row("negative bignum", "-9223372036854775809", false);
+    row("double out of range", "1e400", false);
+    row("raw utf-8", "\"caf\xc3\xa9\"", false);
+    row("invalid utf-8", "\"\xff\"", false);
+    row("raw utf-8 key", "{\"\xc3\xa9\": 1}", false);
+    row("trailing text", "{} x", false);
+    row("two values", "1 2", false);
+    row("extra bracket", "[1]]", false);
+    row("empty text", "", false);
+    row("unterminated", R"({"a": [1, 2)", false);
+    row("missing colon", R"({"a" 1})", false);
+    row("bad escape", R"("\x")", false);
+    row("short unicode escape", R"("\u12")", false);
+    row("leading zero", "01", false);
+    row("bare minus", "-", false);
+    row("-NaN", "-NaN", false);
+    row("control character", "\"a\nb\"", false);
+    row("truncated literal", "[nul]", false);
+}
+
+void tst_ValueReader::directPathMatchesCborPath()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(bool, direct);
+    DirectReader reader;
+    QCborValue value;
+    QCOMPARE(reader.read(json, &value), direct);
+    compareWithCborPath(json);
+}
+
+void tst_ValueReader::taggedFramesTakeTheCborPath()
+{
+    const QByteArray first = "abc";
+    const QList<QByteArrayView> parts{first};
+    compareWithCborPath(R"({"type": "output", "data": {"\u0000": 0}})", &parts);
+    compareWithCborPath(R"([{"\u0000": [86, {"\u0000": 0}]}, 1, "x"])", &parts);
+    compareWithCborPath(R"({"a": 1})", &parts);
 }
 
 QTEST_GUILESS_MAIN(tst_ValueReader)
