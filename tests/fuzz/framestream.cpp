@@ -62,6 +62,7 @@ QByteArray readFrame(ValueReader &reader, const Frame &frame)
     const QCborValue value = reader.read(frame.json, frame.tagged ? &frame.parts : nullptr);
     digest.addData(reader.error().toUtf8());
     digest.addData(reader.tooDeep().toUtf8());
+    digest.addData(value.toCbor()); // what the direct path and the CBOR path make must be equal
     if (value.isMap()) {
         useValue(value, 0);
         toJson(value);
@@ -76,10 +77,11 @@ struct Reading {
     qsizetype leftover = 0;
 };
 
-Reading read(const uint8_t *data, size_t size, qsizetype chunk)
+Reading read(const uint8_t *data, size_t size, qsizetype chunk, bool directPath)
 {
     FrameDecoder decoder;
     ValueReader reader(true);
+    reader.setDirectPath(directPath);
     Reading reading;
     size_t at = 0;
     while (at < size && decoder.error().isEmpty()) {
@@ -102,11 +104,16 @@ Reading read(const uint8_t *data, size_t size, qsizetype chunk)
 
 bool readFrameStream(const uint8_t *data, size_t size, QString *problem)
 {
-    const Reading whole = read(data, size, qsizetype(size));
-    // Byte by byte, every check meets every partial frame; big inputs in smaller steps.
-    const Reading split = read(data, size, size <= 256 * 1024 ? 1 : 4093);
-    if (whole.frames != split.frames)
+    const Reading whole = read(data, size, qsizetype(size), true);
+    // Byte by byte, every check meets every partial frame; big inputs in smaller steps. All
+    // through the CBOR path, which the direct path must agree with.
+    const Reading split = read(data, size, size <= 256 * 1024 ? 1 : 4093, false);
+    if (whole.frames.size() != split.frames.size())
         *problem = QStringLiteral("%1 frames read at once, %2 in pieces").arg(whole.frames.size()).arg(split.frames.size());
+    else if (whole.frames != split.frames)
+        *problem = QStringLiteral("frame %1 read at once (direct path) differs from its reading in pieces (CBOR path)")
+                       .arg(std::mismatch(whole.frames.begin(), whole.frames.end(), split.frames.begin()).first
+                            - whole.frames.begin());
     else if (whole.error != split.error)
         *problem = QStringLiteral("read at once: \"%1\"; in pieces: \"%2\"").arg(whole.error, split.error);
     else if (whole.error.isEmpty() && whole.leftover != split.leftover)
