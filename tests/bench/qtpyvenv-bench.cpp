@@ -181,7 +181,6 @@ struct Results {
     double payloadMBps = 0;
     double floorRttP50Us = 0;
     double launcherRttP50Us = 0; // through the launcher {"env"}
-    double rttOverFloor = 0;     // the median over turns of rtt / floor in the same turn
     qint64 rssGrowthKb = 0;
     qint64 callsForRss = 0;
     std::optional<double> arrayPayloadMBps;
@@ -201,8 +200,6 @@ struct Results {
     std::optional<double> srunRttP50Us;
     std::optional<double> srunFloorRttP50Us;
     std::optional<double> srunCatRttP50Us;
-    std::optional<double> sshRttOverFloor;
-    std::optional<double> srunRttOverFloor;
     QString remoteSkipped; //!< why the four keys above are null
 };
 
@@ -257,22 +254,6 @@ std::vector<std::vector<Clock::duration>> measureInTurns(int warmUp, int roundTr
         }
     }
     return samples;
-}
-
-//! The median over the turns of measureInTurns() of p50(\a path) / p50(\a floor) in each turn.
-double medianTurnRatio(const std::vector<Clock::duration> &path, const std::vector<Clock::duration> &floor, int turns)
-{
-    const size_t perTurn = path.size() / size_t(turns);
-    std::vector<double> ratios;
-    for (size_t turn = 0; turn < size_t(turns); ++turn) {
-        const auto slice = [&](const std::vector<Clock::duration> &all) {
-            return std::vector<Clock::duration>(all.begin() + std::ptrdiff_t(turn * perTurn),
-                                                all.begin() + std::ptrdiff_t((turn + 1) * perTurn));
-        };
-        ratios.push_back(percentileUs(slice(path), 0.50) / percentileUs(slice(floor), 0.50));
-    }
-    std::nth_element(ratios.begin(), ratios.begin() + std::ptrdiff_t(ratios.size() / 2), ratios.end());
-    return ratios[ratios.size() / 2];
 }
 
 // Runs body(i) on count threads released together by a latch and returns the seconds from the
@@ -550,7 +531,6 @@ Results run(const QString &python, const Counts &counts)
         results.rttP99Us = percentileUs(samples[0], 0.99);
         results.floorRttP50Us = percentileUs(samples[1], 0.50);
         results.launcherRttP50Us = percentileUs(samples[2], 0.50);
-        results.rttOverFloor = medianTurnRatio(samples[0], samples[1], counts.turns);
     }
 
     const double throughputSeconds = runTogether(counts.threads, [&](int) {
@@ -919,7 +899,7 @@ private:
 // The echo call through \a launcher, its floor and cat's line echo, in turns.
 void measureLauncher(const QString &python, const QtPyVenv::Config &config, const QStringList &launcher,
                      const Counts &counts, std::optional<double> *rttP50Us, std::optional<double> *floorP50Us,
-                     std::optional<double> *catP50Us, std::optional<double> *rttOverFloor)
+                     std::optional<double> *catP50Us)
 {
     LauncherEcho call(config, launcher);
     FloorEcho floor(python, launcher);
@@ -929,7 +909,6 @@ void measureLauncher(const QString &python, const QtPyVenv::Config &config, cons
     *rttP50Us = percentileUs(samples[0], 0.50);
     *floorP50Us = percentileUs(samples[1], 0.50);
     *catP50Us = percentileUs(samples[2], 0.50);
-    *rttOverFloor = medianTurnRatio(samples[0], samples[1], counts.remoteTurns);
 }
 
 /*!
@@ -960,9 +939,9 @@ void runRemote(const QString &python, const QString &envFile, const Counts &coun
         throw failure(QStringLiteral("cannot create a temporary directory: %1").arg(temp.errorString()));
     const QtPyVenv::Config config = echoConfig(python, temp.filePath(QStringLiteral("base")));
     measureLauncher(python, config, ssh, counts, &results->sshRttP50Us, &results->sshFloorRttP50Us,
-                    &results->sshCatRttP50Us, &results->sshRttOverFloor);
+                    &results->sshCatRttP50Us);
     measureLauncher(python, config, srun, counts, &results->srunRttP50Us, &results->srunFloorRttP50Us,
-                    &results->srunCatRttP50Us, &results->srunRttOverFloor);
+                    &results->srunCatRttP50Us);
 }
 
 QString optionalNumber(const std::optional<double> &value, int decimals)
@@ -981,7 +960,6 @@ QString toJsonLine(const Results &r)
         {"throughput_calls_s", QString::number(qRound64(r.throughputCallsS))},
         {"payload_MBps", QString::number(r.payloadMBps, 'f', 1)},
         {"floor_rtt_p50_us", QString::number(r.floorRttP50Us, 'f', 1)},
-        {"rtt_over_floor", QString::number(r.rttOverFloor, 'f', 2)},
         {"rss_growth_kb", QString::number(r.rssGrowthKb)},
         {"calls_for_rss", QString::number(r.callsForRss)},
         {"array_payload_MBps", optionalNumber(r.arrayPayloadMBps, 1)},
@@ -995,11 +973,9 @@ QString toJsonLine(const Results &r)
         {"install_uv_s", optionalNumber(r.installUvS, 2)},
         {"ssh_rtt_p50_us", optionalNumber(r.sshRttP50Us, 1)},
         {"ssh_floor_rtt_p50_us", optionalNumber(r.sshFloorRttP50Us, 1)},
-        {"ssh_rtt_over_floor", optionalNumber(r.sshRttOverFloor, 2)},
         {"ssh_cat_rtt_p50_us", optionalNumber(r.sshCatRttP50Us, 1)},
         {"srun_rtt_p50_us", optionalNumber(r.srunRttP50Us, 1)},
         {"srun_floor_rtt_p50_us", optionalNumber(r.srunFloorRttP50Us, 1)},
-        {"srun_rtt_over_floor", optionalNumber(r.srunRttOverFloor, 2)},
         {"srun_cat_rtt_p50_us", optionalNumber(r.srunCatRttP50Us, 1)},
     };
     QStringList parts;
