@@ -231,9 +231,10 @@ double percentileUs(std::vector<Clock::duration> samples, double fraction)
 /*!
  * Latencies of several round trips measured in turns: after warmUp untimed round trips of each,
  * \a turns turns of roundTrips / turns timed round trips of each path, one path after the other.
- * This machine (a VM) changes speed on a scale of seconds: paths timed one after the other for
- * seconds each can meet different machines, paths timed in turns of some milliseconds meet the
- * same one. Returns each path's latencies, turn after turn.
+ * On this VM a round trip's speed depends on whether its two processes share a vCPU, which the
+ * scheduler changes now and then: paths timed in turns of some milliseconds share the periods in
+ * between, rather than seconds each of their own (the README says what is left). Returns each
+ * path's latencies, turn after turn.
  */
 std::vector<std::vector<Clock::duration>> measureInTurns(int warmUp, int roundTrips, int turns,
                                                          const std::vector<std::function<void()>> &paths)
@@ -475,14 +476,20 @@ double timedStartMs(QtPyVenv::Venv &venv)
 class LauncherEcho
 {
 public:
-    LauncherEcho(QtPyVenv::Config config, const QStringList &launcher)
-        : m_venv((config.launcher = launcher, config))
+    LauncherEcho(const QtPyVenv::Config &config, const QStringList &launcher)
+        : m_venv(withLauncher(config, launcher))
     {
         check(m_venv.start(), QStringLiteral("start() through %1").arg(launcher.join(QLatin1Char(' '))));
     }
     void operator()() { check(m_venv.callAndAwait(Echo, EchoArgs), Echo); }
 
 private:
+    static QtPyVenv::Config withLauncher(QtPyVenv::Config config, const QStringList &launcher)
+    {
+        config.launcher = launcher;
+        return config;
+    }
+
     QtPyVenv::Venv m_venv;
 };
 
