@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "launchereditor.h"
 
+#include "core/environment.h"
+
 #include <QComboBox>
 #include <QFormLayout>
 #include <QLabel>
@@ -31,7 +33,7 @@ LauncherEditor::LauncherEditor(QWidget *parent)
     m_pages->addWidget(page({{tr("srun options:"), m_srunOptions}, {tr("Through SSH to:"), m_loginNode}}));
     m_pages->addWidget(page({{tr("Command:"), m_command}}));
 
-    auto *hint = new QLabel(tr("The venv is made on that side (by default in ~/.local/share/qtpyvenv/venvs there)."), this);
+    auto *hint = new QLabel(tr("The venv is made on that side (by default in %1 there).").arg(Environment::RemoteBaseDirPrefix), this);
     hint->setObjectName(QStringLiteral("runsOnHint"));
     hint->setWordWrap(true);
     hint->setForegroundRole(QPalette::PlaceholderText);
