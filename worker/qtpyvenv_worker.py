@@ -315,6 +315,9 @@ class Channel:
         self._out_lock = threading.Lock()
         self._pending = []
         self._flushing = False
+        self._handed_over = False  # post() gave the flush to the writer, which has not begun it
+        self._writer_bell = threading.Condition(self._out_lock)
+        self._writer = None  # the thread that flushes for post(), started by the first one
 
     def read_frame(self):
         """The next frame's body, (flags, body) for a frame with flags, or None at end of input
@@ -381,6 +384,35 @@ class Channel:
             if self._flushing:
                 return
             self._flushing = True
+        self._flush()
+
+    def post(self, message):
+        """send() for the thread that reads: it queues the frame and never writes, so that no
+        flush holds up reading. A flush lasts while other threads queue frames faster than the
+        host takes them (a stream of partial results over a slow link), and cancels and pings
+        would wait behind it."""
+        frame = _frame(message)
+        with self._out_lock:
+            self._pending.extend(frame)
+            if self._flushing:
+                return
+            self._flushing = self._handed_over = True
+            if self._writer is None:
+                self._writer = threading.Thread(target=Dispatcher._guard, args=(self._write_posted,),
+                                                name="qtpyvenv-writer", daemon=True)
+                self._writer.start()  # it takes the lock once this thread lets go of it
+            self._writer_bell.notify()
+
+    def _write_posted(self):
+        while True:
+            with self._out_lock:
+                while not self._handed_over:
+                    self._writer_bell.wait()
+                self._handed_over = False
+            self._flush()
+
+    def _flush(self):
+        """Writes the queue until it is empty; the caller set _flushing."""
         while True:
             with self._out_lock:
                 batch = self._pending
@@ -723,7 +755,7 @@ class Worker:
             reply.update(_plain_error(type(error).__name__, "the sources cannot be read: " + what))
         else:
             raise ProtocolViolation("a frame cannot be read: %s" % (what,))
-        self.channel.send(reply)
+        self.channel.post(reply)  # only the thread that reads refuses
 
     def _accepts_no_args(self, function):
         answer = self._takes_no_args.get(function)
@@ -1271,7 +1303,7 @@ class Dispatcher:
         if kind == "cancel":
             self._cancel(message)
         elif kind == "ping":
-            self._worker.channel.send({"type": "pong", "opID": message.get("opID")})
+            self._worker.channel.post({"type": "pong", "opID": message.get("opID")})
         else:
             raise ProtocolViolation("unknown frame type %r" % (kind,))
 
@@ -1319,7 +1351,7 @@ class Dispatcher:
                 for slot in self._calls():
                     slot.cancel(call_id)  # if it runs that call
                 return  # else unknown, or done: nothing to do
-        self._worker.channel.send(_cancelled_reply(call_id, None, "the call was cancelled before it started"))
+        self._worker.channel.post(_cancelled_reply(call_id, None, "the call was cancelled before it started"))
 
     def _watch_reading(self):
         """The watcher's life (see the class comment). While frames keep starting it only reads

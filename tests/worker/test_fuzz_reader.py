@@ -88,7 +88,7 @@ def read_stream(data, piece=None):
 
 
 class _Replies:
-    def send(self, message):
+    def post(self, message):
         W._frame(message)
 
 

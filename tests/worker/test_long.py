@@ -8,13 +8,17 @@ import errno
 import json
 import os
 import random
+import select
 import shutil
+import socket
 import statistics
+import struct
 import tempfile
+import threading
 import time
 import unittest
 
-from test_wire import EndToEndTest, TAGGED, PARTS, host_frame, optional
+from test_wire import EndToEndTest, TAGGED, PARTS, W, host_frame, optional, read_frame
 
 SOURCE = r'''
 import contextlib, os, threading, qtpyvenv
@@ -168,7 +172,21 @@ class LongCallHost(unittest.TestCase):
         return self.receive()[1]
 
     def send(self, message):
-        self.host.sendall(host_frame(json.dumps(message), tagged=False))
+        """Sends while it keeps reading, as the host does: its writes never block its reads. A
+        test host blocked in sendall() could wait on a worker thread that is itself blocked
+        writing frames nobody reads."""
+        data = memoryview(host_frame(json.dumps(message), tagged=False))
+        while data:
+            readable, writable, _ = select.select([self.host], [self.host], [], 60)
+            if not readable and not writable:
+                raise TimeoutError("the worker neither reads nor writes")
+            if readable:
+                chunk = self.host.recv(1 << 20)
+                if not chunk:
+                    self.fail("the worker closed the socket: %r" % (self.process.stderr.read(),))
+                self.buffer += chunk  # after self.pending, before what receive() reads next
+            if writable:
+                data = data[self.host.send(data):]
 
     def define(self, code, op_id=1):
         self.send({"type": "define", "opID": op_id, "sources": [{"name": "<long>", "code": code}]})
@@ -515,6 +533,38 @@ class OneThreadTest(LongCallHost):
             self.assertCancelled(self.frames_of(call_id)[-1])
             latencies.append(time.monotonic() - begin)
         self.assertLess(statistics.median(latencies), 0.006, latencies)
+
+
+class ReadingTest(unittest.TestCase):
+    """The thread that reads answers pings, early cancels and unreadable frames with post(): it
+    never writes itself, so no flush of other threads' frames to a slow host holds up reading."""
+
+    def test_post_returns_while_the_host_takes_nothing(self):
+        host, worker = socket.socketpair()
+        self.addCleanup(host.close)
+        self.addCleanup(worker.close)
+        worker.setblocking(False)
+        filler, chunk = 0, 1 << 16
+        while chunk:  # the worker's side full: a write now would wait for the host
+            try:
+                filler += worker.send(bytes(chunk))
+            except BlockingIOError:
+                chunk //= 2
+        worker.setblocking(True)
+        channel = W.Channel(worker.fileno(), worker.fileno(), 1 << 20)
+        reader = threading.Thread(target=channel.post, args=({"type": "pong", "opID": 7},))
+        reader.start()
+        reader.join(30)
+        self.assertFalse(reader.is_alive(), "post() waited for the host to read")
+        channel.send({"type": "pong", "opID": 8})  # queued behind it: the writer flushes
+        received = b""
+        while len(received) < filler + 2 * (4 + len(b'{"type":"pong","opID":7}')):
+            received += host.recv(1 << 16)
+        self.assertEqual(received[:filler], bytes(filler))
+        frames = received[filler:]
+        first = 4 + struct.unpack_from(">I", frames)[0]
+        self.assertEqual([read_frame(frames[:first])[1], read_frame(frames[first:])[1]],
+                         [{"type": "pong", "opID": 7}, {"type": "pong", "opID": 8}])
 
 
 if __name__ == "__main__":

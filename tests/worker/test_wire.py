@@ -133,6 +133,8 @@ class FakeChannel:
     def send(self, message):
         self.write(W._frame(message))
 
+    post = send  # as the reading thread sends
+
     def write(self, frame):
         self.frames.append(read_frame(b"".join(bytes(b) for b in frame)))
 
