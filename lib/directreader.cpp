@@ -25,12 +25,12 @@ bool isAscii(QByteArrayView bytes)
 
 } // namespace
 
-bool DirectReader::read(QByteArrayView json, QCborValue *value)
+bool DirectReader::read(QByteArrayView json, QCborValue *value, int depth)
 {
     m_at = json.data();
     m_end = m_at + json.size();
     skipSpace();
-    if (!this->value(0, value))
+    if (!this->value(depth, value))
         return false;
     skipSpace();
     return m_at == m_end;

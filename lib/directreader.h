@@ -30,8 +30,11 @@ public:
     //! Deeper values are ValueReader's: it knows the depth limit (MaxValueDepth).
     static constexpr int MaxDepth = 32;
 
-    //! True with \a value set when \a json holds one simple value and nothing else but spaces.
-    bool read(QByteArrayView json, QCborValue *value);
+    /*!
+     * True with \a value set when \a json holds one simple value and nothing else but spaces;
+     * \a depth as for ValueReader::read().
+     */
+    bool read(QByteArrayView json, QCborValue *value, int depth = 0);
 
 private:
     bool value(int depth, QCborValue *out);

@@ -59,13 +59,13 @@ int cborHead(char *out, int major, quint64 value)
 
 } // namespace
 
-QCborValue ValueReader::read(QByteArrayView json, const QList<QByteArrayView> *parts)
+QCborValue ValueReader::read(QByteArrayView json, const QList<QByteArrayView> *parts, int depth)
 {
     m_error.clear();
     m_tooDeep.clear();
     // A TAGGED frame nearly always holds a tag object, which only the CBOR path reads.
     QCborValue direct;
-    if (m_directPath && !parts && m_direct.read(json, &direct))
+    if (m_directPath && !parts && m_direct.read(json, &direct, depth))
         return direct;
     m_parts = parts;
     m_begin = m_at = json.data();
@@ -81,7 +81,7 @@ QCborValue ValueReader::read(QByteArrayView json, const QList<QByteArrayView> *p
     m_cbor.reserve(copied + 64);
     m_spliced.clear();
     skipSpace();
-    if (!value(0))
+    if (!value(depth))
         return QCborValue(QCborValue::Undefined);
     skipSpace();
     if (m_at != m_end) {

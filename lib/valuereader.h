@@ -34,8 +34,9 @@ public:
     /*!
      * The value in \a json, which must hold nothing else but whitespace; undefined on error. A
      * reader can be used again (its buffer is kept for the next text), by one thread at a time.
+     * \a depth: how deep \a json lies in the text it was cut from, for the depth limit.
      */
-    QCborValue read(QByteArrayView json, const QList<QByteArrayView> *parts = nullptr);
+    QCborValue read(QByteArrayView json, const QList<QByteArrayView> *parts = nullptr, int depth = 0);
     //! Why read() failed; empty when it did not.
     QString error() const { return m_error; }
     //! Where a too deep value was cut off, empty when none was.

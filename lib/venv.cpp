@@ -6,6 +6,7 @@
 #include "launcher.h"
 #include "logging.h"
 #include "remotebootstrap.h"
+#include "returnedcall.h"
 #include "valuereader.h"
 
 #include <QCborArray>
@@ -459,6 +460,17 @@ void VenvPrivate::handshakeFailed(const Error &error)
 QString VenvPrivate::onFrame(const Internal::Frame &frame)
 {
     Internal::ValueReader &reader = frameReader;
+    if (Internal::ReturnedCall returned; Internal::readReturnedCall(reader, frame, &returned)) {
+        lastFrameAt.store(Clock::now(), std::memory_order_relaxed);
+        std::vector<std::shared_ptr<CallEntry>> settled;
+        QString violation;
+        {
+            std::lock_guard lock(mutex);
+            violation = onCallReturned(qint64(returned.id), std::move(returned.result), returned.tooDeep, &settled);
+        }
+        settle(settled);
+        return violation;
+    }
     QCborValue document = reader.read(frame.json, frame.tagged ? &frame.parts : nullptr);
     if (!document.isMap()) {
         return QStringLiteral("the worker sent a frame that is not a JSON object (%1)")
@@ -692,27 +704,47 @@ void VenvPrivate::restartForStuckCall(std::vector<std::shared_ptr<CallEntry>> *s
 
 // --- calls -----------------------------------------------------------------------------------
 
+std::shared_ptr<CallEntry> VenvPrivate::runningCall(qint64 id) const
+{
+    const auto it = calls.find(quint64(id));
+    return it == calls.end() || it->second->done ? nullptr : it->second;
+}
+
+static QString notRunning(qint64 id)
+{
+    return QStringLiteral("the worker finished call %1, which is not running").arg(id);
+}
+
 QString VenvPrivate::onCallDone(const QCborMap &frame, const QString &tooDeep,
                                 std::vector<std::shared_ptr<CallEntry>> *settled)
 {
-    const QCborValue idValue = frame.value(QLatin1String("callID"));
-    const auto id = quint64(idValue.toInteger(-1));
-    const auto it = calls.find(id);
-    if (it == calls.end() || it->second->done)
-        return QStringLiteral("the worker finished call %1, which is not running").arg(idValue.toInteger(-1));
-    if (!frame.value(QLatin1String("ok")).toBool()) {
-        Error error = pythonError(frame);
-        if (frame.value(QLatin1String("cancelled")).toBool())
-            error.code = ErrorCode::Cancelled;
-        finishCall(id, it->second, {}, error, settled);
-    } else if (!tooDeep.isEmpty()) {
+    const qint64 id = frame.value(QLatin1String("callID")).toInteger(-1);
+    if (frame.value(QLatin1String("ok")).toBool())
+        return onCallReturned(id, frame.value(QLatin1String("result")), tooDeep, settled);
+    const std::shared_ptr<CallEntry> entry = runningCall(id);
+    if (!entry)
+        return notRunning(id);
+    Error error = pythonError(frame);
+    if (frame.value(QLatin1String("cancelled")).toBool())
+        error.code = ErrorCode::Cancelled;
+    finishCall(quint64(id), entry, {}, error, settled);
+    return {};
+}
+
+QString VenvPrivate::onCallReturned(qint64 id, QCborValue result, const QString &tooDeep,
+                                    std::vector<std::shared_ptr<CallEntry>> *settled)
+{
+    const std::shared_ptr<CallEntry> entry = runningCall(id);
+    if (!entry)
+        return notRunning(id);
+    if (!tooDeep.isEmpty()) {
         // The frame is sound; only this result cannot be represented.
-        Error error = makeError(ErrorCode::PythonError, QStringLiteral("the result of %1() cannot be received: %2")
-                                                            .arg(it->second->function, tooDeep));
+        Error error = makeError(ErrorCode::PythonError,
+                                QStringLiteral("the result of %1() cannot be received: %2").arg(entry->function, tooDeep));
         error.type = QStringLiteral("ValueError");
-        finishCall(id, it->second, {}, error, settled);
+        finishCall(quint64(id), entry, {}, error, settled);
     } else {
-        finishCall(id, it->second, frame.value(QLatin1String("result")), {}, settled);
+        finishCall(quint64(id), entry, std::move(result), {}, settled);
     }
     return {};
 }
@@ -720,11 +752,11 @@ QString VenvPrivate::onCallDone(const QCborMap &frame, const QString &tooDeep,
 QString VenvPrivate::onCallUpdate(const QCborMap &frame, const QString &type, const QString &tooDeep)
 {
     const qint64 id = frame.value(QLatin1String("callID")).toInteger(-1);
-    const auto it = calls.find(quint64(id));
-    if (it == calls.end() || it->second->done) // the worker sends nothing of a call after its call_done
+    const std::shared_ptr<CallEntry> running = runningCall(id);
+    if (!running) // the worker sends nothing of a call after its call_done
         return QStringLiteral("the worker sent a %1 frame for call %2, which is not running").arg(type).arg(id);
     const QString callId = QString::number(id);
-    CallEntry &entry = *it->second;
+    CallEntry &entry = *running;
     // A QFuture's cancel() has no callback: it is looked for whenever the call reports.
     if (entry.future && !entry.cancelled && entry.future->canceled())
         sendCancel(quint64(id), entry);

@@ -101,8 +101,12 @@ public:
                     Error *error) const;
     //! A progress or partial frame; a non-empty return is a protocol error.
     QString onCallUpdate(const QCborMap &frame, const QString &type, const QString &tooDeep);
-    //! A call_done frame; a non-empty return is a protocol error.
+    //! A call_done frame, and one of a call that returned; a non-empty return is a protocol error.
     QString onCallDone(const QCborMap &frame, const QString &tooDeep, std::vector<std::shared_ptr<CallEntry>> *settled);
+    QString onCallReturned(qint64 id, QCborValue result, const QString &tooDeep,
+                           std::vector<std::shared_ptr<CallEntry>> *settled);
+    //! The call \a id while it runs, else null.
+    std::shared_ptr<CallEntry> runningCall(qint64 id) const;
     void finishCall(quint64 id, std::shared_ptr<CallEntry> entry, QCborValue result, Error error,
                     std::vector<std::shared_ptr<CallEntry>> *settled);
     void failRunningCalls(const Error &error, std::vector<std::shared_ptr<CallEntry>> *settled);

@@ -3,7 +3,9 @@
 // host's encoder read back unchanged.
 #include "bignum.h"
 #include "directreader.h"
+#include "framedecoder.h"
 #include "jsonwriter.h"
+#include "returnedcall.h"
 #include "valuereader.h"
 
 #include <QtPyVenv/value.h>
@@ -120,6 +122,8 @@ private Q_SLOTS:
     void directPathMatchesCborPath_data();
     void directPathMatchesCborPath();
     void taggedFramesTakeTheCborPath();
+    void returnedCall_data();
+    void returnedCall();
 };
 
 void tst_ValueReader::scalars_data()
@@ -439,6 +443,56 @@ void tst_ValueReader::taggedFramesTakeTheCborPath()
     compareWithCborPath(R"({"type": "output", "data": {"\u0000": 0}})", &parts);
     compareWithCborPath(R"([{"\u0000": [86, {"\u0000": 0}]}, 1, "x"])", &parts);
     compareWithCborPath(R"({"a": 1})", &parts);
+}
+
+void tst_ValueReader::returnedCall_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<bool>("tagged");
+    QTest::addColumn<bool>("recognized");
+    const QByteArray head = R"({"type":"call_done","callID":)";
+    auto row = [](const char *name, const QByteArray &json, bool recognized, bool tagged = false) {
+        QTest::newRow(name) << json << tagged << recognized;
+    };
+    row("reply", head + R"(7,"ok":true,"result":{"text":"hello world","n":42}})", true);
+    row("id 0", head + R"(0,"ok":true,"result":null})", true);
+    row("18 digits", head + R"(999999999999999999,"ok":true,"result":[]})", true);
+    row("result the CBOR path reads", head + R"(3,"ok":true,"result":)" + mapOfSize(40) + "}", true);
+    row("deepest result", head + R"(3,"ok":true,"result":)" + nested(QtPyVenv::MaxValueDepth - 1) + "}", true);
+    row("result too deep", head + R"(3,"ok":true,"result":)" + nested(QtPyVenv::MaxValueDepth) + "}", true);
+
+    row("19 digits", head + R"(1000000000000000000,"ok":true,"result":1})", false);
+    row("leading zero", head + R"(07,"ok":true,"result":1})", false);
+    row("negative id", head + R"(-1,"ok":true,"result":1})", false);
+    row("no id", head + R"("ok":true,"result":1})", false);
+    row("spaced", R"({"type": "call_done", "callID": 7, "ok": true, "result": 1})", false);
+    row("failed", head + R"(7,"ok":false,"errorType":"E","errorMessage":"m","traceback":""})", false);
+    row("key after the result", head + R"(7,"ok":true,"result":1,"x":2})", false);
+    row("space after the envelope", head + R"(7,"ok":true,"result":1} )", false);
+    row("unreadable result", head + R"(7,"ok":true,"result":[1,})", false);
+    row("tagged", head + R"(7,"ok":true,"result":1})", false, true);
+    row("other frame", R"({"type":"partial","callID":7,"value":1})", false);
+}
+
+// A reply recognized by its bytes must be what the general path makes of the whole frame: ID,
+// result (to its CBOR bytes) and depth note.
+void tst_ValueReader::returnedCall()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(bool, tagged);
+    QFETCH(bool, recognized);
+    QtPyVenv::Internal::Frame frame{json, {}, tagged};
+    ValueReader fast;
+    QtPyVenv::Internal::ReturnedCall call;
+    QCOMPARE(QtPyVenv::Internal::readReturnedCall(fast, frame, &call), recognized);
+    if (!recognized)
+        return;
+    ValueReader general;
+    const QCborMap whole = general.read(json).toMap();
+    QCOMPARE(QCborValue(qint64(call.id)), whole.value(QLatin1String("callID")));
+    QCOMPARE(call.result.toCbor(), whole.value(QLatin1String("result")).toCbor());
+    QCOMPARE(call.tooDeep, general.tooDeep());
+    QCOMPARE(call.tooDeep.isEmpty(), !QByteArray(QTest::currentDataTag()).contains("too deep"));
 }
 
 QTEST_GUILESS_MAIN(tst_ValueReader)

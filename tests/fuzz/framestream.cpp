@@ -2,6 +2,7 @@
 #include "framestream.h"
 
 #include "framedecoder.h"
+#include "returnedcall.h"
 #include "valuereader.h"
 
 #include <QtPyVenv/value.h>
@@ -49,8 +50,24 @@ void useValue(const QCborValue &value, int depth)
     }
 }
 
+// A frame's value as the host reads it: with \a fastPath, a call's plain result as VenvPrivate
+// reads it (readReturnedCall), put back into the map the general path makes.
+QCborValue readValue(ValueReader &reader, const Frame &frame, bool fastPath, QString *tooDeep)
+{
+    if (Internal::ReturnedCall returned; fastPath && Internal::readReturnedCall(reader, frame, &returned)) {
+        *tooDeep = returned.tooDeep;
+        return QCborMap{{QStringLiteral("type"), QStringLiteral("call_done")},
+                        {QStringLiteral("callID"), qint64(returned.id)},
+                        {QStringLiteral("ok"), true},
+                        {QStringLiteral("result"), returned.result}};
+    }
+    const QCborValue value = reader.read(frame.json, frame.tagged ? &frame.parts : nullptr);
+    *tooDeep = reader.tooDeep();
+    return value;
+}
+
 // One frame as the host reads it, summed up for the comparison of the two readings.
-QByteArray readFrame(ValueReader &reader, const Frame &frame)
+QByteArray readFrame(ValueReader &reader, const Frame &frame, bool fastPath)
 {
     QCryptographicHash digest(QCryptographicHash::Sha1);
     digest.addData(frame.tagged ? "T" : "P");
@@ -59,9 +76,10 @@ QByteArray readFrame(ValueReader &reader, const Frame &frame)
         digest.addData(QByteArray::number(part.size()));
         digest.addData(part);
     }
-    const QCborValue value = reader.read(frame.json, frame.tagged ? &frame.parts : nullptr);
+    QString tooDeep;
+    const QCborValue value = readValue(reader, frame, fastPath, &tooDeep);
     digest.addData(reader.error().toUtf8());
-    digest.addData(reader.tooDeep().toUtf8());
+    digest.addData(tooDeep.toUtf8());
     digest.addData(value.toCbor()); // what the direct path and the CBOR path make must be equal
     if (value.isMap()) {
         useValue(value, 0);
@@ -93,7 +111,7 @@ Reading read(const uint8_t *data, size_t size, qsizetype chunk, bool directPath)
         at += size_t(count);
         Frame frame;
         while (decoder.next(&frame))
-            reading.frames.append(readFrame(reader, frame));
+            reading.frames.append(readFrame(reader, frame, directPath));
     }
     reading.error = decoder.error();
     reading.leftover = decoder.partialBytes();
