@@ -377,13 +377,18 @@ class Channel:
         self.write(_frame(message))
 
     def write(self, frame):
-        """Queues one frame's buffers; the first thread to find nobody flushing writes the
-        whole queue."""
+        """Writes one frame's buffers, or queues them while another thread flushes; that thread
+        writes the whole queue."""
         with self._out_lock:
-            self._pending.extend(frame)
             if self._flushing:
+                self._pending += frame
                 return
             self._flushing = True
+        self._write_all(frame)  # the usual case: straight out, without the queue
+        with self._out_lock:
+            if not self._pending:
+                self._flushing = False
+                return
         self._flush()
 
     def post(self, message):
@@ -426,7 +431,10 @@ class Channel:
         written = 0
         if len(buffers) <= 512:
             written = os.writev(self._out, buffers)
-            if written == sum(map(len, buffers)):
+            left = written
+            for buffer in buffers:
+                left -= len(buffer)
+            if not left:
                 return  # the usual case: all of it at once
         views = [memoryview(b) for b in buffers]
         while True:
