@@ -34,6 +34,8 @@ constexpr std::chrono::milliseconds FutureCancelCheck{50};
 // thread blocked reading the socket keeps it open even after user code closed the worker's
 // descriptor; the ping ends that read, the socket closes, and the closed channel is seen.
 constexpr std::chrono::seconds KeepAlive{2};
+// A call's frame without big arguments fits, so encoding it does not grow the buffer step by step.
+constexpr qsizetype UsualCallFrameBytes = 256;
 
 //! The delivery of a future of T: the rich value itself, or its JSON projection.
 template<typename T>
@@ -851,6 +853,8 @@ void VenvPrivate::evictExpired()
 bool VenvPrivate::encodeCall(QByteArray &frame, quint64 id, const CallRequest &request, Internal::FrameParts *parts,
                              Error *error) const
 {
+    if (frame.capacity() < UsualCallFrameBytes)
+        frame.reserve(UsualCallFrameBytes);
     frame += "{\"type\":\"call\",\"callID\":";
     frame += QByteArray::number(id);
     frame += ",\"func\":";
@@ -880,11 +884,17 @@ bool VenvPrivate::encodeCall(QByteArray &frame, quint64 id, const CallRequest &r
     return encoded;
 }
 
+QString VenvPrivate::call(const CallRequest &request, Error *error, std::unique_ptr<FutureDelivery> future)
+{
+    const quint64 id = startCall(request, error, std::move(future));
+    return id ? QString::number(id) : QString();
+}
+
 // With \a reader, the calling thread claims the worker's replies before the call goes out (when
 // nobody else reads them), so that the I/O thread does not wake for a quick result: *reader is
-// then the claimed connection, for await().
-QString VenvPrivate::call(const CallRequest &request, Error *error, std::unique_ptr<FutureDelivery> future,
-                          std::shared_ptr<Internal::WorkerConnection> *reader)
+// then the claimed connection, for awaitCall().
+quint64 VenvPrivate::startCall(const CallRequest &request, Error *error, std::unique_ptr<FutureDelivery> future,
+                               std::shared_ptr<Internal::WorkerConnection> *reader)
 {
     auto entry = std::make_shared<CallEntry>();
     entry->function = request.function;
@@ -896,7 +906,7 @@ QString VenvPrivate::call(const CallRequest &request, Error *error, std::unique_
             *error = e;
         if (entry->future)
             entry->future->deliver({}, e);
-        return QString();
+        return quint64(0);
     };
     if (request.function.isEmpty())
         return fail(makeError(ErrorCode::PythonError, QStringLiteral("no function name given")));
@@ -921,9 +931,8 @@ QString VenvPrivate::call(const CallRequest &request, Error *error, std::unique_
         entry->consumed = true;
         return fail(refused);
     }
-    const QString callId = QString::number(id);
     if (isConnected(QMetaMethod::fromSignal(&Venv::callStarted)))
-        post({.kind = PendingSignal::CallStarted, .callId = callId, .function = request.function});
+        post({.kind = PendingSignal::CallStarted, .callId = QString::number(id), .function = request.function});
     if (reader && worker->claimReading())
         *reader = worker;
     // If the worker just died, its exit report fails this call with Died.
@@ -931,28 +940,40 @@ QString VenvPrivate::call(const CallRequest &request, Error *error, std::unique_
     worker->requestAlarm(Clock::now() + (entry->future ? std::chrono::milliseconds(FutureCancelCheck) : KeepAlive));
     if (error)
         *error = {};
-    return callId;
+    return id;
 }
 
-// \a reader: the connection whose replies call() claimed for this thread, given back however the
-// wait ends (without the lock: this may be its last owner, which joins its I/O thread).
-Error VenvPrivate::await(const QString &callId, QCborValue *result, QDeadlineTimer deadline,
-                         std::shared_ptr<Internal::WorkerConnection> reader)
+Error VenvPrivate::await(const QString &callId, QCborValue *result, QDeadlineTimer deadline)
+{
+    bool valid = false;
+    if (const quint64 id = callId.toULongLong(&valid); valid)
+        return awaitCall(id, result, deadline);
+    std::lock_guard lock(mutex);
+    return state == State::Closed ? unavailableError() : noResultError(callId);
+}
+
+Error VenvPrivate::noResultError(const QString &callId)
+{
+    return makeError(ErrorCode::Unknown, QStringLiteral("no result for call \"%1\"").arg(callId));
+}
+
+// \a reader: the connection whose replies startCall() claimed for this thread, given back however
+// the wait ends (without the lock: this may be its last owner, which joins its I/O thread).
+Error VenvPrivate::awaitCall(quint64 id, QCborValue *result, QDeadlineTimer deadline,
+                             std::shared_ptr<Internal::WorkerConnection> reader)
 {
     const auto giveBack = qScopeGuard([&] {
         if (reader)
             reader->releaseReading();
         reader.reset();
     });
-    bool valid = false;
-    const quint64 id = callId.toULongLong(&valid);
     std::unique_lock lock(mutex);
     if (state == State::Closed)
         return unavailableError();
     evictExpired();
     const auto it = calls.find(id);
-    if (!valid || it == calls.end())
-        return makeError(ErrorCode::Unknown, QStringLiteral("no result for call \"%1\"").arg(callId));
+    if (it == calls.end())
+        return noResultError(QString::number(id));
     const std::shared_ptr<CallEntry> entry = it->second;
     if (!entry->done) {
         ++entry->waiters;
@@ -973,10 +994,10 @@ Error VenvPrivate::await(const QString &callId, QCborValue *result, QDeadlineTim
         if (state == State::Closed)
             return unavailableError();
         if (!done)
-            return makeError(ErrorCode::Timeout, QStringLiteral("call %1 is still running").arg(callId));
+            return makeError(ErrorCode::Timeout, QStringLiteral("call %1 is still running").arg(id));
     }
     if (entry->consumed)
-        return makeError(ErrorCode::Unknown, QStringLiteral("the result of call %1 was already delivered").arg(callId));
+        return makeError(ErrorCode::Unknown, QStringLiteral("the result of call %1 was already delivered").arg(id));
     takeCall(id);
     if (result)
         *result = std::move(entry->result);
@@ -987,10 +1008,10 @@ Error VenvPrivate::callAndAwait(const CallRequest &request, QCborValue *result, 
 {
     Error error;
     std::shared_ptr<Internal::WorkerConnection> reader;
-    const QString id = call(request, &error, nullptr, &reader);
-    if (id.isEmpty())
+    const quint64 id = startCall(request, &error, nullptr, &reader);
+    if (!id)
         return error;
-    return await(id, result, deadline, std::move(reader));
+    return awaitCall(id, result, deadline, std::move(reader));
 }
 
 Error VenvPrivate::result(const QString &callId, bool *done, QCborValue *result)
@@ -1005,7 +1026,7 @@ Error VenvPrivate::result(const QString &callId, bool *done, QCborValue *result)
     evictExpired();
     const auto it = calls.find(id);
     if (!valid || it == calls.end())
-        return makeError(ErrorCode::Unknown, QStringLiteral("no result for call \"%1\"").arg(callId));
+        return noResultError(callId);
     if (!it->second->done)
         return {};
     const auto entry = takeCall(id);

@@ -73,11 +73,14 @@ public:
     Error start(QDeadlineTimer deadline);
     Error runStart(std::unique_lock<std::mutex> &lock, QDeadlineTimer deadline);
     Error launch(QDeadlineTimer deadline);
-    QString call(const CallRequest &request, Error *error, std::unique_ptr<FutureDelivery> future,
-                 std::shared_ptr<Internal::WorkerConnection> *reader = nullptr);
-    Error await(const QString &callId, QCborValue *result, QDeadlineTimer deadline,
-                std::shared_ptr<Internal::WorkerConnection> reader = {});
-    //! call() and await() on one thread, which claims the worker's replies before the call is sent.
+    QString call(const CallRequest &request, Error *error, std::unique_ptr<FutureDelivery> future);
+    //! The new call's number, or 0 with *error set.
+    quint64 startCall(const CallRequest &request, Error *error, std::unique_ptr<FutureDelivery> future,
+                      std::shared_ptr<Internal::WorkerConnection> *reader = nullptr);
+    Error await(const QString &callId, QCborValue *result, QDeadlineTimer deadline);
+    Error awaitCall(quint64 id, QCborValue *result, QDeadlineTimer deadline,
+                    std::shared_ptr<Internal::WorkerConnection> reader = {});
+    //! startCall() and awaitCall() on one thread, which claims the worker's replies before the call is sent.
     Error callAndAwait(const CallRequest &request, QCborValue *result, QDeadlineTimer deadline);
     Error result(const QString &callId, bool *done, QCborValue *result);
     QList<QCborValue> takePartials(const QString &callId);
@@ -96,6 +99,7 @@ public:
 
     // with mutex held
     Error unavailableError() const;
+    static Error noResultError(const QString &callId);
     void setState(State state);
     bool encodeCall(QByteArray &frame, quint64 id, const CallRequest &request, Internal::FrameParts *parts,
                     Error *error) const;

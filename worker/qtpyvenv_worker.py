@@ -71,6 +71,8 @@ _DEEP_TEXT = 2 * (qtpyvenv._MAX_DEPTH + 2)
 _max_frame = LENGTH_MASK  # main() sets the host's cap
 _NOTHING = object()
 _EMPTY = {}
+# The reply of a call that returned, as _encode() writes it: filled in rather than encoded as a dict.
+_RETURNED = '{"type":"call_done","callID":%d,"ok":true,"result":%s}'
 # ASCII output: CPython's ASCII escaper is about twice as fast as the Unicode one on large strings.
 # NaN and infinities as the literals NaN, Infinity, -Infinity; what is not JSON goes to
 # qtpyvenv._default, which turns it into tag objects and parts.
@@ -657,7 +659,10 @@ class Worker:
             return
         try:
             # _frame(), inlined for the usual small plain-JSON result.
-            text = _encode({"type": "call_done", "callID": call_id, "ok": True, "result": result})
+            if type(call_id) is int:
+                text = _RETURNED % (call_id, _encode(result))
+            else:
+                text = _encode({"type": "call_done", "callID": call_id, "ok": True, "result": result})
             if _state.tags or len(text) >= _DEEP_TEXT:
                 frame = _checked_frame(text, result)
             else:

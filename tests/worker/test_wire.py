@@ -167,6 +167,18 @@ class ResultTest(unittest.TestCase):
         self.assertEqual(flags, 0)
         self.assertEqual(body, b'{"type":"call_done","callID":1,"ok":true,"result":{"text":"hello","n":42}}')
 
+    def test_a_call_that_returned_has_the_envelope_the_host_reads_by_its_bytes(self):
+        # lib/returnedcall.cpp recognizes this exact text; anything else takes the slow path.
+        worker, _ = make_worker("def echo(x):\n    return x\n")
+        for call_id, value, expected in [
+                (12, {"a": [1, 2.5]}, b'{"type":"call_done","callID":12,"ok":true,"result":{"a":[1,2.5]}}'),
+                (2 ** 60, "s", b'{"type":"call_done","callID":1152921504606846976,"ok":true,"result":"s"}'),
+                ("7", None, b'{"type":"call_done","callID":"7","ok":true,"result":null}')]:
+            worker.call({"type": "call", "callID": call_id, "func": "echo", "args": value})
+            _, message, _, body = worker.channel.frames.pop()
+            self.assertEqual(body, expected)
+            self.assertEqual(message["result"], value)
+
     def test_nan_infinity_and_big_ints(self):
         flags, message, _, body = send_result([float("nan"), float("inf"), -float("inf"), 2 ** 64, -10 ** 400])
         self.assertEqual(flags, 0)
