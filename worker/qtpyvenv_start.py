@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Starts a QtPyVenv worker (docs/protocol.md):
 
-    QTPYVENV_PROTOCOL_FD=FD python qtpyvenv_start.py MAX_WORKERS MAX_FRAME_BYTES
+    QTPYVENV_PROTOCOL_FD=FD,PIPE python qtpyvenv_start.py MAX_WORKERS MAX_FRAME_BYTES
 
 Python compiles the script it runs on every start but caches the bytecode of what it imports,
 so the worker is imported from here, with its bytecode kept in __pycache__ beside it even where

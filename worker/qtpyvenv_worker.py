@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
 """QtPyVenv worker: serves one host process over a private socket.
 
-Run as: QTPYVENV_PROTOCOL_FD=FD python qtpyvenv_worker.py MAX_WORKERS MAX_FRAME_BYTES
-as a child subreaper (see _guard), FD being the worker's end of the socket; the host runs
+Run as: QTPYVENV_PROTOCOL_FD=FD[,PIPE] python qtpyvenv_worker.py MAX_WORKERS MAX_FRAME_BYTES
+as a child subreaper (see _guard), FD being the worker's end of the socket and PIPE, when given,
+the write end of the pipe for its frames under _BULK_LANE_BYTES (see Channel); the host runs
 qtpyvenv_start.py the same way, which imports this so that its bytecode is cached. Through a
 launcher (ssh, srun, a container) it runs as
 
@@ -63,6 +64,11 @@ FLAG_RESERVED = 0x80000000
 LENGTH_MASK = 0x1FFFFFFF
 _ZEROS = bytes(32)
 _DIRECT_READ_BYTES = 1 << 20  # a body this big is read straight into its own buffer
+# With a frame pipe, frames this big go on the socket instead, each announced by the marker on
+# the pipe: a pipe costs the kernel about half of a socket per small message, while a socket
+# moves big frames faster.
+_BULK_LANE_BYTES = 16 * 1024
+_BULK_MARKER = struct.pack(">I", 0x80000000)
 _SOURCES = {}  # name -> code, for tracebacks
 # How long the reading thread may spend in one frame before another thread reads on.
 _TAKEOVER_SECONDS = 0.001
@@ -307,10 +313,20 @@ class _BodyPool:
         return memoryview(buffer)
 
 
+class _BulkFrame(tuple):
+    """The buffers of a frame for the bulk lane, as one item of the frame lane's queue, right
+    after its marker."""
+
+
 class Channel:
-    def __init__(self, in_fd, out_fd, max_frame):
+    """Frames in on `in_fd`; frames out on `out_fd`, and with `bulk_fd` (two lanes) those of
+    _BULK_LANE_BYTES or more on `bulk_fd`, each after a bulk marker on `out_fd` that stands where
+    the frame belongs in the order (lib/frameinput.h reads them back in that order)."""
+
+    def __init__(self, in_fd, out_fd, max_frame, bulk_fd=None):
         self._in = in_fd
         self._out = out_fd
+        self._bulk = bulk_fd
         self._max = min(max_frame, LENGTH_MASK)
         self._buf = bytearray()
         self._pool = _BodyPool()
@@ -381,12 +397,17 @@ class Channel:
     def write(self, frame):
         """Writes one frame's buffers, or queues them while another thread flushes; that thread
         writes the whole queue."""
+        if self._bulk is not None and (len(frame) != 2 or len(frame[1]) >= _BULK_LANE_BYTES):
+            frame = self._routed(frame)
         with self._out_lock:
             if self._flushing:
                 self._pending += frame
                 return
             self._flushing = True
-        self._write_all(frame)  # the usual case: straight out, without the queue
+        if type(frame[-1]) is _BulkFrame:
+            self._write_lanes(frame)
+        else:
+            self._write_all(self._out, frame)  # the usual case: straight out, without the queue
         with self._out_lock:
             if not self._pending:
                 self._flushing = False
@@ -399,6 +420,8 @@ class Channel:
         host takes them (a stream of partial results over a slow link), and cancels and pings
         would wait behind it."""
         frame = _frame(message)
+        if self._bulk is not None:
+            frame = self._routed(frame)
         with self._out_lock:
             self._pending.extend(frame)
             if self._flushing:
@@ -427,12 +450,37 @@ class Channel:
                     self._flushing = False
                     return
                 self._pending = []
-            self._write_all(batch)
+            if self._bulk is None:
+                self._write_all(self._out, batch)
+            else:
+                self._write_lanes(batch)
 
-    def _write_all(self, buffers):
+    @staticmethod
+    def _routed(frame):
+        """A frame for two lanes: as it is when small, else its marker and itself as a
+        _BulkFrame."""
+        if 4 + (_HEADER.unpack(frame[0])[0] & LENGTH_MASK) < _BULK_LANE_BYTES:
+            return frame
+        return (_BULK_MARKER, _BulkFrame(frame))
+
+    def _write_lanes(self, buffers):
+        """Writes the frame lane's buffers, and each bulk frame on the bulk lane once what
+        precedes it, its marker last, is on the frame lane."""
+        start = 0
+        for index, buffer in enumerate(buffers):
+            if type(buffer) is _BulkFrame:
+                if start < index:
+                    self._write_all(self._out, buffers[start:index])
+                self._write_all(self._bulk, buffer)
+                start = index + 1
+        if start < len(buffers):
+            self._write_all(self._out, buffers[start:])
+
+    @staticmethod
+    def _write_all(fd, buffers):
         written = 0
         if len(buffers) <= 512:
-            written = os.writev(self._out, buffers)
+            written = os.writev(fd, buffers)
             left = written
             for buffer in buffers:
                 left -= len(buffer)
@@ -449,7 +497,7 @@ class Channel:
                     written = 0
             if not views:
                 return
-            written = os.writev(self._out, views[:512])
+            written = os.writev(fd, views[:512])
 
 
 def _first_line(text, fallback):
@@ -1713,11 +1761,16 @@ def main():
         protocol_in, protocol_out, pipes = _take_stdio()
         os.environ.pop("QTPYVENV_PROTOCOL_FD", None)
         _split_off_guard([protocol_in, protocol_out] + pipes, watched=protocol_in, remove_at_exit=remove_at_exit)
+        bulk = None
     else:
-        protocol_in = protocol_out = int(os.environ.pop("QTPYVENV_PROTOCOL_FD"))  # user code has no need to see it
-        os.set_inheritable(protocol_in, False)  # user subprocesses must not keep the socket alive
-        _split_off_guard([protocol_in])
-    channel = Channel(protocol_in, protocol_out, max_frame)
+        # User code has no need to see the variable.
+        fds = [int(fd) for fd in os.environ.pop("QTPYVENV_PROTOCOL_FD").split(",")]
+        for fd in fds:
+            os.set_inheritable(fd, False)  # user subprocesses must not keep the channel alive
+        _split_off_guard(fds)
+        protocol_in, protocol_out = fds[0], fds[-1]
+        bulk = fds[0] if len(fds) > 1 else None
+    channel = Channel(protocol_in, protocol_out, max_frame, bulk)
     if over_stdio:
         _forwarder = _OutputForwarder(channel, pipes)
         _forwarder.start()

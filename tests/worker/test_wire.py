@@ -11,6 +11,7 @@ import decimal
 import json
 import math
 import os
+import select
 import signal
 import socket
 import struct
@@ -665,6 +666,69 @@ def _subreaper():
     PR_SET_CHILD_SUBREAPER = 36
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+class LanesTest(unittest.TestCase):
+    """A local worker's two lanes: big frames go on the socket, each after a marker on the pipe
+    that keeps its place among the small frames."""
+
+    def setUp(self):
+        self.host, worker_end = socket.socketpair()
+        self.addCleanup(self.host.close)
+        self.addCleanup(worker_end.close)
+        self.pipe_in, pipe_out = os.pipe()
+        self.addCleanup(os.close, self.pipe_in)
+        self.addCleanup(os.close, pipe_out)
+        self.channel = W.Channel(worker_end.fileno(), pipe_out, 1 << 28, worker_end.fileno())
+
+    def read_lanes(self):
+        """The frames in the order a host reading both lanes gets them: (lane, message) pairs."""
+        pipe = b""
+        while select.select([self.pipe_in], [], [], 0)[0]:
+            pipe += os.read(self.pipe_in, 1 << 20)
+        got = []
+        while pipe:
+            (word,) = struct.unpack_from(">I", pipe)
+            if word == 0x80000000:
+                pipe = pipe[4:]
+                head = self.receive_exactly(4)
+                (size,) = struct.unpack(">I", head)
+                got.append(("bulk", read_frame(head + self.receive_exactly(size & 0x1FFFFFFF))[1]))
+                continue
+            end = 4 + (word & 0x1FFFFFFF)
+            got.append(("pipe", read_frame(pipe[:end])[1]))
+            pipe = pipe[end:]
+        self.host.setblocking(False)
+        with self.assertRaises(BlockingIOError):
+            self.host.recv(1)  # nothing on the socket that no marker announced
+        self.host.setblocking(True)
+        return got
+
+    def receive_exactly(self, count):
+        data = b""
+        while len(data) < count:
+            data += self.host.recv(count - len(data))
+        return data
+
+    def test_big_frames_take_the_socket_in_their_place(self):
+        big = "x" * W._BULK_LANE_BYTES
+        self.channel.send({"n": 1})
+        self.channel.send({"n": 2, "text": big})
+        self.channel.send({"n": 3})
+        self.channel.send({"n": 4, "text": big[:W._BULK_LANE_BYTES - 40]})  # just under: the pipe
+        self.assertEqual([(lane, message["n"]) for lane, message in self.read_lanes()],
+                         [("pipe", 1), ("bulk", 2), ("pipe", 3), ("pipe", 4)])
+
+    def test_a_queued_batch_keeps_its_order_across_the_lanes(self):
+        with self.channel._out_lock:
+            self.channel._flushing = True  # as while another thread writes: frames queue
+        big = "y" * (W._BULK_LANE_BYTES * 2)
+        for n in range(6):
+            self.channel.send({"n": n, "text": big if n % 3 == 1 else ""})
+        self.channel._flush()  # as that thread does when it is through
+        self.assertFalse(self.channel._flushing)
+        self.assertEqual([(lane, message["n"]) for lane, message in self.read_lanes()],
+                         [("pipe", 0), ("bulk", 1), ("pipe", 2), ("pipe", 3), ("bulk", 4), ("pipe", 5)])
 
 
 class WorkerProcess(unittest.TestCase):
