@@ -66,8 +66,7 @@ bool ChildProcess::start(const Options &options, QString *error)
     const ChildModifier modifier({.stdinFd = options.stdioFd,
                                   .stdoutFd = ownStdout ? outPipe[1] : options.stdioFd,
                                   .stderrFd = options.mergeOutput ? outPipe[1] : errPipe[1],
-                                  .passFd = options.passFd,
-                                  .passFdAs = options.passFdAs,
+                                  .passed = options.passed,
                                   .parentDeathSignal = options.parentDeathSignal,
                                   .subreaper = options.subreaper});
     modifier.install(m_process);

@@ -46,8 +46,7 @@ public:
         QStringList arguments;
         QProcessEnvironment environment; // the whole environment; a default-constructed one is this process's
         bool mergeOutput = false; // stderr goes into the stdout pipe
-        int passFd = -1;          // a descriptor the child inherits...
-        int passFdAs = -1;        // ...as this number (>= 3)
+        std::array<PassedFd, 2> passed{}; // descriptors the child inherits (see ChildSetup)
         //! A descriptor the child gets as its stdin and stdout (no stdout pipe then).
         int stdioFd = -1;
         //! A catchable signal lets a child that guards processes of its own clean up first.

@@ -97,8 +97,11 @@ bool FrameDecoder::next(Frame *frame)
     // the part table adds up.
     const QByteArrayView body(start + 4, size);
     frame->tagged = word & FrameTaggedFlag;
+    frame->bulkMarker = word == BulkMarkerWord;
     frame->parts.clear();
-    if (word & FramePartsFlag) {
+    if (frame->bulkMarker) {
+        frame->json = {};
+    } else if (word & FramePartsFlag) {
         const quint32 count = qFromBigEndian<quint32>(body.data());
         const qsizetype tableEnd = 8 + 4 * qsizetype(count);
         frame->json = body.sliced(tableEnd, qFromBigEndian<quint32>(body.data() + 4));
@@ -131,6 +134,10 @@ bool FrameDecoder::checkHead()
     const quint32 size = word & FrameLengthMask;
     if (size > MaxFrameBytes)
         return fail(QStringLiteral("the worker sent a frame of %1 bytes, over the cap of %2").arg(size).arg(MaxFrameBytes));
+    if (word == BulkMarkerWord && m_bulkMarkers) {
+        m_checked = Checked::Head;
+        return true;
+    }
     if (word & FrameReservedFlag)
         return fail(QStringLiteral("the worker sent a frame with a reserved flag set"));
     m_checked = std::max(m_checked, Checked::Word);
@@ -171,7 +178,7 @@ bool FrameDecoder::checkHead()
         return true;
     if (body[jsonAt] != '{') {
         return fail(QStringLiteral("the worker sent a frame whose JSON starts with byte 0x%1, not '{': the stream is "
-                                   "out of step (did something else write to the protocol socket?)")
+                                   "out of step (did something else write to the protocol channel?)")
                         .arg(uchar(body[jsonAt]), 2, 16, QLatin1Char('0')));
     }
     m_checked = Checked::Head;

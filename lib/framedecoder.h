@@ -16,6 +16,9 @@ inline constexpr quint32 FrameLengthMask = 0x1fffffff;
 inline constexpr quint32 FrameTaggedFlag = 0x20000000;
 inline constexpr quint32 FramePartsFlag = 0x40000000;
 inline constexpr quint32 FrameReservedFlag = 0x80000000;
+//! The whole word of a bulk marker: on the frame lane of two (FrameInput), it says that the next
+//! frame comes on the bulk lane. Anywhere else the reserved flag is a protocol error.
+inline constexpr quint32 BulkMarkerWord = FrameReservedFlag;
 
 //! Where the part after \a offset of a body starts: 16-aligned, and at least 16 bytes (room for
 //! a receiver to write a CBOR head in front of it) after what precedes it.
@@ -32,6 +35,7 @@ struct Frame {
     QByteArrayView json;
     QList<QByteArrayView> parts;
     bool tagged = false;
+    bool bulkMarker = false; // no frame but a bulk marker (FrameDecoder::acceptBulkMarkers())
 };
 
 /*
@@ -46,6 +50,8 @@ struct Frame {
 class FrameDecoder
 {
 public:
+    //! Lets bulk markers through, as frames with Frame::bulkMarker set.
+    void acceptBulkMarkers() { m_bulkMarkers = true; }
     /*!
      * Where to write the next bytes read, and how many (\a size) to ask for: the rest of a big
      * frame in one go, else a chunk. Call received() next, whatever the read gave.
@@ -78,6 +84,7 @@ private:
     qsizetype m_spaceAt = 0; // where space() asked the bytes to go
     Checked m_checked = Checked::Nothing;
     bool m_lastFrameBig = false;
+    bool m_bulkMarkers = false;
     QString m_error;
 };
 

@@ -58,30 +58,38 @@ void setUpChild(const ChildSetup &setup, pid_t parent)
     // the child gets 0-2 and what it is given. dup2() below clears the flag on what it makes.
     ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 #endif
-    if (setup.passFd >= 0) {
-        if (setup.passFd != setup.passFdAs)
-            ::dup2(setup.passFd, setup.passFdAs);
-        ::fcntl(setup.passFdAs, F_SETFD, 0);
+    // In ascending order of the numbers: a descriptor held above its number (ChildModifier) can
+    // only sit at the number of a later one, which is overwritten after it was copied.
+    for (const PassedFd &passed : setup.passed) {
+        if (passed.fd < 0)
+            continue;
+        if (passed.fd != passed.as)
+            ::dup2(passed.fd, passed.as);
+        ::fcntl(passed.as, F_SETFD, 0);
     }
 }
 
 } // namespace
 
-// The passed descriptor waits at its number (or the first free one above) in this process, so
-// that no descriptor QProcess opens for the start (its start pipe) can be at that number and be
+// A passed descriptor waits at its number (or the first free one above) in this process, so that
+// no descriptor QProcess opens for the start (its start pipe) can be at that number and be
 // overwritten by the child's dup2().
 ChildModifier::ChildModifier(const ChildSetup &setup)
     : m_setup(setup)
 {
-    if (setup.passFd >= 0 && setup.passFd != setup.passFdAs)
-        m_held = ::fcntl(setup.passFd, F_DUPFD_CLOEXEC, setup.passFdAs);
-    if (m_held >= 0) // else the child's dup2() alone has to do
-        m_setup.passFd = m_held;
+    for (size_t i = 0; i < setup.passed.size(); ++i) {
+        const PassedFd &passed = setup.passed[i];
+        if (passed.fd >= 0 && passed.fd != passed.as)
+            m_held[i] = ::fcntl(passed.fd, F_DUPFD_CLOEXEC, passed.as);
+        if (m_held[i] >= 0) // else the child's dup2() alone has to do
+            m_setup.passed[i].fd = m_held[i];
+    }
 }
 
 ChildModifier::~ChildModifier()
 {
-    closeFd(m_held);
+    for (int &held : m_held)
+        closeFd(held);
 }
 
 void ChildModifier::install(QProcess &process) const
@@ -164,16 +172,19 @@ InputGate::~InputGate()
     closeFd(m_fd);
 }
 
-void InputGate::setOpen(int watched)
+void InputGate::setOpen(std::array<int, 2> watched)
 {
-    if (watched == m_watched)
-        return;
-    if (m_watched >= 0)
-        ::epoll_ctl(m_fd, EPOLL_CTL_DEL, m_watched, nullptr);
-    if (watched >= 0) {
-        epoll_event event{};
-        event.events = EPOLLIN;
-        ::epoll_ctl(m_fd, EPOLL_CTL_ADD, watched, &event);
+    const auto has = [](const std::array<int, 2> &set, int fd) { return fd >= 0 && (set[0] == fd || set[1] == fd); };
+    for (int fd : m_watched) {
+        if (fd >= 0 && !has(watched, fd))
+            ::epoll_ctl(m_fd, EPOLL_CTL_DEL, fd, nullptr);
+    }
+    for (int fd : watched) {
+        if (fd >= 0 && !has(m_watched, fd)) {
+            epoll_event event{};
+            event.events = EPOLLIN;
+            ::epoll_ctl(m_fd, EPOLL_CTL_ADD, fd, &event);
+        }
     }
     m_watched = watched;
 }

@@ -6,11 +6,18 @@
 
 #include <QString>
 
+#include <array>
 #include <csignal>
 
 class QProcess;
 
 namespace QtPyVenv::Internal {
+
+//! A descriptor a child inherits, at the number \a as (>= 3).
+struct PassedFd {
+    int fd = -1;
+    int as = -1;
+};
 
 /*
  * What a child gets before exec that QProcess has no setting for, applied by
@@ -21,8 +28,8 @@ struct ChildSetup {
     int stdinFd = -1;
     int stdoutFd = -1;
     int stderrFd = -1;
-    int passFd = -1;   // a descriptor the child inherits...
-    int passFdAs = -1; // ...as this number (>= 3)
+    //! Unused entries have fd -1; the numbers (as) of the used ones ascend.
+    std::array<PassedFd, 2> passed{};
     //! Sent to the child when the thread that started it ends (Linux: PR_SET_PDEATHSIG).
     int parentDeathSignal = SIGKILL;
     //! Orphans below the child are reparented to it (Linux: PR_SET_CHILD_SUBREAPER).
@@ -46,7 +53,7 @@ public:
 
 private:
     ChildSetup m_setup;
-    int m_held = -1; // the passed descriptor, at passFdAs or the first free number above
+    std::array<int, 2> m_held{-1, -1}; // the passed descriptors, each at its number or the first free one above
 };
 
 //! A descriptor readable once process \a pid exited (Linux: a pidfd); -1 where there is none.
@@ -79,8 +86,8 @@ private:
 };
 
 /*!
- * A descriptor that poll() sees readable while the descriptor it lets through is (Linux only: an
- * epoll set of at most one). Letting none through keeps the poller asleep however much input
+ * A descriptor that poll() sees readable while a descriptor it lets through is (Linux only: an
+ * epoll set of at most two). Letting none through keeps the poller asleep however much input
  * waits, without the poller being woken to change its poll set.
  */
 class InputGate
@@ -92,12 +99,12 @@ public:
     ~InputGate();
 
     int fd() const { return m_fd; }
-    //! Lets \a watched's input through; -1 closes the gate.
-    void setOpen(int watched);
+    //! Lets the input of \a watched through (-1 entries: none); {-1, -1} closes the gate.
+    void setOpen(std::array<int, 2> watched);
 
 private:
     int m_fd = -1;
-    int m_watched = -1;
+    std::array<int, 2> m_watched{-1, -1};
 };
 
 //! strerror() text of \a error, e.g. "Permission denied".

@@ -45,17 +45,19 @@ constexpr int LauncherLinesInReport = 5;
 // Shows in top -H, gdb and /proc: which thread of the host serves a worker.
 constexpr char IoThreadName[] = "qtpyvenv-io";
 
-// Where the worker finds its end of the protocol socket; it removes the variable at once.
+// Where the worker finds its end of the protocol socket and of its frame pipe ("SOCKET,PIPE");
+// it removes the variable at once.
 constexpr char ProtocolFdVariable[] = "QTPYVENV_PROTOCOL_FD";
 
-// A number for the worker's end of the socket that user code does not hit by chance: random, and
-// above what a process opens on its own. Within the soft RLIMIT_NOFILE and below 1024, as a
-// higher one would enlarge the descriptor table of every process in the worker's tree.
+// A number for the worker's end of the socket that user code does not hit by chance, with the
+// next one free for its frame pipe: random, and above what a process opens on its own. Within
+// the soft RLIMIT_NOFILE and below 1024, as a higher one would enlarge the descriptor table of
+// every process in the worker's tree.
 int unlikelyDescriptor()
 {
     rlimit limit{};
     const rlim_t soft = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 ? limit.rlim_cur : 256;
-    const int high = int(std::min<rlim_t>(soft, 1024));
+    const int high = int(std::min<rlim_t>(soft, 1024)) - 1;
     const int low = std::max(3, high / 4);
     return high - low > 1 ? int(QRandomGenerator::global()->bounded(low, high)) : low;
 }
@@ -73,6 +75,8 @@ WorkerConnection::~WorkerConnection()
     join();
     closeFd(m_socket);
     closeFd(m_childEnd);
+    closeFd(m_framePipe);
+    closeFd(m_childFramePipe);
 }
 
 bool WorkerConnection::start(ChildProcess::Options options, Transport transport, QString *error)
@@ -91,6 +95,16 @@ bool WorkerConnection::start(ChildProcess::Options options, Transport transport,
         ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &SocketBufferBytes, sizeof SocketBufferBytes);
         ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &SocketBufferBytes, sizeof SocketBufferBytes);
     }
+    if (transport == Transport::Descriptor) {
+        int pipe[2];
+        if (!makePipe(pipe)) {
+            *error = QStringLiteral("cannot create the frame pipe: %1").arg(osError(errno));
+            return false;
+        }
+        m_framePipe = makeNonBlocking(pipe[0]);
+        m_childFramePipe = pipe[1];
+    }
+    m_input.setLanes(m_framePipe >= 0 ? m_framePipe : m_socket, m_framePipe >= 0 ? m_socket : -1);
     {
         std::lock_guard lock(m_outMutex);
         watchInputLocked(true);
@@ -101,9 +115,9 @@ bool WorkerConnection::start(ChildProcess::Options options, Transport transport,
     if (transport == Transport::Stdio) {
         options.stdioFd = m_childEnd;
     } else {
-        options.passFd = m_childEnd;
-        options.passFdAs = unlikelyDescriptor();
-        options.environment.insert(variable, QString::number(options.passFdAs));
+        const int at = unlikelyDescriptor();
+        options.passed = {PassedFd{m_childEnd, at}, PassedFd{m_childFramePipe, at + 1}};
+        options.environment.insert(variable, QStringLiteral("%1,%2").arg(at).arg(at + 1));
     }
     // The worker's first process stays behind as the guard of its tree (worker/qtpyvenv_worker.py).
     options.subreaper = true;
@@ -127,6 +141,7 @@ void WorkerConnection::run(ChildProcess::Options options, std::promise<QString> 
     QString error;
     const bool ok = child.start(options, &error);
     closeFd(m_childEnd);
+    closeFd(m_childFramePipe);
     if (!ok) {
         std::lock_guard lock(m_outMutex);
         m_dead = true;
@@ -284,6 +299,8 @@ void WorkerConnection::takeTurnAtReading(LoopState &state, bool socketReady)
         m_ioReads = false;
         if (!state.inputOpen)
             watchInputLocked(false);
+        else if (m_inputWatched)
+            watchInputLocked(true); // the lane to wait on may have changed
     }
     m_readingReleased.notify_all();
 }
@@ -348,8 +365,10 @@ WorkerConnection::ReadOutcome WorkerConnection::readUntil(const std::function<bo
             const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
             timeout = int(std::clamp<qint64>(left, 0, INT_MAX));
         }
-        pollfd fds[2] = {{m_socket, POLLIN, 0}, {m_reclaimer.fd(), POLLIN, 0}};
-        const int ready = ::poll(fds, 2, timeout);
+        pollfd fds[3] = {{m_input.fd(), POLLIN, 0}, {m_reclaimer.fd(), POLLIN, 0}, {-1, POLLIN, 0}};
+        if (m_input.hasBulkLane() && !m_input.onBulkLane())
+            fds[2].fd = m_input.bulkFd();
+        const int ready = ::poll(fds, 3, timeout);
         if (ready < 0 && errno == EINTR)
             continue;
         if (ready == 0)
@@ -390,7 +409,7 @@ void WorkerConnection::releaseReading()
         if (m_callerReader != std::this_thread::get_id())
             return;
     }
-    const bool lookNow = m_decoder.partialBytes() > 0 || !m_inputOpen;
+    const bool lookNow = m_input.partialBytes() > 0 || !m_inputOpen;
     // Results that other threads wait for go on being read at once.
     const bool linger = !lookNow && !m_handler->expectsFrames();
     bool wakeIo = lookNow;
@@ -432,12 +451,16 @@ int WorkerConnection::msUntilLingerEndsLocked(bool callerReads)
     return int(std::chrono::ceil<std::chrono::milliseconds>(left).count());
 }
 
-// With the lock held: opens or closes the gate to the socket's input.
+// With the lock held: opens the gate to the lanes the reader waits on, or closes it.
 void WorkerConnection::watchInputLocked(bool watch)
 {
-    if (watch == m_inputWatched)
-        return;
-    m_inputGate.setOpen(watch ? m_socket : -1);
+    std::array<int, 2> lanes{-1, -1};
+    if (watch) {
+        lanes[0] = m_input.fd();
+        if (m_input.hasBulkLane() && !m_input.onBulkLane())
+            lanes[1] = m_input.bulkFd();
+    }
+    m_inputGate.setOpen(lanes);
     m_inputWatched = watch;
 }
 
@@ -450,7 +473,8 @@ void WorkerConnection::reclaimReading()
     m_readingReleased.wait(lock, [this] { return m_callerReader == std::thread::id(); });
 }
 
-// Reads what the socket holds and hands on its frames; why the worker broke the protocol, or empty.
+// Reads what the input's lanes hold and hands on their frames; why the worker broke the
+// protocol, or empty.
 QString WorkerConnection::readFrames()
 {
     auto fail = [this](const QString &violation) {
@@ -460,10 +484,11 @@ QString WorkerConnection::readFrames()
         return violation;
     };
     for (;;) {
+        const int fd = m_input.fd();
         qsizetype want;
-        char *const into = m_decoder.space(&want);
-        const ssize_t n = ::recv(m_socket, into, size_t(want), MSG_DONTWAIT);
-        m_decoder.received(std::max<ssize_t>(n, 0));
+        char *const into = m_input.space(&want);
+        const ssize_t n = ::read(fd, into, size_t(want));
+        m_input.received(std::max<ssize_t>(n, 0));
         if (n == 0) {
             m_inputOpen = false;
             break;
@@ -471,8 +496,14 @@ QString WorkerConnection::readFrames()
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            if (errno != EAGAIN)
+            if (errno != EAGAIN) {
                 m_inputOpen = false;
+                break;
+            }
+            if (m_input.hasBulkLane() && !m_input.onBulkLane()) {
+                if (const QString stray = unannouncedBulk(); !stray.isEmpty())
+                    return fail(stray);
+            }
             break;
         }
         m_inputAt = std::chrono::steady_clock::now();
@@ -480,25 +511,38 @@ QString WorkerConnection::readFrames()
         // reading the pipes after the frames arrived reports the output first.
         readPendingOutput();
         Frame frame;
-        while (m_decoder.next(&frame)) {
+        while (m_input.next(&frame)) {
             m_frameSeen = true;
             if (takeOutputFrame(frame))
                 continue;
             if (const QString violation = m_handler->onFrame(frame); !violation.isEmpty())
                 return fail(violation);
         }
-        if (!m_decoder.error().isEmpty())
-            return fail(m_decoder.error());
-        if (n < want)
+        if (!m_input.error().isEmpty())
+            return fail(m_input.error());
+        if (n < want && m_input.fd() == fd)
             break;
     }
     return {};
 }
 
+// With two lanes, whether the bulk lane holds bytes no marker announced (which also woke the
+// reader): why that breaks the protocol, or empty. Its end closes the input, as on one lane.
+QString WorkerConnection::unannouncedBulk()
+{
+    char byte;
+    const ssize_t n = ::recv(m_input.bulkFd(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+        m_inputOpen = false;
+    if (n <= 0)
+        return {};
+    return QStringLiteral("the worker wrote to its protocol socket out of turn (does user code write to a descriptor it found open?)");
+}
+
 // How long poll() may wait before stalledFrame() has to look; -1 without a partial frame.
 int WorkerConnection::msUntilStall() const
 {
-    if (m_decoder.partialBytes() == 0)
+    if (m_input.partialBytes() == 0)
         return -1;
     const auto left = std::chrono::milliseconds(FrameStallMs) - (std::chrono::steady_clock::now() - m_inputAt);
     return int(std::max<qint64>(0, std::chrono::ceil<std::chrono::milliseconds>(left).count()));
@@ -542,15 +586,15 @@ void WorkerConnection::requestAlarm(std::chrono::steady_clock::time_point at)
 QString WorkerConnection::stalledFrame()
 {
     const auto now = std::chrono::steady_clock::now();
-    if (m_decoder.partialBytes() == 0 || now - m_inputAt < std::chrono::milliseconds(FrameStallMs))
+    if (m_input.partialBytes() == 0 || now - m_inputAt < std::chrono::milliseconds(FrameStallMs))
         return {};
     if (m_handler->expectsFrames()) {
         m_inputAt = now; // a result may be half-written while another thread holds the GIL
         return {};
     }
     return QStringLiteral("the worker sent %1 of the %2 bytes of a frame and then nothing for %3 s")
-        .arg(m_decoder.partialBytes())
-        .arg(m_decoder.partialFrameBytes())
+        .arg(m_input.partialBytes())
+        .arg(m_input.partialFrameBytes())
         .arg(FrameStallMs / 1000);
 }
 

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "childprocess.h"
-#include "framedecoder.h"
+#include "frameinput.h"
 #include "jsonwriter.h"
 
 #include <QByteArray>
@@ -24,9 +24,10 @@ namespace QtPyVenv::Internal {
  * The worker process and the I/O thread that serves it. The thread forks the worker (so
  * PR_SET_PDEATHSIG ties the worker to it), then polls the protocol socket, the worker's
  * stdout and stderr and its exit, and reports everything to a Handler, on that thread.
- * The socket is the worker's channel either at a descriptor of its own (Transport::Descriptor)
- * or as the stdin and stdout of a launcher that runs it elsewhere (Transport::Stdio): the host
- * side is the same socket either way. Over stdio the worker forwards its fd 1 and fd 2 as
+ * The socket is the worker's channel either at a descriptor of its own (Transport::Descriptor),
+ * with a pipe beside it for the worker's small frames (FrameInput), or as the stdin and stdout of
+ * a launcher that runs it elsewhere (Transport::Stdio): the host side is the same socket either
+ * way. Over stdio the worker forwards its fd 1 and fd 2 as
  * output frames, which reach Handler::onOutput() like the pipes' output, and the process's own
  * stderr pipe carries the launcher's messages.
  * The process forked is the worker's guard, a child subreaper: it forks the worker proper and,
@@ -48,7 +49,7 @@ public:
         QString launcherMessages; // Transport::Stdio: the last lines of the launcher's stderr
     };
     enum class Transport {
-        Descriptor, // the socket at a random descriptor named in $QTPYVENV_PROTOCOL_FD
+        Descriptor, // the socket and the frame pipe at random descriptors named in $QTPYVENV_PROTOCOL_FD
         Stdio,      // the socket as the stdin and stdout of the process started
     };
     class Handler
@@ -149,6 +150,7 @@ private:
     void endOverdueWorker(LoopState &state, bool idle);
     void drainAfterExit(LoopState &state);
     QString readFrames();
+    QString unannouncedBulk();
     void reportViolation(const QString &violation);
     void reclaimReading();
     void watchInputLocked(bool watch);
@@ -172,9 +174,11 @@ private:
     std::atomic<pid_t> m_pid = 0;
     int m_socket = -1;   // host end, non-blocking
     int m_childEnd = -1; // worker end, closed once forked
+    int m_framePipe = -1;      // Transport::Descriptor: the read end of the worker's frame lane
+    int m_childFramePipe = -1; // its write end, closed once forked
     Waker m_waker;
     Waker m_reclaimer; // readable for good once the I/O thread wants the socket back from a reading caller
-    InputGate m_inputGate; // the socket's input, open while the I/O thread reads it
+    InputGate m_inputGate; // the input's lanes, open while the I/O thread reads them
     int m_stdout = -1;   // the worker's pipes, open until the I/O thread ends
     int m_stderr = -1;
     Transport m_transport = Transport::Descriptor;
@@ -185,8 +189,8 @@ private:
     QByteArray m_launcherTail; // Transport::Stdio: the end of what the launcher wrote to stderr
 
     // The reader's: the I/O thread's, or a caller's while m_callerReader is set.
-    FrameDecoder m_decoder;
-    std::chrono::steady_clock::time_point m_inputAt; // last bytes on the socket, for stalledFrame()
+    FrameInput m_input;
+    std::chrono::steady_clock::time_point m_inputAt; // last bytes read, for stalledFrame()
     bool m_inputOpen = true;
     bool m_frameSeen = false;
     static constexpr std::chrono::steady_clock::rep NoAlarm = std::numeric_limits<std::chrono::steady_clock::rep>::max();

@@ -20,6 +20,7 @@
 
 using namespace QtPyVenv;
 using Internal::ChildProcess;
+using Internal::PassedFd;
 
 namespace {
 
@@ -126,16 +127,26 @@ void tst_ChildProcess::descriptorAtItsNumber()
 {
     int pair[2];
     QCOMPARE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
-    ChildProcess::Options passing = pythonOptions("import os; os.write(301, b'at 301'); os.close(301)");
-    passing.passFd = pair[1];
-    passing.passFdAs = 301;
+    int pipe[2];
+    QVERIFY(Internal::makePipe(pipe));
+    // 302 is taken here: the second descriptor is held at 303 and moved down in the child.
+    const int taken = ::fcntl(pipe[0], F_DUPFD_CLOEXEC, 302);
+    QCOMPARE(taken, 302);
+    ChildProcess::Options passing = pythonOptions(
+        "import os; os.write(301, b'at 301'); os.close(301); os.write(302, b'at 302'); os.close(302)");
+    passing.passed = {PassedFd{pair[1], 301}, PassedFd{pipe[1], 302}};
     ChildProcess child;
     QString error;
     QVERIFY2(child.start(passing, &error), qPrintable(error));
     ::close(pair[1]);
+    ::close(pipe[1]);
     QCOMPARE(readToEnd(pair[0]), QByteArray("at 301"));
+    QCOMPARE(readToEnd(pipe[0]), QByteArray("at 302"));
     ::close(pair[0]);
-    QCOMPARE(::fcntl(301, F_GETFD), -1); // this process held it at that number only for the start
+    ::close(pipe[0]);
+    ::close(taken);
+    for (int fd : {301, 303}) // this process held them at those numbers only for the start
+        QCOMPARE(::fcntl(fd, F_GETFD), -1);
     QVERIFY(becomesReadable(child.exitFd()));
     QVERIFY(child.reap(false));
     QVERIFY(child.exit().succeeded());

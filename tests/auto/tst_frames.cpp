@@ -2,6 +2,7 @@
 // Frames from the worker: the decoder on byte streams (splits, flags, part tables, the cap, the
 // '{' rule), the fuzzers' seeds replayed, and a stream put out of step by user code.
 #include "framedecoder.h"
+#include "frameinput.h"
 #include "framestream.h"
 #include "testutil.h"
 
@@ -22,6 +23,7 @@ using namespace QtPyVenv;
 using TestUtil::str;
 using Internal::Frame;
 using Internal::FrameDecoder;
+using Internal::FrameInput;
 
 namespace {
 
@@ -55,7 +57,9 @@ struct Decoded {
     QString error;
 };
 
-void feed(FrameDecoder &decoder, QByteArrayView bytes, Decoded *decoded)
+// Feeds a FrameDecoder or a FrameInput, in reads as big as it asks for.
+template<typename Reader>
+void feed(Reader &decoder, QByteArrayView bytes, Decoded *decoded)
 {
     while (!bytes.isEmpty()) {
         qsizetype room = 0;
@@ -83,7 +87,7 @@ Decoded decode(QByteArrayView bytes)
     return decoded;
 }
 
-// The worker's end of the protocol socket, found through its Channel wherever the fd is.
+// Writes to the worker's lanes, found through its Channel wherever the descriptors are.
 const char SaboteurSource[] = R"PY(
 import gc, json, os, struct, threading
 
@@ -93,7 +97,7 @@ def _channel():
             return obj
     raise RuntimeError("no Channel in the worker")
 
-def _socket():
+def _frame_lane():
     return _channel()._out
 
 def _wait_for(fifo):
@@ -103,14 +107,22 @@ def _wait_for(fifo):
 def echo(value):
     return value
 
-def stray():
-    os.write(_socket(), struct.pack(">I", 4096))
+def stray(_fifo):
+    os.write(_frame_lane(), struct.pack(">I", 4096))
+    return 1
+
+def pong_on_the_socket(fifo):
+    # A whole, well-formed frame, but on the local worker's bulk lane with no marker for it; then
+    # no result, so that only those bytes can end the call.
+    message = json.dumps({"type": "pong", "opID": 0}, separators=(",", ":")).encode()
+    os.write(_channel()._bulk, struct.pack(">I", len(message)) + message)
+    _wait_for(fifo)
     return 1
 
 def stray_when_told(fifo):
     def later():
         _wait_for(fifo)
-        os.write(_socket(), struct.pack(">I", 4096))
+        os.write(_frame_lane(), struct.pack(">I", 4096))
     threading.Thread(target=later, daemon=True).start()
     return 1
 
@@ -175,7 +187,10 @@ private Q_SLOTS:
     void partialFrameSizes();
     void fuzzCorpus_data();
     void fuzzCorpus();
-    void strayPrefixFailsTheCall();
+    void twoLanesKeepTheWorkersOrder();
+    void bulkMarkerOnOneLaneIsReserved();
+    void wrongBytesFailTheCall_data();
+    void wrongBytesFailTheCall();
     void strayPrefixWhileIdleDies();
     void stalledFrameDuringCallIsWaitedFor();
     void cleanupTestCase();
@@ -356,14 +371,76 @@ void tst_Frames::fuzzCorpus()
              qPrintable(problem));
 }
 
-void tst_Frames::strayPrefixFailsTheCall()
+void tst_Frames::twoLanesKeepTheWorkersOrder()
 {
+    // Small frames on the frame lane, big ones on the bulk lane where their markers stand.
+    const QByteArray marker = word(Internal::BulkMarkerWord);
+    const QByteArray bigJson = "{\"big\":\"" + QByteArray(20000, 'b') + "\"}";
+    const QByteArray big = frame(bigJson);
+    FrameInput input;
+    input.setLanes(10, 11);
+    QCOMPARE(input.fd(), 10);
+    Decoded decoded;
+    feed(input, frame("{\"n\":1}") + marker + frame("{\"n\":3}") + marker, &decoded);
+    QCOMPARE(decoded.frames, QList<QByteArray>{"{\"n\":1}"});
+    QVERIFY(input.onBulkLane());
+    QCOMPARE(input.fd(), 11);
+    QCOMPARE(input.partialBytes(), 4); // the marker: the frame it announces has begun
+    feed(input, big.first(100), &decoded);
+    QCOMPARE(input.partialBytes(), 104);
+    QCOMPARE(input.partialFrameBytes(), 4 + big.size());
+    feed(input, big.sliced(100), &decoded);
+    const QList<QByteArray> three = {"{\"n\":1}", bigJson, "{\"n\":3}"};
+    QCOMPARE(decoded.frames, three);
+    QCOMPARE(input.fd(), 11); // the second marker
+    feed(input, frame("{}", {"part"}), &decoded);
+    QCOMPARE(decoded.frames.size(), 4);
+    QCOMPARE(decoded.frames.last(), QByteArray("{} [part]"));
+    QCOMPARE(input.fd(), 10);
+    QCOMPARE(input.partialBytes(), 0);
+    QCOMPARE(decoded.error, QString());
+}
+
+void tst_Frames::bulkMarkerOnOneLaneIsReserved()
+{
+    const Decoded decoded = decode(word(Internal::BulkMarkerWord) + frame("{}"));
+    QVERIFY(decoded.frames.isEmpty());
+    QVERIFY2(decoded.error.contains(str("reserved flag")), qPrintable(decoded.error));
+    // On the bulk lane of two a marker is as wrong as on one lane.
+    FrameInput input;
+    input.setLanes(10, 11);
+    Decoded onBulk;
+    feed(input, word(Internal::BulkMarkerWord), &onBulk);
+    QVERIFY(input.onBulkLane());
+    feed(input, word(Internal::BulkMarkerWord), &onBulk);
+    QVERIFY(onBulk.frames.isEmpty());
+    QVERIFY2(onBulk.error.contains(str("reserved flag")), qPrintable(onBulk.error));
+}
+
+void tst_Frames::wrongBytesFailTheCall_data()
+{
+    QTest::addColumn<QString>("function");
+    QTest::addColumn<QString>("reason");
+    // The frame lane's next frame word then starts with '{'.
+    QTest::newRow("stray prefix") << str("stray") << str("'{'");
+    QTest::newRow("frame on the socket out of turn") << str("pong_on_the_socket") << str("out of turn");
+}
+
+void tst_Frames::wrongBytesFailTheCall()
+{
+    QFETCH(QString, function);
+    QFETCH(QString, reason);
+    const QString fifo = makeGate(m_gates, function);
+    QVERIFY(!fifo.isEmpty());
     Venv venv(TestUtil::config(m_dir.path(), {str(SaboteurSource)}));
     QVERIFY(venv.start().ok());
     QSignalSpy died(&venv, &Venv::died);
-    const Error error = venv.callAndAwait(str("stray"), {}, nullptr, QDeadlineTimer(20s));
+    QElapsedTimer waited;
+    waited.start();
+    const Error error = venv.callAndAwait(function, fifo, nullptr, QDeadlineTimer(20s));
     QCOMPARE(error.code, ErrorCode::ProtocolError);
-    QVERIFY2(error.message.contains(str("'{'")), qPrintable(error.message));
+    QVERIFY2(error.message.contains(reason), qPrintable(error.message));
+    QVERIFY2(waited.elapsed() < 10000, "no wait for a stall bound: the bytes are wrong as soon as they are there");
     QVERIFY(died.wait());
     QCOMPARE(died.first().first().value<Error>().code, ErrorCode::ProtocolError);
     QCOMPARE(venv.state(), State::Died);
