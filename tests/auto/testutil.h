@@ -122,7 +122,8 @@ inline QtPyVenv::Config config(const QString &baseDir, const QStringList &source
 
 /*!
  * Python source defining protocol_fd(): the worker's end of the protocol socket, which user code
- * can still find on purpose as the only socket in /proc/self/fd (for tests that write to it).
+ * can still find on purpose as the only socket in /proc/self/fd (for tests that write to it); and
+ * frame_lane_fd(): the pipe for the worker's small frames, the next number (docs/protocol.md).
  */
 inline const QString ProtocolFdSource = QStringLiteral(R"PY(
 import os
@@ -133,6 +134,11 @@ def protocol_fd():
                 return int(fd)
         except OSError:
             pass
+
+def frame_lane_fd():
+    fd = protocol_fd() + 1
+    assert os.readlink("/proc/self/fd/%d" % fd).startswith("pipe:")
+    return fd
 )PY");
 
 //! Every entry under DIR with its type, size, mode, mtime and content (or link target): equal

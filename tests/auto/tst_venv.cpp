@@ -622,9 +622,10 @@ void tst_Venv::rawFdWritesCapturedSeparately()
 
 void tst_Venv::garbageFrameIsProtocolError()
 {
-    // User code can reach the protocol socket on purpose; the host must survive what it then writes.
+    // User code can reach the protocol channel on purpose; the host must survive what it then
+    // writes. (On the socket, bytes no marker announced fail at once: tst_frames.)
     const QString saboteur = str("import os\ndef garbage(a):\n"
-                                 "    os.write(protocol_fd(), b'\\x00\\x00\\x00\\x05hello')\n"
+                                 "    os.write(frame_lane_fd(), b'\\x00\\x00\\x00\\x05hello')\n"
                                  "    import time; time.sleep(60)\n");
     Config config = TestUtil::config(m_dir->path(), {GatedSource, TestUtil::ProtocolFdSource, saboteur});
     config.maxWorkers = 2;
@@ -646,7 +647,7 @@ void tst_Venv::garbageFrameIsProtocolError()
 void tst_Venv::oversizedFrameIsProtocolError()
 {
     const QString saboteur = str("import os\ndef huge(a):\n"
-                                 "    os.write(protocol_fd(), b'\\xff\\xff\\xff\\xf0')\n"
+                                 "    os.write(frame_lane_fd(), b'\\xff\\xff\\xff\\xf0')\n"
                                  "    import time; time.sleep(60)\n");
     Venv venv(TestUtil::config(m_dir->path(), {TestUtil::ProtocolFdSource, saboteur}));
     QVERIFY(venv.start().ok());
