@@ -3,6 +3,8 @@
 
 #include "framedecoder.h"
 
+#include <array>
+
 namespace QtPyVenv::Internal {
 
 /*
@@ -21,12 +23,14 @@ class FrameInput
 public:
     //! One lane when \a bulkFd is -1.
     void setLanes(int frameFd, int bulkFd);
-    bool hasBulkLane() const { return m_bulkFd >= 0; }
     int bulkFd() const { return m_bulkFd; }
     //! Where the next bytes are to come from: the only descriptor to read and wait on while it is
     //! the bulk lane (frames on the frame lane may wait behind the bulk one).
     int fd() const { return m_onBulk ? m_bulkFd : m_frameFd; }
     bool onBulkLane() const { return m_onBulk; }
+    //! What a reader waits on: fd(), and beside the frame lane the bulk lane, where bytes that
+    //! no marker announced would show (-1 where there is none).
+    std::array<int, 2> lanesToWatch() const { return {fd(), m_onBulk ? -1 : m_bulkFd}; }
 
     //! As FrameDecoder::space() and received(), for the lane of fd().
     char *space(qsizetype *size) { return lane().space(size); }

@@ -365,9 +365,8 @@ WorkerConnection::ReadOutcome WorkerConnection::readUntil(const std::function<bo
             const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
             timeout = int(std::clamp<qint64>(left, 0, INT_MAX));
         }
-        pollfd fds[3] = {{m_input.fd(), POLLIN, 0}, {m_reclaimer.fd(), POLLIN, 0}, {-1, POLLIN, 0}};
-        if (m_input.hasBulkLane() && !m_input.onBulkLane())
-            fds[2].fd = m_input.bulkFd();
+        const std::array<int, 2> lanes = m_input.lanesToWatch();
+        pollfd fds[3] = {{lanes[0], POLLIN, 0}, {m_reclaimer.fd(), POLLIN, 0}, {lanes[1], POLLIN, 0}};
         const int ready = ::poll(fds, 3, timeout);
         if (ready < 0 && errno == EINTR)
             continue;
@@ -454,13 +453,7 @@ int WorkerConnection::msUntilLingerEndsLocked(bool callerReads)
 // With the lock held: opens the gate to the lanes the reader waits on, or closes it.
 void WorkerConnection::watchInputLocked(bool watch)
 {
-    std::array<int, 2> lanes{-1, -1};
-    if (watch) {
-        lanes[0] = m_input.fd();
-        if (m_input.hasBulkLane() && !m_input.onBulkLane())
-            lanes[1] = m_input.bulkFd();
-    }
-    m_inputGate.setOpen(lanes);
+    m_inputGate.setOpen(watch ? m_input.lanesToWatch() : std::array<int, 2>{-1, -1});
     m_inputWatched = watch;
 }
 
@@ -500,7 +493,7 @@ QString WorkerConnection::readFrames()
                 m_inputOpen = false;
                 break;
             }
-            if (m_input.hasBulkLane() && !m_input.onBulkLane()) {
+            if (m_input.lanesToWatch()[1] >= 0) {
                 if (const QString stray = unannouncedBulk(); !stray.isEmpty())
                     return fail(stray);
             }

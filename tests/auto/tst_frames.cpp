@@ -380,11 +380,13 @@ void tst_Frames::twoLanesKeepTheWorkersOrder()
     FrameInput input;
     input.setLanes(10, 11);
     QCOMPARE(input.fd(), 10);
+    QCOMPARE(input.lanesToWatch(), (std::array<int, 2>{10, 11}));
     Decoded decoded;
     feed(input, frame("{\"n\":1}") + marker + frame("{\"n\":3}") + marker, &decoded);
     QCOMPARE(decoded.frames, QList<QByteArray>{"{\"n\":1}"});
     QVERIFY(input.onBulkLane());
     QCOMPARE(input.fd(), 11);
+    QCOMPARE(input.lanesToWatch(), (std::array<int, 2>{11, -1})); // the frame lane waits behind
     QCOMPARE(input.partialBytes(), 4); // the marker: the frame it announces has begun
     feed(input, big.first(100), &decoded);
     QCOMPARE(input.partialBytes(), 104);
