@@ -494,8 +494,12 @@ QString WorkerConnection::readFrames()
                 break;
             }
             if (m_input.lanesToWatch()[1] >= 0) {
-                if (const QString stray = unannouncedBulk(); !stray.isEmpty())
-                    return fail(stray);
+                const BulkLane bulk = idleBulkLane();
+                if (bulk == BulkLane::OutOfTurn)
+                    return fail(QStringLiteral("the worker wrote to its protocol socket out of turn (does user code "
+                                               "write to a descriptor it found open?)"));
+                if (bulk == BulkLane::FrameLaneWoke)
+                    continue;
             }
             break;
         }
@@ -519,17 +523,24 @@ QString WorkerConnection::readFrames()
     return {};
 }
 
-// With two lanes, whether the bulk lane holds bytes no marker announced (which also woke the
-// reader): why that breaks the protocol, or empty. Its end closes the input, as on one lane.
-QString WorkerConnection::unannouncedBulk()
+// With two lanes, after the frame lane ran dry: what the bulk lane, which the reader is not on,
+// holds. Bytes or its end there while the frame lane is still empty were announced by no marker
+// (the end closes the input, as on one lane). But the worker may have written a marker and its
+// frame since the frame lane's read, or its last frames and then exited: then the frame lane,
+// written first, has them now and is read on.
+WorkerConnection::BulkLane WorkerConnection::idleBulkLane()
 {
     char byte;
     const ssize_t n = ::recv(m_input.bulkFd(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-        m_inputOpen = false;
-    if (n <= 0)
-        return {};
-    return QStringLiteral("the worker wrote to its protocol socket out of turn (does user code write to a descriptor it found open?)");
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return BulkLane::Quiet;
+    pollfd frameLane{m_input.fd(), POLLIN, 0};
+    if (::poll(&frameLane, 1, 0) > 0)
+        return BulkLane::FrameLaneWoke;
+    if (n > 0)
+        return BulkLane::OutOfTurn;
+    m_inputOpen = false;
+    return BulkLane::Quiet;
 }
 
 // How long poll() may wait before stalledFrame() has to look; -1 without a partial frame.

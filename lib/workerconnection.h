@@ -150,7 +150,8 @@ private:
     void endOverdueWorker(LoopState &state, bool idle);
     void drainAfterExit(LoopState &state);
     QString readFrames();
-    QString unannouncedBulk();
+    enum class BulkLane { Quiet, OutOfTurn, FrameLaneWoke };
+    BulkLane idleBulkLane();
     void reportViolation(const QString &violation);
     void reclaimReading();
     void watchInputLocked(bool watch);
